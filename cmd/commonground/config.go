@@ -1,0 +1,153 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of an instance, filled from flags and COMMONGROUND_*
+// environment variables (a flag wins over its variable) and validated once.
+type Config struct {
+	Listen          string
+	BaseURL         string
+	DataDir         string
+	DatabaseURL     string
+	LogFormat       string
+	LogLevel        slog.Level
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+}
+
+// setting describes one flag and the environment variable behind it, so that the
+// README's table, --help and the parser cannot drift apart.
+type setting struct {
+	name, env, def, usage string
+}
+
+var settings = []setting{
+	{"listen", "COMMONGROUND_LISTEN", "127.0.0.1:8080", "address to listen on (host:port)"},
+	{"base-url", "COMMONGROUND_BASE_URL", "", "the https://host the instance is known by (default: from the listen address, for local use)"},
+	{"data-dir", "COMMONGROUND_DATA_DIR", "./data", "directory for the embedded database and other files"},
+	{"database-url", "COMMONGROUND_DATABASE_URL", "", "postgres://user@host/db, or sqlite:/path/file.db (default: the embedded SQLite file in the data directory)"},
+	{"log-format", "COMMONGROUND_LOG_FORMAT", "text", "log format: text or json"},
+	{"log-level", "COMMONGROUND_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"},
+	{"shutdown-timeout", "COMMONGROUND_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on shutdown"},
+}
+
+// errHelp means the person asked for --help; it is not a failure.
+var errHelp = errors.New("help requested")
+
+// parseConfig reads flags (args) over environment variables (getenv) over
+// defaults, then validates. Its error names the setting at fault.
+func parseConfig(command string, args []string, getenv func(string) string, helpOut io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("commonground "+command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	values := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		values[s.name] = fs.String(s.name, def, s.usage+" ["+s.env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(helpOut)
+			fmt.Fprintf(helpOut, "Usage: commonground %s [flags]\n\n", command)
+			fs.PrintDefaults()
+			return Config{}, errHelp
+		}
+		return Config{}, fmt.Errorf("%v (see commonground %s --help)", err, command)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (see commonground %s --help)", fs.Arg(0), command)
+	}
+	return buildConfig(func(name string) string { return *values[name] })
+}
+
+func buildConfig(get func(name string) string) (Config, error) {
+	c := Config{
+		Listen:      get("listen"),
+		BaseURL:     strings.TrimRight(get("base-url"), "/"),
+		DataDir:     get("data-dir"),
+		DatabaseURL: get("database-url"),
+		LogFormat:   get("log-format"),
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			return c, fmt.Errorf("--base-url %q: %w", c.BaseURL, err)
+		}
+	}
+	if c.DataDir == "" {
+		return c, errors.New("--data-dir: must not be empty")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", get("log-level"))
+	}
+	n, err := strconv.ParseInt(get("max-body-bytes"), 10, 64)
+	if err != nil || n < 1024 {
+		return c, fmt.Errorf("--max-body-bytes %q: want a whole number of bytes, at least 1024", get("max-body-bytes"))
+	}
+	c.MaxBodyBytes = n
+	d, err := time.ParseDuration(get("shutdown-timeout"))
+	if err != nil || d <= 0 {
+		return c, fmt.Errorf("--shutdown-timeout %q: want a positive duration such as 15s", get("shutdown-timeout"))
+	}
+	c.ShutdownTimeout = d
+	return c, nil
+}
+
+// checkBaseURL accepts http(s)://host[:port] with no path: actor ids and
+// WebFinger answers are built from it, and remote servers keep them forever.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("not a URL: %v", err)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return errors.New("want https://host (or http:// for local use)")
+	case u.Host == "":
+		return errors.New("no host")
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
+		return errors.New("want only scheme and host, with no path")
+	}
+	return nil
+}
+
+// baseURLFor is the base URL to use: the configured one, or one derived from the
+// address actually bound (which knows the port when --listen asked for :0).
+func (c Config) baseURLFor(bound net.Addr) *url.URL {
+	if c.BaseURL != "" {
+		u, _ := url.Parse(c.BaseURL)
+		return u
+	}
+	host, port, _ := net.SplitHostPort(bound.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+}
+
+func (c Config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+

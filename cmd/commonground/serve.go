@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/web"
+)
+
+// openDatabase opens and migrates the configured database.
+func openDatabase(ctx context.Context, c Config, log *slog.Logger) (*storage.DB, error) {
+	target, err := storage.ParseURL(c.DatabaseURL, c.DataDir)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--database-url: %w", err)}
+	}
+	db, err := storage.Open(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx, time.Now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database ready", "database", target.Display, "migrations_applied", applied, "schema_version", storage.LatestSchemaVersion())
+	return db, nil
+}
+
+func migrate(ctx context.Context, c Config, stdout, stderr io.Writer) error {
+	db, err := openDatabase(ctx, c, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d\n", v)
+	return nil
+}
+
+// serve runs the instance until ctx ends (SIGINT or SIGTERM), then stops
+// accepting, lets in-flight requests finish, and closes the database.
+func serve(ctx context.Context, c Config, stderr io.Writer) error {
+	log := c.logger(stderr)
+	db, err := openDatabase(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := proposals.NewService(db.Store(), time.Now)
+	keys, err := svc.EnsureKeyPair(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("movement key pair", "fingerprint", keys.Fingerprint())
+
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", c.Listen, err)
+	}
+	baseURL := c.baseURLFor(ln.Addr())
+	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes},
+		web.Deps{Log: log, Service: svc, Health: db.Ping})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL.String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,78 @@
+package proposals
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is what the domain needs from storage: transactions. Every service method
+// runs in exactly one, so a decision is either recorded whole or not at all.
+type Store interface {
+	InTx(ctx context.Context, fn func(Tx) error) error
+	ReadTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the storage port: the reads and writes a service method composes inside
+// one transaction. Each method maps "no rows" to ErrNotFound.
+type Tx interface {
+	Movement(ctx context.Context) (Movement, error)
+	CreateMovement(ctx context.Context, m Movement) error
+	UpdateMovementProfile(ctx context.Context, name, summary string, at time.Time) error
+	KeyPair(ctx context.Context) (KeyPair, error)
+	SaveKeyPairOnce(ctx context.Context, k KeyPair) (bool, error)
+}
+
+// Service carries out what members and operators ask of their movement.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a service over store; now is the clock (injected so that
+// tests can move time, e.g. past a voting deadline).
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// Now is the service's clock, for callers that stamp what they pass in.
+func (s *Service) Now() time.Time { return s.now() }
+
+// EnsureKeyPair returns the movement's key pair, generating and storing it on the
+// first start. The key is generated outside the transaction (it takes tens of
+// milliseconds) and stored only if no other process stored one first.
+func (s *Service) EnsureKeyPair(ctx context.Context) (KeyPair, error) {
+	k, err := s.keyPair(ctx)
+	if !errors.Is(err, ErrNotFound) {
+		return k, err
+	}
+	fresh, err := GenerateKeyPair(s.now())
+	if err != nil {
+		return KeyPair{}, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		_, err := tx.SaveKeyPairOnce(ctx, fresh)
+		return err
+	})
+	if err != nil {
+		return KeyPair{}, err
+	}
+	return s.keyPair(ctx)
+}
+
+func (s *Service) keyPair(ctx context.Context) (k KeyPair, err error) {
+	err = s.store.ReadTx(ctx, func(tx Tx) error {
+		k, err = tx.KeyPair(ctx)
+		return err
+	})
+	return k, err
+}
+
+// Movement returns the instance's movement, or ErrNotFound before setup.
+func (s *Service) Movement(ctx context.Context) (m Movement, err error) {
+	err = s.store.ReadTx(ctx, func(tx Tx) error {
+		m, err = tx.Movement(ctx)
+		return err
+	})
+	return m, err
+}

@@ -1,0 +1,212 @@
+// Package storage keeps Common Ground's data in PostgreSQL (lib/pq) or in an
+// embedded SQLite file (pure Go, no cgo). SQL is written by hand next to the
+// method that runs it, with $N placeholders that both drivers understand; the
+// few places where the dialects differ live in this package only.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"   // PostgreSQL, the production database
+	_ "modernc.org/sqlite" // the embedded default
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DefaultSQLiteFile is the file created in the data directory when no database URL is set.
+const DefaultSQLiteFile = "commonground.db"
+
+// DB is the handle every storage method hangs off.
+type DB struct {
+	x       *sqlx.DB
+	dialect Dialect
+}
+
+// Target is a parsed database URL: which engine, and what to hand its driver.
+type Target struct {
+	Dialect Dialect
+	DSN     string
+	// Display is the URL without credentials, for logs and error messages.
+	Display string
+}
+
+// ParseURL reads a database URL. Empty means the embedded SQLite file in dataDir;
+// "sqlite:PATH" (or "sqlite://PATH") names another SQLite file; "postgres://…" or
+// "postgresql://…" is PostgreSQL. Anything else is an error that says what is accepted.
+func ParseURL(raw, dataDir string) (Target, error) {
+	switch {
+	case raw == "":
+		path := filepath.Join(dataDir, DefaultSQLiteFile)
+		return Target{Dialect: SQLite, DSN: sqliteDSN(path), Display: "sqlite:" + path}, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if path == "" {
+			return Target{}, errors.New("sqlite: URL names no file (use sqlite:/path/to/file.db)")
+		}
+		return Target{Dialect: SQLite, DSN: sqliteDSN(path), Display: "sqlite:" + path}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return Target{}, fmt.Errorf("malformed PostgreSQL URL: %w", err)
+		}
+		if u.Host == "" {
+			return Target{}, errors.New("malformed PostgreSQL URL: no host")
+		}
+		return Target{Dialect: Postgres, DSN: raw, Display: u.Redacted()}, nil
+	default:
+		return Target{}, errors.New("unsupported database URL: use postgres://user@host/db or sqlite:/path/file.db, or leave it empty for the embedded SQLite file")
+	}
+}
+
+// sqliteDSN turns on what a server needs from SQLite: WAL so readers do not wait
+// for the writer, foreign keys, a busy timeout instead of instant "database is
+// locked" errors, and times stored as integer microseconds so that they compare
+// and sort exactly like PostgreSQL's timestamptz.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_integer_format", "unix_micro")
+	q.Set("_inttotime", "1")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open connects to the target and checks that the database answers.
+// It does not migrate: call Migrate.
+func Open(ctx context.Context, t Target) (*DB, error) {
+	if t.Dialect == SQLite {
+		if err := ensureWritableDir(filepath.Dir(sqlitePath(t.DSN))); err != nil {
+			return nil, err
+		}
+	}
+	x, err := sqlx.Open(string(t.Dialect), t.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", t.Display, err)
+	}
+	configurePool(x, t.Dialect)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := x.PingContext(pingCtx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("cannot reach database %s: %w", t.Display, err)
+	}
+	return &DB{x: x, dialect: t.Dialect}, nil
+}
+
+// configurePool sizes the connection pool. SQLite has one writer at a time;
+// a handful of connections lets readers run beside it under WAL.
+func configurePool(x *sqlx.DB, d Dialect) {
+	if d == SQLite {
+		x.SetMaxOpenConns(8)
+		x.SetMaxIdleConns(8)
+		return
+	}
+	x.SetMaxOpenConns(32)
+	x.SetMaxIdleConns(16)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+func sqlitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path
+}
+
+// ensureWritableDir creates dir if needed and proves it can be written, so that a
+// read-only data directory fails at start-up with its name, not later mid-request.
+func ensureWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// Dialect tells which engine this DB runs on.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+
+// Close closes every connection.
+func (db *DB) Close() error { return db.x.Close() }
+
+// Tx is a transaction; storage methods that must run together take one.
+type Tx struct {
+	x *sqlx.Tx
+}
+
+// InTx runs fn in a read-write transaction, committing when fn returns nil and
+// rolling back otherwise (also on panic). Service methods use it as their
+// transaction boundary. On SQLite it takes the write lock up front (BEGIN
+// IMMEDIATE), so two writers wait for each other instead of deadlocking.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.runTx(ctx, &sql.TxOptions{}, fn)
+}
+
+// ReadTx runs fn in a read-only transaction: one consistent snapshot that does
+// not wait for writers.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.runTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	x, err := db.x.BeginTxx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			x.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			x.Rollback()
+		}
+	}()
+	if err = fn(&Tx{x: x}); err != nil {
+		return err
+	}
+	if err = x.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// notFound maps "no rows" to the domain's not-found error, naming what was missing;
+// any other error is wrapped with what was being done.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, proposals.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Exec runs a statement in the transaction. It is for tests and one-off admin
+// work; features get a named method with their SQL next to it.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := tx.x.ExecContext(ctx, query, args...)
+	return err
+}

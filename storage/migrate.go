@@ -1,0 +1,149 @@
+package storage
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// ErrSchemaTooNew means the database was migrated by a newer binary: running an
+// older one on it could corrupt data it does not understand.
+var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+
+// migration is one numbered, append-only schema step.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// typeNames are the column types that differ between the dialects. Migrations
+// write {{timestamp}}, {{serial}} and {{bytes}}; everything else is shared SQL.
+var typeNames = map[Dialect]*strings.Replacer{
+	Postgres: strings.NewReplacer(
+		"{{timestamp}}", "TIMESTAMPTZ",
+		"{{serial}}", "BIGSERIAL PRIMARY KEY",
+		"{{bytes}}", "BYTEA",
+	),
+	SQLite: strings.NewReplacer(
+		// TIMESTAMP (not TIMESTAMPTZ) is the declared type the SQLite driver
+		// reads back as time.Time from integer microseconds.
+		"{{timestamp}}", "TIMESTAMP",
+		"{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
+		"{{bytes}}", "BLOB",
+	),
+}
+
+// loadMigrations reads the embedded files named NNNN_name.sql, in order, and checks
+// that the numbers run 1, 2, 3… with no gap or duplicate.
+func loadMigrations(d Dialect) ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration file %s: name must be NNNN_name.sql", e.Name())
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: version, name: name, sql: typeNames[d].Replace(string(body))})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %04d_%s: expected number %d", m.version, m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// LatestSchemaVersion is the schema version this binary migrates to.
+func LatestSchemaVersion() int {
+	ms, err := loadMigrations(SQLite)
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Migrate applies the migrations the database has not seen, each in its own
+// transaction and recorded in schema_migrations, and refuses a schema newer than
+// this binary knows. now stamps each applied migration. It returns how many ran.
+func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
+	ms, err := loadMigrations(db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := db.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version     INTEGER PRIMARY KEY,
+		name        TEXT NOT NULL,
+		applied_at  `+typeNames[db.dialect].Replace("{{timestamp}}")+` NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	current, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if current > len(ms) {
+		return 0, fmt.Errorf("%w: the database is at version %d, this binary knows up to %d; run a newer Common Ground", ErrSchemaTooNew, current, len(ms))
+	}
+	applied := 0
+	for _, m := range ms[current:] {
+		if err := db.apply(ctx, m, now()); err != nil {
+			return applied, err
+		}
+		applied++
+	}
+	return applied, nil
+}
+
+// apply runs one migration and records it in the same transaction, so a crash
+// leaves the schema either before or after it, never half-way. On PostgreSQL an
+// advisory lock keeps two processes starting together from both applying it.
+func (db *DB) apply(ctx context.Context, m migration, at time.Time) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		if db.dialect == Postgres {
+			if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429001)`); err != nil {
+				return fmt.Errorf("lock for migration: %w", err)
+			}
+		}
+		var done int
+		if err := tx.x.GetContext(ctx, &done, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version); err != nil {
+			return fmt.Errorf("check migration %d: %w", m.version, err)
+		}
+		if done > 0 {
+			return nil // another process applied it while we waited for the lock
+		}
+		if _, err := tx.x.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+		}
+		if _, err := tx.x.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, m.version, m.name, at); err != nil {
+			return fmt.Errorf("record migration %d: %w", m.version, err)
+		}
+		return nil
+	})
+}
+
+// SchemaVersion is the highest migration applied (0 on an empty database).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := db.x.GetContext(ctx, &v, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,24 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/commonground/commonground/proposals"
+)
+
+// Store returns the DB as the domain sees it: a source of transactions whose
+// methods satisfy proposals.Tx.
+func (db *DB) Store() proposals.Store { return domainStore{db} }
+
+type domainStore struct{ db *DB }
+
+func (s domainStore) InTx(ctx context.Context, fn func(proposals.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s domainStore) ReadTx(ctx context.Context, fn func(proposals.Tx) error) error {
+	return s.db.ReadTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// The compiler checks here that storage implements every method the domain needs.
+var _ proposals.Tx = (*Tx)(nil)

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/commonground/commonground/proposals"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds one parsed template set per page: the layout plus that page.
+type pages map[string]*template.Template
+
+func parsePages() (pages, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := pages{}
+	for _, file := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFiles, "templates/layout.html", file)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		p[name] = t
+	}
+	return p, nil
+}
+
+var templateFuncs = template.FuncMap{}
+
+// shell is what every page shows around its content: the movement's name, the
+// navigation, who is signed in. Each page's data type embeds it.
+type shell struct {
+	Title        string
+	MovementName string
+	RequestID    string
+}
+
+func (s *Server) shell(r *http.Request, title string, m proposals.Movement) shell {
+	name := m.Name
+	if name == "" {
+		name = "Common Ground"
+	}
+	return shell{Title: title, MovementName: name, RequestID: RequestIDFrom(r.Context())}
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.log.Error("unknown page template", "page", page)
+		s.renderError(w, r, errInternal)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render page", "page", page, "err", err, "request_id", RequestIDFrom(r.Context()))
+		if page != "error" {
+			s.renderError(w, r, errInternal)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	shell
+	problem
+}
+
+// renderError answers with the page for err's kind; internals go to the log only.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	if p.Status == http.StatusInternalServerError {
+		s.log.Error("request failed", "err", err, "path", r.URL.Path, "request_id", RequestIDFrom(r.Context()))
+	}
+	s.render(w, r, p.Status, "error", errorPage{shell: s.shell(r, p.Title, proposals.Movement{}), problem: p})
+}
+
+func staticFiles() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders: no inline script, no framing, no referrer leaks to other sites.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
