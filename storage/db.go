@@ -17,7 +17,7 @@ import (
 
 	"github.com/commonground/commonground/proposals"
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"   // PostgreSQL, the production database
+	_ "github.com/lib/pq"  // PostgreSQL, the production database
 	_ "modernc.org/sqlite" // the embedded default
 )
 
