@@ -21,6 +21,7 @@ type Tx interface {
 	UpdateMovementProfile(ctx context.Context, name, summary string, at time.Time) error
 	KeyPair(ctx context.Context) (KeyPair, error)
 	SaveKeyPairOnce(ctx context.Context, k KeyPair) (bool, error)
+	AccountsTx
 }
 
 // Service carries out what members and operators ask of their movement.

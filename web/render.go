@@ -7,7 +7,9 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/commonground/commonground/proposals"
 )
@@ -41,22 +43,49 @@ func parsePages() (pages, error) {
 	return p, nil
 }
 
-var templateFuncs = template.FuncMap{}
+var templateFuncs = template.FuncMap{
+	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+}
 
 // shell is what every page shows around its content: the movement's name, the
-// navigation, who is signed in. Each page's data type embeds it.
+// navigation, who is signed in, a one-time message. Each page's data type embeds it.
 type shell struct {
 	Title        string
 	MovementName string
+	Viewer       *proposals.Member
+	Flash        string
+	Nav          []navLink
 	RequestID    string
 }
 
-func (s *Server) shell(r *http.Request, title string, m proposals.Movement) shell {
-	name := m.Name
-	if name == "" {
-		name = "Common Ground"
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+func (s *Server) shell(w http.ResponseWriter, r *http.Request, title string) shell {
+	name := "Common Ground"
+	if m, err := s.svc.Movement(r.Context()); err == nil {
+		name = m.Name
 	}
-	return shell{Title: title, MovementName: name, RequestID: RequestIDFrom(r.Context())}
+	v := viewer(r)
+	return shell{Title: title, MovementName: name, Viewer: v, Flash: s.takeFlash(w, r),
+		Nav: navFor(v, r.URL.Path), RequestID: RequestIDFrom(r.Context())}
+}
+
+// navFor lists the sections the viewer may open; links appear as features land.
+func navFor(v *proposals.Member, path string) []navLink {
+	if v == nil {
+		return nil
+	}
+	links := []navLink{{Href: "/members", Label: "Members"}}
+	if v.IsAdmin() {
+		links = append(links, navLink{Href: "/settings", Label: "Settings"})
+	}
+	for i := range links {
+		links[i].Current = path == links[i].Href || strings.HasPrefix(path, links[i].Href+"/")
+	}
+	return links
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -73,7 +102,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.log.Error("render page", "page", page, "err", err, "request_id", RequestIDFrom(r.Context()))
 		if page != "error" {
 			s.renderError(w, r, errInternal)
+			return
 		}
+		http.Error(w, "Something went wrong. Reference: "+RequestIDFrom(r.Context()), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -83,7 +114,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 
 type errorPage struct {
 	shell
-	problem
+	Problem problem
 }
 
 // renderError answers with the page for err's kind; internals go to the log only.
@@ -92,7 +123,11 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if p.Status == http.StatusInternalServerError {
 		s.log.Error("request failed", "err", err, "path", r.URL.Path, "request_id", RequestIDFrom(r.Context()))
 	}
-	s.render(w, r, p.Status, "error", errorPage{shell: s.shell(r, p.Title, proposals.Movement{}), problem: p})
+	if p.Status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, p.Status, "error", errorPage{shell: s.shell(w, r, p.Title), Problem: p})
 }
 
 func staticFiles() http.Handler {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -40,7 +41,20 @@ type Server struct {
 	health  func(ctx context.Context) error
 	pages   pages
 	handler http.Handler
+
+	// setUp is true once the instance has an admin; it never turns false again.
+	setUp atomic.Bool
+	// Failed sign-ins are limited per account and per address.
+	loginByAccount *failureLimiter
+	loginByAddress *failureLimiter
 }
+
+// Sign-in limits: enough for a person who mistypes, far too few to guess.
+const (
+	loginFailuresPerAccount = 10
+	loginFailuresPerAddress = 50
+	loginFailureWindow      = 15 * time.Minute
+)
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
 // and builds the router.
@@ -52,7 +66,10 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, pages: p}
+	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, pages: p,
+		loginByAccount: newFailureLimiter(loginFailuresPerAccount, loginFailureWindow, deps.Service.Now),
+		loginByAddress: newFailureLimiter(loginFailuresPerAddress, loginFailureWindow, deps.Service.Now),
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -61,15 +78,59 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders)
+	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, proposals.ErrNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	})
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", staticFiles())
-	r.Get("/", s.home)
+	r.Get("/setup", s.setupForm)
+	r.Post("/setup", s.setup)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireSetUp, s.loadViewer)
+		r.Get("/", s.home)
+		r.Get("/login", s.loginForm)
+		r.Post("/login", s.login)
+		r.Post("/logout", s.logout)
+		r.Get("/join/{token}", s.joinForm)
+		r.Post("/join/{token}", s.join)
+
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireMember)
+			r.Get("/members", s.members)
+			r.Get("/account", s.account)
+			r.Post("/account/password", s.changePassword)
+			r.Post("/account/sign-out-everywhere", s.signOutEverywhere)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAdmin)
+			r.Post("/members/{id}/role", s.memberAction(s.setRole))
+			r.Post("/members/{id}/suspend", s.memberAction(s.suspend))
+			r.Post("/members/{id}/reactivate", s.memberAction(s.reactivate))
+			r.Get("/members/invitations", s.invitations)
+			r.Post("/members/invitations", s.createInvitation)
+			r.Post("/members/invitations/{id}/revoke", s.revokeInvitation)
+			r.Get("/settings", s.settings)
+			r.Post("/settings", s.saveSettings)
+		})
+	})
 	return r
+}
+
+// crossOriginProtection refuses state-changing requests that a browser marks as
+// coming from another site (Sec-Fetch-Site, else Origin against Host): that is
+// what a forged form is. Requests without those headers are not from a browser
+// form, so they carry no ambient cookie risk and pass (servers posting to the
+// federation inbox, for example).
+func (s *Server) crossOriginProtection() func(http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		s.renderError(w, r, proposals.Forbidden("this form was sent from another site, so it was refused; open the page on this site and send it again"))
+	}))
+	return cop.Handler
 }
 
 // healthz answers 200 only when the database answers, so a load balancer or
@@ -94,11 +155,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", homePage{shell: s.shell(r, "Home", m), SetUp: err == nil, Movement: m})
+	s.render(w, r, http.StatusOK, "home", homePage{shell: s.shell(w, r, "Home"), Movement: m})
 }
 
 type homePage struct {
 	shell
-	SetUp    bool
 	Movement proposals.Movement
 }

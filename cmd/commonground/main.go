@@ -20,6 +20,7 @@ const usage = `Usage: commonground [command] [flags]
 Commands:
   serve     run the instance (the default)
   migrate   apply database migrations and exit
+  admin     operator commands from the shell (run "commonground admin" to list them)
   version   print the version
 
 Run "commonground COMMAND --help" for a command's flags.
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = withConfig(command, args, getenv, stdout, func(c Config) error { return serve(ctx, c, stderr) })
 	case "migrate":
 		err = withConfig(command, args, getenv, stdout, func(c Config) error { return migrate(ctx, c, stdout, stderr) })
+	case "admin":
+		err = admin(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "commonground", version)
 	case "help", "-h", "--help":

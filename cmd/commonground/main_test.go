@@ -70,6 +70,9 @@ func startServe(t testing.TB, args ...string) *instance {
 			}
 			msg, _ := line["msg"].(string)
 			inst.started[msg] = fmt.Sprint(line["fingerprint"])
+			if token, ok := line["setup_token"].(string); ok {
+				inst.started["setup token"] = token
+			}
 			if msg == "listening" {
 				inst.addr = line["addr"].(string)
 			}

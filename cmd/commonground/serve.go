@@ -87,6 +87,10 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if err := announceSetup(ctx, svc, log, baseURL.String()); err != nil {
+		srv.Close()
+		return err
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL.String())
 
 	select {
@@ -104,5 +108,21 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// announceSetup prints the one-time setup token while the instance has no admin,
+// so that only whoever can read the server's log can claim it.
+func announceSetup(ctx context.Context, svc *proposals.Service, log *slog.Logger, baseURL string) error {
+	need, err := svc.NeedsSetup(ctx)
+	if err != nil || !need {
+		return err
+	}
+	token, err := svc.SetupToken(ctx)
+	if err != nil {
+		return err
+	}
+	log.Warn("this instance is not set up yet: open the setup page and give the setup token",
+		"setup_url", baseURL+"/setup", "setup_token", token)
 	return nil
 }

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// findChromium returns the path of a Chromium-family browser, or "" if none.
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// screenshotDir is where browser tests save what the pages looked like, for a
+// person to look at: COMMONGROUND_TEST_OUTPUT, or testoutput/ at the repo root.
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv("COMMONGROUND_TEST_OUTPUT")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "testoutput")
+	}
+	dir = filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// browser is one headless Chromium browser context (its own cookies) on one tab.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string
+}
+
+// newBrowserProcess starts headless Chromium and returns a context for it.
+func newBrowserProcess(t *testing.T) context.Context {
+	t.Helper()
+	path := findChromium()
+	if path == "" {
+		storagetest.Unavailable(t, "chromium", "no chromium, chromium-browser or google-chrome on PATH; install Debian's chromium package")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // tests run as root in CI containers
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return browserCtx
+}
+
+// newBrowser opens a fresh browser context: a separate cookie jar, like a
+// different person on a different computer.
+func newBrowser(t *testing.T, process context.Context, base string) *browser {
+	ctx, cancel := chromedp.NewContext(process, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	return &browser{t: t, ctx: ctx, base: base, shots: screenshotDir(t)}
+}
+
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) open(path string, waitFor string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+}
+
+// fill types into form fields by id.
+func (b *browser) fill(fields map[string]string) {
+	b.t.Helper()
+	for id, value := range fields {
+		b.do("fill #"+id, chromedp.SetValue(chromedp.ID(id), value))
+	}
+}
+
+// submit clicks the submit button of the form matching formSel and waits for
+// an element of the page that follows.
+func (b *browser) submit(formSel, waitFor string) {
+	b.t.Helper()
+	b.do("submit "+formSel, chromedp.Click(chromedp.CSS(formSel+` button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return strings.TrimPrefix(loc, b.base)
+}
+
+// shot saves a full-page PNG screenshot.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// TestBrowserSetupInviteJoinSuspend walks the first hour of an instance in a
+// real browser: setup with the token from the log, an invitation, a second
+// person joining and signing in, and the admin suspending them, which ends
+// their session.
+func TestBrowserSetupInviteJoinSuspend(t *testing.T) {
+	process := newBrowserProcess(t)
+	inst := startServe(t, "--data-dir", t.TempDir())
+	token := inst.started["setup token"]
+	if token == "" {
+		t.Fatal("serve logged no setup token")
+	}
+	base := "http://" + inst.addr
+	admin := newBrowser(t, process, base)
+
+	admin.open("/", "#token")
+	if loc := admin.location(); loc != "/setup" {
+		t.Fatalf("a fresh instance sent the browser to %s, want /setup", loc)
+	}
+	admin.shot("01-setup")
+	admin.fill(map[string]string{"token": "not-the-token", "name": "Riverside Tenants", "handle": "riverside",
+		"summary": "Tenants of the Riverside estate, organising for safe and affordable homes.",
+		"username": "ada", "display_name": "Ada Lovelace", "password": "a long shared secret", "password_confirm": "a long shared secret"})
+	admin.submit(`form[action="/setup"]`, "#form-error")
+	if msg := admin.text("#form-error"); !strings.Contains(msg, "not the setup token") {
+		t.Fatalf("wrong token message: %q", msg)
+	}
+	admin.shot("02-setup-wrong-token")
+	admin.fill(map[string]string{"token": token, "password": "a long shared secret", "password_confirm": "a long shared secret"})
+	admin.submit(`form[action="/setup"]`, ".flash")
+	if loc := admin.location(); loc != "/members/invitations" {
+		t.Fatalf("after setup the admin is at %s", loc)
+	}
+
+	admin.fill(map[string]string{"max_uses": "1", "valid_days": "7", "note": "housing working group"})
+	admin.submit(`form[action="/members/invitations"]`, "#new-link")
+	link, err := chromedp.Run(admin.ctx, chromedp.Value(chromedp.ID("new-link")))
+	if err != nil || !strings.HasPrefix(link, base+"/join/") {
+		t.Fatalf("invitation link %q, %v", link, err)
+	}
+	admin.shot("03-invitation-created")
+
+	member := newBrowser(t, process, base)
+	member.do("open invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("username")))
+	member.shot("04-join")
+	member.fill(map[string]string{"username": "mia", "display_name": "Mia Chen", "password": "tenants unite 2026", "password_confirm": "tenants unite 2026"})
+	member.submit(`form[action^="/join/"]`, ".flash")
+	member.shot("05-home-member")
+	member.submit(`form[action="/logout"]`, `a[href="/login"]`)
+	member.open("/login", "#username")
+	member.shot("06-sign-in")
+	member.fill(map[string]string{"username": "mia", "password": "tenants unite 2026"})
+	member.submit(`form[action="/login"]`, `a[href="/account"]`)
+	member.open("/members", "#member-mia")
+	member.shot("07-members-as-member")
+
+	// The used-up invitation no longer works.
+	other := newBrowser(t, process, base)
+	other.do("reuse invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if h := other.text("main h1"); !strings.Contains(h, "clashes") {
+		t.Fatalf("reused invitation shows %q", h)
+	}
+	if msg := other.text("main p"); !strings.Contains(msg, "used up") {
+		t.Fatalf("reused invitation message %q", msg)
+	}
+
+	admin.open("/members", "#member-mia")
+	admin.shot("08-members-as-admin")
+	admin.submit(`#member-mia form[action$="/suspend"]`, ".flash")
+	if msg := admin.text(".flash"); !strings.Contains(msg, "suspended") {
+		t.Fatalf("suspend flash: %q", msg)
+	}
+
+	member.do("reload after suspension", chromedp.Navigate(base+"/members"), chromedp.WaitVisible(chromedp.ID("password")))
+	if loc := member.location(); !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("suspended member still sees %s", loc)
+	}
+	member.shot("09-suspended-member-signed-out")
+	member.fill(map[string]string{"username": "mia", "password": "tenants unite 2026"})
+	member.submit(`form[action="/login"]`, "#form-error")
+	if msg := member.text("#form-error"); !strings.Contains(msg, "suspended") {
+		t.Fatalf("suspended sign-in message: %q", msg)
+	}
+
+	admin.open("/settings", "#name")
+	admin.shot("10-settings")
+	admin.open("/account", "#current_password")
+	admin.shot("11-account")
+	admin.do("phone viewport", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/members"), chromedp.WaitVisible(chromedp.CSS("table")))
+	admin.shot("12-members-phone")
+}

@@ -1,0 +1,457 @@
+package proposals
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"strings"
+	"time"
+)
+
+// SessionLifetime is how long a sign-in lasts.
+const SessionLifetime = 30 * 24 * time.Hour
+
+// AccountsTx is the storage port for members, sessions, invitations and setup.
+type AccountsTx interface {
+	CreateMember(ctx context.Context, m Member, passwordHash string) (Member, error)
+	MemberByID(ctx context.Context, id int64) (Member, error)
+	MemberByUsername(ctx context.Context, username string) (Member, string, error)
+	Members(ctx context.Context) ([]Member, error)
+	CountActiveAdmins(ctx context.Context) (int, error)
+	UpdateMemberRole(ctx context.Context, id int64, role Role, at time.Time) error
+	UpdateMemberStatus(ctx context.Context, id int64, status MemberStatus, at time.Time) error
+	UpdatePasswordHash(ctx context.Context, id int64, hash string, at time.Time) error
+
+	CreateSession(ctx context.Context, tokenHash string, memberID int64, created, expires time.Time) error
+	SessionMember(ctx context.Context, tokenHash string, now time.Time) (Member, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteMemberSessions(ctx context.Context, memberID int64) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	CreateInvitation(ctx context.Context, inv Invitation, tokenHash string) (Invitation, error)
+	InvitationByToken(ctx context.Context, tokenHash string) (Invitation, error)
+	UseInvitation(ctx context.Context, id int64, now time.Time) (bool, error)
+	RevokeInvitation(ctx context.Context, id int64, at time.Time) error
+	Invitations(ctx context.Context) ([]Invitation, error)
+
+	SetupToken(ctx context.Context) (string, error)
+	SaveSetupToken(ctx context.Context, token string, at time.Time) error
+	DeleteSetupToken(ctx context.Context) error
+}
+
+var errWrongCredentials = &Error{Kind: ErrUnauthenticated, Message: "Wrong username or password."}
+
+// NeedsSetup reports whether the instance still waits for its first admin.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	var n int
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		n, err = tx.CountActiveAdmins(ctx)
+		return err
+	})
+	return n == 0, err
+}
+
+// SetupToken returns the one-time token that claims a fresh instance, making it
+// on first use. It is printed in serve's log and by `admin setup-token`, so only
+// whoever runs the server can claim the instance.
+func (s *Service) SetupToken(ctx context.Context) (token string, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if n, err := tx.CountActiveAdmins(ctx); err != nil || n > 0 {
+			if err == nil {
+				err = Conflict("this instance is already set up")
+			}
+			return err
+		}
+		token, err = tx.SetupToken(ctx)
+		if errors.Is(err, ErrNotFound) {
+			token = NewToken()
+			err = tx.SaveSetupToken(ctx, token, s.now())
+		}
+		return err
+	})
+	return token, err
+}
+
+// Founding is what setup asks for: the movement and its first admin.
+type Founding struct {
+	Movement Movement
+	Admin    NewAccount
+}
+
+// Setup claims a fresh instance with the token: it creates the movement and the
+// first admin together, or nothing at all.
+func (s *Service) Setup(ctx context.Context, token string, f Founding) (Member, error) {
+	return s.found(ctx, f, func(tx Tx) error {
+		want, err := tx.SetupToken(ctx)
+		if errors.Is(err, ErrNotFound) || (err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(strings.TrimSpace(token))) != 1) {
+			return Invalid("token", "this is not the setup token; find it in the server's log or run `commonground admin setup-token`")
+		}
+		return err
+	})
+}
+
+// Initialize is setup from the operator's shell, which needs no token.
+func (s *Service) Initialize(ctx context.Context, f Founding) (Member, error) {
+	return s.found(ctx, f, func(Tx) error { return nil })
+}
+
+func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) error) (admin Member, err error) {
+	m, err := NormalizeMovement(f.Movement)
+	if err != nil {
+		return Member{}, err
+	}
+	acct, err := f.Admin.normalize()
+	if err != nil {
+		return Member{}, err
+	}
+	hash, err := HashPassword(acct.Password)
+	if err != nil {
+		return Member{}, err
+	}
+	now := s.now()
+	m.CreatedAt, m.UpdatedAt = now, now
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if n, err := tx.CountActiveAdmins(ctx); err != nil || n > 0 {
+			if err == nil {
+				err = Conflict("this instance is already set up")
+			}
+			return err
+		}
+		if err := authorize(tx); err != nil {
+			return err
+		}
+		if err := tx.CreateMovement(ctx, m); err != nil {
+			return err
+		}
+		admin, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
+			Role: RoleAdmin, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
+		if err != nil {
+			return err
+		}
+		return tx.DeleteSetupToken(ctx)
+	})
+	return admin, err
+}
+
+// CreateMember adds an account from the operator's shell.
+func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) (Member, error) {
+	if _, err := ParseRole(string(role)); err != nil {
+		return Member{}, err
+	}
+	acct, err := acct.normalize()
+	if err != nil {
+		return Member{}, err
+	}
+	hash, err := HashPassword(acct.Password)
+	if err != nil {
+		return Member{}, err
+	}
+	now := s.now()
+	var m Member
+	err = s.store.InTx(ctx, func(tx Tx) (err error) {
+		m, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
+			Role: role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
+		return err
+	})
+	return m, err
+}
+
+// SignIn checks a username and password and opens a session; it returns the
+// session token for the cookie.
+func (s *Service) SignIn(ctx context.Context, username, password string) (string, Member, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	if len(password) > MaxPasswordLen*4 {
+		return "", Member{}, errWrongCredentials
+	}
+	var m Member
+	var hash string
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		m, hash, err = tx.MemberByUsername(ctx, username)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		VerifyPassword(dummyHash, password) // same time as a real account
+		return "", Member{}, errWrongCredentials
+	}
+	if err != nil {
+		return "", Member{}, err
+	}
+	if ok, err := VerifyPassword(hash, password); err != nil || !ok {
+		return "", Member{}, errWrongCredentials
+	}
+	if !m.Active() {
+		return "", Member{}, Forbidden("this account is suspended; ask an admin of the movement")
+	}
+	token, err := s.openSession(ctx, m.ID)
+	return token, m, err
+}
+
+func (s *Service) openSession(ctx context.Context, memberID int64) (string, error) {
+	token := NewToken()
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		return tx.CreateSession(ctx, TokenHash(token), memberID, now, now.Add(SessionLifetime))
+	})
+	return token, err
+}
+
+// SessionMember returns the active member a session token belongs to, or
+// ErrUnauthenticated when the session is unknown, expired or the member suspended.
+func (s *Service) SessionMember(ctx context.Context, token string) (m Member, err error) {
+	if token == "" {
+		return Member{}, ErrUnauthenticated
+	}
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		m, err = tx.SessionMember(ctx, TokenHash(token), s.now())
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Member{}, ErrUnauthenticated
+	}
+	return m, err
+}
+
+// SignOut ends one session.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, TokenHash(token)) })
+}
+
+// SignOutEverywhere ends every session of the member.
+func (s *Service) SignOutEverywhere(ctx context.Context, actor Member) error {
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteMemberSessions(ctx, actor.ID) })
+}
+
+// ChangePassword checks the current password, sets the new one and ends every
+// session (a stolen cookie dies with the old password); it returns a fresh
+// session token for the browser that made the change.
+func (s *Service) ChangePassword(ctx context.Context, actor Member, current, next string) (string, error) {
+	var hash string
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		_, hash, err = tx.MemberByUsername(ctx, actor.Username)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if ok, _ := VerifyPassword(hash, current); !ok {
+		return "", Invalid("current_password", "this is not your current password")
+	}
+	if err := s.setPassword(ctx, actor, next); err != nil {
+		return "", err
+	}
+	return s.openSession(ctx, actor.ID)
+}
+
+// ResetPassword sets a member's password from the operator's shell.
+func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
+	var m Member
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.setPassword(ctx, m, password)
+}
+
+func (s *Service) setPassword(ctx context.Context, m Member, password string) error {
+	if err := CheckPassword(m.Username, password); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.UpdatePasswordHash(ctx, m.ID, hash, s.now()); err != nil {
+			return err
+		}
+		return tx.DeleteMemberSessions(ctx, m.ID)
+	})
+}
+
+// Members lists every account; any active member may see who else is in.
+func (s *Service) Members(ctx context.Context, actor Member) (ms []Member, err error) {
+	if !actor.Active() {
+		return nil, ErrForbidden
+	}
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		ms, err = tx.Members(ctx)
+		return err
+	})
+	return ms, err
+}
+
+// SetRole changes a member's role; admins only. The last active admin keeps
+// the role, so the instance can never lose its last administrator.
+func (s *Service) SetRole(ctx context.Context, actor Member, memberID int64, role Role) error {
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
+		if target.Role == RoleAdmin && role != RoleAdmin {
+			if err := s.keepAnAdmin(ctx, tx, target); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateMemberRole(ctx, target.ID, role, s.now())
+	})
+}
+
+// Suspend stops a member from doing anything and ends their sessions.
+func (s *Service) Suspend(ctx context.Context, actor Member, memberID int64) error {
+	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
+		if target.Role == RoleAdmin {
+			if err := s.keepAnAdmin(ctx, tx, target); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateMemberStatus(ctx, target.ID, StatusSuspended, s.now()); err != nil {
+			return err
+		}
+		return tx.DeleteMemberSessions(ctx, target.ID)
+	})
+}
+
+// Reactivate lets a suspended member act again (they sign in anew).
+func (s *Service) Reactivate(ctx context.Context, actor Member, memberID int64) error {
+	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
+		return tx.UpdateMemberStatus(ctx, target.ID, StatusActive, s.now())
+	})
+}
+
+func (s *Service) adminChange(ctx context.Context, actor Member, memberID int64, change func(Tx, Member) error) error {
+	if !actor.IsAdmin() {
+		return Forbidden("only admins manage members")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		target, err := tx.MemberByID(ctx, memberID)
+		if err != nil {
+			return err
+		}
+		return change(tx, target)
+	})
+}
+
+func (s *Service) keepAnAdmin(ctx context.Context, tx Tx, target Member) error {
+	n, err := tx.CountActiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 && target.Active() {
+		return Conflict("%s is the last admin; make another member admin first", target.Name())
+	}
+	return nil
+}
+
+// CreateInvitation makes an invitation link; it returns the token, which is
+// shown once (the database keeps only its hash).
+func (s *Service) CreateInvitation(ctx context.Context, actor Member, req InvitationRequest) (string, Invitation, error) {
+	if !actor.IsAdmin() {
+		return "", Invitation{}, Forbidden("only admins invite")
+	}
+	req.Note = strings.TrimSpace(req.Note)
+	if err := req.check(); err != nil {
+		return "", Invitation{}, err
+	}
+	token := NewToken()
+	now := s.now()
+	inv := Invitation{Role: req.Role, CreatedBy: actor.ID, Note: req.Note, MaxUses: req.MaxUses,
+		ExpiresAt: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour), CreatedAt: now}
+	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+		inv, err = tx.CreateInvitation(ctx, inv, TokenHash(token))
+		return err
+	})
+	return token, inv, err
+}
+
+// Invitations lists every invitation, newest first; admins only.
+func (s *Service) Invitations(ctx context.Context, actor Member) (invs []Invitation, err error) {
+	if !actor.IsAdmin() {
+		return nil, Forbidden("only admins see invitations")
+	}
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		invs, err = tx.Invitations(ctx)
+		return err
+	})
+	return invs, err
+}
+
+// RevokeInvitation makes an invitation link stop working.
+func (s *Service) RevokeInvitation(ctx context.Context, actor Member, id int64) error {
+	if !actor.IsAdmin() {
+		return Forbidden("only admins revoke invitations")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.RevokeInvitation(ctx, id, s.now()) })
+}
+
+// Invitation returns the invitation behind a token if it can still be used.
+func (s *Service) Invitation(ctx context.Context, token string) (inv Invitation, err error) {
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		inv, err = tx.InvitationByToken(ctx, TokenHash(token))
+		return err
+	})
+	if err != nil {
+		return Invitation{}, err
+	}
+	if !inv.Usable(s.now()) {
+		return inv, Conflict("this invitation is %s; ask an admin for a new one", inv.State(s.now()))
+	}
+	return inv, nil
+}
+
+// Join creates an account through an invitation and signs the new member in.
+// Using the invitation and creating the account happen together: a taken
+// username leaves the invitation's uses untouched.
+func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (string, Member, error) {
+	acct, err := acct.normalize()
+	if err != nil {
+		return "", Member{}, err
+	}
+	hash, err := HashPassword(acct.Password)
+	if err != nil {
+		return "", Member{}, err
+	}
+	now := s.now()
+	var m Member
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		inv, err := tx.InvitationByToken(ctx, TokenHash(token))
+		if err != nil {
+			return err
+		}
+		used, err := tx.UseInvitation(ctx, inv.ID, now)
+		if err != nil {
+			return err
+		}
+		if !used {
+			return Conflict("this invitation is %s; ask an admin for a new one", inv.State(now))
+		}
+		m, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
+			Role: inv.Role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
+		return err
+	})
+	if err != nil {
+		return "", Member{}, err
+	}
+	session, err := s.openSession(ctx, m.ID)
+	return session, m, err
+}
+
+// UpdateProfile changes the movement's name and description; admins only.
+func (s *Service) UpdateProfile(ctx context.Context, actor Member, name, summary string) error {
+	if !actor.IsAdmin() {
+		return Forbidden("only admins change the movement's settings")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		m, err := tx.Movement(ctx)
+		if err != nil {
+			return err
+		}
+		m.Name, m.Summary = name, summary
+		if m, err = NormalizeMovement(m); err != nil {
+			return err
+		}
+		return tx.UpdateMovementProfile(ctx, m.Name, m.Summary, s.now())
+	})
+}

@@ -1,0 +1,119 @@
+package proposals
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a member may do beyond proposing, commenting and voting.
+type Role string
+
+const (
+	// RoleAdmin manages members, invitations and the movement's settings.
+	RoleAdmin Role = "admin"
+	// RoleFacilitator opens, closes and withdraws proposals and moderates discussion.
+	RoleFacilitator Role = "facilitator"
+	// RoleMember proposes, comments and votes.
+	RoleMember Role = "member"
+)
+
+// Roles in the order the UI lists them.
+var Roles = []Role{RoleMember, RoleFacilitator, RoleAdmin}
+
+// ParseRole refuses anything but the three roles, so a forged form value is an error.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", Invalid("role", "choose member, facilitator or admin")
+}
+
+// MemberStatus says whether a member may act at all.
+type MemberStatus string
+
+const (
+	StatusActive    MemberStatus = "active"
+	StatusSuspended MemberStatus = "suspended"
+)
+
+// Member is a person with an account on the instance.
+type Member struct {
+	ID          int64
+	Username    string
+	DisplayName string
+	Role        Role
+	Status      MemberStatus
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Active reports whether the member may act.
+func (m Member) Active() bool { return m.Status == StatusActive }
+
+// IsAdmin reports whether the member is an active admin.
+func (m Member) IsAdmin() bool { return m.Active() && m.Role == RoleAdmin }
+
+// IsFacilitator reports whether the member is an active facilitator or admin:
+// admins can do what facilitators do.
+func (m Member) IsFacilitator() bool {
+	return m.Active() && (m.Role == RoleFacilitator || m.Role == RoleAdmin)
+}
+
+// Name is what the UI shows: the display name, or the username when there is none.
+func (m Member) Name() string {
+	if m.DisplayName != "" {
+		return m.DisplayName
+	}
+	return m.Username
+}
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9_]{2,30}$`)
+
+// Password limits. The upper bound keeps a hostile 1 MB "password" from making
+// the hash function the bottleneck.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 256
+	MaxDisplayName = 60
+)
+
+// NewAccount is what a person gives to get an account.
+type NewAccount struct {
+	Username    string
+	DisplayName string
+	Password    string
+}
+
+// normalize trims and checks an account, naming the field at fault.
+func (a NewAccount) normalize() (NewAccount, error) {
+	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
+	a.DisplayName = strings.TrimSpace(a.DisplayName)
+	if !usernamePattern.MatchString(a.Username) {
+		return a, Invalid("username", "use 2 to 30 lowercase letters, digits or underscores")
+	}
+	if utf8.RuneCountInString(a.DisplayName) > MaxDisplayName {
+		return a, Invalid("display_name", "at most %d characters", MaxDisplayName)
+	}
+	return a, CheckPassword(a.Username, a.Password)
+}
+
+// CheckPassword applies the password policy: long enough, not absurdly long, and
+// not built from the username.
+func CheckPassword(username, password string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < MinPasswordLen:
+		return Invalid("password", "use at least %d characters", MinPasswordLen)
+	case n > MaxPasswordLen:
+		return Invalid("password", "use at most %d characters", MaxPasswordLen)
+	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
+		return Invalid("password", "must not contain the username")
+	case strings.TrimSpace(password) == "":
+		return Invalid("password", "must not be only spaces")
+	}
+	return nil
+}

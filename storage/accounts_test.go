@@ -1,0 +1,241 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// clock is a test clock that only moves when told to.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func newService(db *storage.DB) (*proposals.Service, *clock) {
+	c := &clock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	return proposals.NewService(db.Store(), c.Now), c
+}
+
+var founding = proposals.Founding{
+	Movement: proposals.Movement{Name: "Climate Assembly", Handle: "climate", Summary: "Act now."},
+	Admin:    proposals.NewAccount{Username: "ada", DisplayName: "Ada", Password: "correct horse battery"},
+}
+
+func setUp(t *testing.T, svc *proposals.Service) proposals.Member {
+	t.Helper()
+	admin, err := svc.Initialize(context.Background(), founding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin
+}
+
+func TestSetupNeedsTheTokenAndHappensOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _ := newService(db)
+		token, err := svc.SetupToken(ctx)
+		if err != nil || len(token) < 40 {
+			t.Fatalf("setup token %q, %v", token, err)
+		}
+		if again, _ := svc.SetupToken(ctx); again != token {
+			t.Fatal("setup token changed between calls")
+		}
+		_, err = svc.Setup(ctx, "wrong-token", founding)
+		if !errors.Is(err, proposals.ErrInvalid) || !strings.Contains(err.Error(), "setup token") {
+			t.Fatalf("wrong token: %v", err)
+		}
+		if _, err := svc.Movement(ctx); !errors.Is(err, proposals.ErrNotFound) {
+			t.Fatalf("a failed setup left a movement behind: %v", err)
+		}
+		bad := founding
+		bad.Admin.Password = "short"
+		if _, err := svc.Setup(ctx, token, bad); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("weak password: %v", err)
+		}
+		admin, err := svc.Setup(ctx, token, founding)
+		if err != nil || admin.Role != proposals.RoleAdmin {
+			t.Fatalf("setup: %+v %v", admin, err)
+		}
+		if _, err := svc.Setup(ctx, token, founding); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("second setup: %v", err)
+		}
+		if _, err := svc.SetupToken(ctx); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("setup token after setup: %v", err)
+		}
+		if need, _ := svc.NeedsSetup(ctx); need {
+			t.Fatal("still needs setup")
+		}
+	})
+}
+
+func TestSignInSessionsAndPasswordChange(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk := newService(db)
+		setUp(t, svc)
+		if _, _, err := svc.SignIn(ctx, "ada", "wrong password!"); !errors.Is(err, proposals.ErrUnauthenticated) {
+			t.Fatalf("wrong password: %v", err)
+		}
+		if _, _, err := svc.SignIn(ctx, "nobody", "correct horse battery"); !errors.Is(err, proposals.ErrUnauthenticated) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		token, m, err := svc.SignIn(ctx, " ADA ", "correct horse battery")
+		if err != nil || m.Username != "ada" {
+			t.Fatalf("sign in: %v", err)
+		}
+		other, _, _ := svc.SignIn(ctx, "ada", "correct horse battery")
+		if got, err := svc.SessionMember(ctx, token); err != nil || got.ID != m.ID {
+			t.Fatalf("session: %+v %v", got, err)
+		}
+		fresh, err := svc.ChangePassword(ctx, m, "correct horse battery", "a new long passphrase")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, old := range []string{token, other} {
+			if _, err := svc.SessionMember(ctx, old); !errors.Is(err, proposals.ErrUnauthenticated) {
+				t.Fatalf("old session survived a password change: %v", err)
+			}
+		}
+		if _, err := svc.SessionMember(ctx, fresh); err != nil {
+			t.Fatalf("fresh session after password change: %v", err)
+		}
+		clk.Advance(proposals.SessionLifetime + time.Minute)
+		if _, err := svc.SessionMember(ctx, fresh); !errors.Is(err, proposals.ErrUnauthenticated) {
+			t.Fatalf("expired session still works: %v", err)
+		}
+	})
+}
+
+func TestInvitationsAndJoining(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk := newService(db)
+		admin := setUp(t, svc)
+		token, inv, err := svc.CreateInvitation(ctx, admin, proposals.InvitationRequest{Role: proposals.RoleFacilitator, MaxUses: 1, ValidDays: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A taken username fails the join and leaves the single use unspent.
+		if _, _, err := svc.Join(ctx, token, proposals.NewAccount{Username: "ada", Password: "long enough pass"}); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("duplicate username: %v", err)
+		}
+		session, bo, err := svc.Join(ctx, token, proposals.NewAccount{Username: "bo", DisplayName: "Bo", Password: "long enough pass"})
+		if err != nil || bo.Role != proposals.RoleFacilitator {
+			t.Fatalf("join: %+v %v", bo, err)
+		}
+		if _, err := svc.SessionMember(ctx, session); err != nil {
+			t.Fatalf("joined member is not signed in: %v", err)
+		}
+		_, _, err = svc.Join(ctx, token, proposals.NewAccount{Username: "cy", Password: "long enough pass"})
+		if !errors.Is(err, proposals.ErrConflict) || !strings.Contains(err.Error(), "used up") {
+			t.Fatalf("reused invitation: %v", err)
+		}
+
+		expiring, _, _ := svc.CreateInvitation(ctx, admin, proposals.InvitationRequest{Role: proposals.RoleMember, MaxUses: 5, ValidDays: 1})
+		clk.Advance(25 * time.Hour)
+		if _, _, err := svc.Join(ctx, expiring, proposals.NewAccount{Username: "cy", Password: "long enough pass"}); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("expired invitation: %v", err)
+		}
+		revoked, inv2, _ := svc.CreateInvitation(ctx, admin, proposals.InvitationRequest{Role: proposals.RoleMember, MaxUses: 5, ValidDays: 1})
+		if err := svc.RevokeInvitation(ctx, admin, inv2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Invitation(ctx, revoked); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("revoked invitation: %v", err)
+		}
+		if _, _, err := svc.CreateInvitation(ctx, bo, proposals.InvitationRequest{Role: proposals.RoleAdmin, MaxUses: 1, ValidDays: 1}); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a facilitator created an invitation: %v", err)
+		}
+		invs, _ := svc.Invitations(ctx, admin)
+		if len(invs) != 3 || invs[2].ID != inv.ID || invs[2].Uses != 1 {
+			t.Fatalf("invitations: %+v", invs)
+		}
+	})
+}
+
+func TestConcurrentJoinsSpendEachUseOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _ := newService(db)
+		admin := setUp(t, svc)
+		token, _, _ := svc.CreateInvitation(ctx, admin, proposals.InvitationRequest{Role: proposals.RoleMember, MaxUses: 3, ValidDays: 1})
+		var joined atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				name := "racer" + string(rune('a'+i))
+				if _, _, err := svc.Join(ctx, token, proposals.NewAccount{Username: name, Password: "long enough pass"}); err == nil {
+					joined.Add(1)
+				} else if !errors.Is(err, proposals.ErrConflict) {
+					t.Errorf("join %s: %v", name, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if joined.Load() != 3 {
+			t.Fatalf("%d joined through a 3-use invitation", joined.Load())
+		}
+	})
+}
+
+func TestSuspensionRolesAndTheLastAdmin(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _ := newService(db)
+		admin := setUp(t, svc)
+		if err := svc.SetRole(ctx, admin, admin.ID, proposals.RoleMember); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("last admin demoted themselves: %v", err)
+		}
+		if err := svc.Suspend(ctx, admin, admin.ID); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("last admin suspended themselves: %v", err)
+		}
+		mia, err := svc.CreateMember(ctx, proposals.NewAccount{Username: "mia", Password: "long enough pass"}, proposals.RoleMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Suspend(ctx, mia, admin.ID); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member suspended the admin: %v", err)
+		}
+		session, _, _ := svc.SignIn(ctx, "mia", "long enough pass")
+		if err := svc.Suspend(ctx, admin, mia.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SessionMember(ctx, session); !errors.Is(err, proposals.ErrUnauthenticated) {
+			t.Fatalf("suspended member's session survived: %v", err)
+		}
+		if _, _, err := svc.SignIn(ctx, "mia", "long enough pass"); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("suspended member signed in: %v", err)
+		}
+		if err := svc.Reactivate(ctx, admin, mia.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetRole(ctx, admin, mia.ID, proposals.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetRole(ctx, admin, admin.ID, proposals.RoleMember); err != nil {
+			t.Fatalf("with a second admin, stepping down must work: %v", err)
+		}
+		if err := svc.SetRole(ctx, admin, mia.ID, "overlord"); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("forged role: %v", err)
+		}
+	})
+}
