@@ -455,3 +455,13 @@ func (s *Service) UpdateProfile(ctx context.Context, actor Member, name, summary
 		return tx.UpdateMovementProfile(ctx, m.Name, m.Summary, s.now())
 	})
 }
+
+// PurgeExpiredSessions deletes sessions past their expiry; serve runs it hourly
+// so the table does not grow without bound.
+func (s *Service) PurgeExpiredSessions(ctx context.Context) (n int64, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) (err error) {
+		n, err = tx.DeleteExpiredSessions(ctx, s.now())
+		return err
+	})
+	return n, err
+}

@@ -239,3 +239,24 @@ func TestSuspensionRolesAndTheLastAdmin(t *testing.T) {
 		}
 	})
 }
+
+func TestExpiredSessionsArePurged(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk := newService(db)
+		setUp(t, svc)
+		old, _, _ := svc.SignIn(ctx, "ada", "correct horse battery")
+		clk.Advance(proposals.SessionLifetime - time.Hour)
+		fresh, _, _ := svc.SignIn(ctx, "ada", "correct horse battery")
+		clk.Advance(2 * time.Hour)
+		if n, err := svc.PurgeExpiredSessions(ctx); err != nil || n != 1 {
+			t.Fatalf("purged %d (%v), want 1", n, err)
+		}
+		if _, err := svc.SessionMember(ctx, fresh); err != nil {
+			t.Fatalf("the unexpired session was purged: %v", err)
+		}
+		if _, err := svc.SessionMember(ctx, old); !errors.Is(err, proposals.ErrUnauthenticated) {
+			t.Fatalf("expired session: %v", err)
+		}
+	})
+}

@@ -159,7 +159,7 @@ func TestBrowserSetupInviteJoinSuspend(t *testing.T) {
 	}
 	admin.shot("01-setup")
 	admin.fill(map[string]string{"token": "not-the-token", "name": "Riverside Tenants", "handle": "riverside",
-		"summary": "Tenants of the Riverside estate, organising for safe and affordable homes.",
+		"summary":  "Tenants of the Riverside estate, organising for safe and affordable homes.",
 		"username": "ada", "display_name": "Ada Lovelace", "password": "a long shared secret", "password_confirm": "a long shared secret"})
 	admin.submit(`form[action="/setup"]`, "#form-error")
 	if msg := admin.text("#form-error"); !strings.Contains(msg, "not the setup token") {

@@ -279,3 +279,50 @@ func rssMB(pid int) float64 {
 	}
 	return 0
 }
+
+func TestAdminCommandsFromTheShell(t *testing.T) {
+	dataDir := t.TempDir()
+	admin := func(stdin string, args ...string) (string, string, int) {
+		cmd := exec.Command(binary, append([]string{"admin"}, append(args, "--data-dir", dataDir)...)...)
+		cmd.Env = cleanEnv()
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		cmd.Run()
+		return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+	}
+	token, _, code := admin("", "setup-token")
+	if code != 0 || len(strings.TrimSpace(token)) < 40 {
+		t.Fatalf("setup-token: %q (exit %d)", token, code)
+	}
+	if again, _, _ := admin("", "setup-token"); again != token {
+		t.Fatal("setup-token changed between calls")
+	}
+	if _, stderr, code := admin("", "init", "--name", "Union", "--handle", "union", "--admin", "ada"); code != 2 || !strings.Contains(stderr, "no password") {
+		t.Fatalf("init without a password: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := admin("short\n", "init", "--name", "Union", "--handle", "union", "--admin", "ada"); code != 1 || !strings.Contains(stderr, "password: use at least 10") {
+		t.Fatalf("init with a weak password: exit %d, %q", code, stderr)
+	}
+	if out, stderr, code := admin("a long shared secret\n", "init", "--name", "Union", "--handle", "@Union", "--admin", "ada"); code != 0 || !strings.Contains(out, "set up @union") {
+		t.Fatalf("init: exit %d, %q %q", code, out, stderr)
+	}
+	if _, stderr, code := admin("a long shared secret\n", "init", "--name", "Again", "--handle", "again", "--admin", "bo"); code == 0 || !strings.Contains(stderr, "already set up") {
+		t.Fatalf("second init: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := admin("", "setup-token"); code == 0 || !strings.Contains(stderr, "already set up") {
+		t.Fatalf("setup-token after init: exit %d, %q", code, stderr)
+	}
+	if out, _, code := admin("members first always\n", "create-user", "--username", "bo", "--role", "facilitator"); code != 0 || !strings.Contains(out, "created bo (facilitator)") {
+		t.Fatalf("create-user: %q (exit %d)", out, code)
+	}
+	if _, stderr, code := admin("members first always\n", "create-user", "--username", "bo"); code == 0 || !strings.Contains(stderr, "taken") {
+		t.Fatalf("duplicate create-user: exit %d, %q", code, stderr)
+	}
+	if out, _, code := admin("a brand new secret\n", "reset-password", "--username", "bo"); code != 0 || !strings.Contains(out, "reset") {
+		t.Fatalf("reset-password: %q (exit %d)", out, code)
+	}
+	if _, stderr, code := admin("a brand new secret\n", "reset-password", "--username", "nobody"); code == 0 || !strings.Contains(stderr, "not found") {
+		t.Fatalf("reset-password of nobody: exit %d, %q", code, stderr)
+	}
+}

@@ -87,6 +87,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	go purgeSessionsHourly(ctx, svc, log)
 	if err := announceSetup(ctx, svc, log, baseURL.String()); err != nil {
 		srv.Close()
 		return err
@@ -125,4 +126,22 @@ func announceSetup(ctx context.Context, svc *proposals.Service, log *slog.Logger
 	log.Warn("this instance is not set up yet: open the setup page and give the setup token",
 		"setup_url", baseURL+"/setup", "setup_token", token)
 	return nil
+}
+
+// purgeSessionsHourly removes expired sessions until ctx ends.
+func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.Logger) {
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		if n, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
