@@ -72,10 +72,12 @@ func (s *Service) SetupToken(ctx context.Context) (token string, err error) {
 	return token, err
 }
 
-// Founding is what setup asks for: the movement and its first admin.
+// Founding is what setup asks for: the movement, its first admin and,
+// optionally, its founding statement (version 1).
 type Founding struct {
-	Movement Movement
-	Admin    NewAccount
+	Movement  Movement
+	Admin     NewAccount
+	Statement Statement
 }
 
 // Setup claims a fresh instance with the token: it creates the movement and the
@@ -122,6 +124,14 @@ func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) erro
 		}
 		if err := tx.CreateMovement(ctx, m); err != nil {
 			return err
+		}
+		if err := tx.CreateVersion(ctx, Version{Number: 1, Statement: f.Statement, AdoptedAt: now}); err != nil {
+			return err
+		}
+		for _, d := range DefaultDecisionSettings() {
+			if err := tx.SaveDecisionSetting(ctx, d); err != nil {
+				return err
+			}
 		}
 		admin, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
 			Role: RoleAdmin, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)

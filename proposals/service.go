@@ -22,6 +22,7 @@ type Tx interface {
 	KeyPair(ctx context.Context) (KeyPair, error)
 	SaveKeyPairOnce(ctx context.Context, k KeyPair) (bool, error)
 	AccountsTx
+	DraftingTx
 }
 
 // Service carries out what members and operators ask of their movement.

@@ -155,7 +155,8 @@ func (db *DB) Close() error { return db.x.Close() }
 
 // Tx is a transaction; storage methods that must run together take one.
 type Tx struct {
-	x *sqlx.Tx
+	x       *sqlx.Tx
+	dialect Dialect
 }
 
 // InTx runs fn in a read-write transaction, committing when fn returns nil and
@@ -186,7 +187,7 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 			x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{x: x}); err != nil {
+	if err = fn(&Tx{x: x, dialect: db.dialect}); err != nil {
 		return err
 	}
 	if err = x.Commit(); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -44,7 +45,19 @@ func parsePages() (pages, error) {
 }
 
 var templateFuncs = template.FuncMap{
-	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+	"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"richtext":      proposals.RenderPlainText,
+	"add1":          func(i int) int { return i + 1 },
+	"sub1":          func(i int) int { return i - 1 },
+	"changeSummary": changeSummary,
+	"positionHint":  positionHint,
+	"dict":          dict,
+	"days":          days,
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
 }
 
 // shell is what every page shows around its content: the movement's name, the
@@ -76,9 +89,9 @@ func (s *Server) shell(w http.ResponseWriter, r *http.Request, title string) she
 // navFor lists the sections the viewer may open; links appear as features land.
 func navFor(v *proposals.Member, path string) []navLink {
 	if v == nil {
-		return nil
+		return []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
 	}
-	links := []navLink{{Href: "/members", Label: "Members"}}
+	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"}, {Href: "/members", Label: "Members"}}
 	if v.IsAdmin() {
 		links = append(links, navLink{Href: "/settings", Label: "Settings"})
 	}

@@ -24,6 +24,8 @@ type Config struct {
 	LogLevel        slog.Level
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
+	// SchedulerInterval is how often due proposals are looked for.
+	SchedulerInterval time.Duration
 }
 
 // setting describes one flag and the environment variable behind it, so that the
@@ -41,6 +43,7 @@ var settings = []setting{
 	{"log-level", "COMMONGROUND_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"},
 	{"shutdown-timeout", "COMMONGROUND_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on shutdown"},
+	{"scheduler-interval", "COMMONGROUND_SCHEDULER_INTERVAL", "15s", "how often proposals past their deadline are closed"},
 }
 
 // errHelp means the person asked for --help; it is not a failure.
@@ -109,6 +112,9 @@ func buildConfig(get func(name string) string) (Config, error) {
 		return c, fmt.Errorf("--shutdown-timeout %q: want a positive duration such as 15s", get("shutdown-timeout"))
 	}
 	c.ShutdownTimeout = d
+	if c.SchedulerInterval, err = time.ParseDuration(get("scheduler-interval")); err != nil || c.SchedulerInterval < 100*time.Millisecond {
+		return c, fmt.Errorf("--scheduler-interval %q: want a duration of at least 100ms, such as 15s", get("scheduler-interval"))
+	}
 	return c, nil
 }
 

@@ -88,6 +88,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go purgeSessionsHourly(ctx, svc, log)
+	go closeDueProposals(ctx, svc, log, c.SchedulerInterval)
 	if err := announceSetup(ctx, svc, log, baseURL.String()); err != nil {
 		srv.Close()
 		return err
@@ -137,6 +138,27 @@ func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// closeDueProposals decides proposals whose voting period ended: once at start
+// (so deadlines that passed while the instance was down are honoured), then
+// every interval. Several processes may run it on one database: closing locks
+// the proposal, and a proposal already decided is skipped.
+func closeDueProposals(ctx context.Context, svc *proposals.Service, log *slog.Logger, interval time.Duration) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		if n, err := svc.CloseDue(ctx); err != nil && ctx.Err() == nil {
+			log.Error("close due proposals", "err", err)
+		} else if n > 0 {
+			log.Info("closed proposals at their deadline", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,753 @@
+package proposals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/commonground/commonground/consensus"
+)
+
+// DraftingTx is the storage port for statements, proposals, votes and comments.
+type DraftingTx interface {
+	CurrentVersion(ctx context.Context) (Version, error)
+	VersionByNumber(ctx context.Context, n int) (Version, error)
+	Versions(ctx context.Context) ([]Version, error)
+	CreateVersion(ctx context.Context, v Version) error
+	// LockStatement serialises the making of versions across processes.
+	LockStatement(ctx context.Context) error
+
+	DecisionSettings(ctx context.Context) ([]DecisionSetting, error)
+	SaveDecisionSetting(ctx context.Context, d DecisionSetting) error
+	ResultsBeforeVoting(ctx context.Context) (bool, error)
+	SetResultsBeforeVoting(ctx context.Context, show bool) error
+
+	CreateProposal(ctx context.Context, p Proposal) (int64, error)
+	Proposal(ctx context.Context, id int64) (Proposal, error)
+	// ProposalForUpdate locks the proposal against concurrent votes and closes.
+	ProposalForUpdate(ctx context.Context, id int64) (Proposal, error)
+	// ProposalForVote locks the proposal so that it cannot close under a vote,
+	// without stopping other votes.
+	ProposalForVote(ctx context.Context, id int64) (Proposal, error)
+	UpdateProposal(ctx context.Context, p Proposal) error
+	Proposals(ctx context.Context, status []ProposalStatus, limit int) ([]ProposalSummary, error)
+	DueProposals(ctx context.Context, now time.Time) ([]int64, error)
+
+	FreezeVoters(ctx context.Context, proposalID int64, memberIDs []int64) error
+	ActiveMemberIDs(ctx context.Context) ([]int64, error)
+	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
+	SaveVote(ctx context.Context, proposalID int64, round int, v Vote) error
+	Votes(ctx context.Context, proposalID int64, round int) ([]Vote, error)
+	VoteEvents(ctx context.Context, proposalID int64) ([]VoteEvent, error)
+	TallyCounts(ctx context.Context, proposalID int64, round int) (map[consensus.Position]int, error)
+
+	CreateComment(ctx context.Context, c Comment) (int64, error)
+	Comment(ctx context.Context, id int64) (Comment, error)
+	Comments(ctx context.Context, proposalID int64) ([]Comment, error)
+	UpdateCommentBody(ctx context.Context, id int64, body string, at time.Time) error
+	HideComment(ctx context.Context, id, by int64, reason string, at time.Time) error
+}
+
+// Limits on a proposal's own text.
+const (
+	MaxTitleLen     = 200
+	MaxRationaleLen = 20000
+	MaxChanges      = 50
+)
+
+// read runs fn in a read-only transaction.
+func (s *Service) read(ctx context.Context, fn func(Tx) error) error { return s.store.ReadTx(ctx, fn) }
+
+// CurrentVersion is the statement in force.
+func (s *Service) CurrentVersion(ctx context.Context) (v Version, err error) {
+	err = s.read(ctx, func(tx Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
+	return v, err
+}
+
+// Version returns version n of the statement.
+func (s *Service) Version(ctx context.Context, n int) (v Version, err error) {
+	err = s.read(ctx, func(tx Tx) (err error) { v, err = tx.VersionByNumber(ctx, n); return err })
+	return v, err
+}
+
+// Versions lists every version, newest first.
+func (s *Service) Versions(ctx context.Context) (vs []Version, err error) {
+	err = s.read(ctx, func(tx Tx) (err error) { vs, err = tx.Versions(ctx); return err })
+	return vs, err
+}
+
+func checkProposalText(title, rationale string) (string, string, error) {
+	title, rationale = strings.TrimSpace(title), strings.TrimSpace(rationale)
+	switch {
+	case title == "":
+		return title, rationale, Invalid("title", "give the proposal a title")
+	case utf8.RuneCountInString(title) > MaxTitleLen:
+		return title, rationale, Invalid("title", "at most %d characters", MaxTitleLen)
+	case utf8.RuneCountInString(rationale) > MaxRationaleLen:
+		return title, rationale, Invalid("rationale", "at most %d characters", MaxRationaleLen)
+	case hasControl(title) || hasControl(rationale):
+		return title, rationale, Invalid("title", "remove control characters")
+	}
+	return title, rationale, nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateProposal starts a draft against the current version.
+func (s *Service) CreateProposal(ctx context.Context, actor Member, title, rationale string) (Proposal, error) {
+	if !actor.Active() {
+		return Proposal{}, Forbidden("suspended members cannot propose")
+	}
+	title, rationale, err := checkProposalText(title, rationale)
+	if err != nil {
+		return Proposal{}, err
+	}
+	now := s.now()
+	p := Proposal{Title: title, Rationale: rationale, AuthorID: actor.ID, AuthorName: actor.Name(),
+		Status: StatusDraft, CreatedAt: now, UpdatedAt: now}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		v, err := tx.CurrentVersion(ctx)
+		if err != nil {
+			return err
+		}
+		p.BaseVersion = v.Number
+		p.ID, err = tx.CreateProposal(ctx, p)
+		return err
+	})
+	return p, err
+}
+
+// editDraft runs change on a draft the actor wrote, and stores the result.
+func (s *Service) editDraft(ctx context.Context, actor Member, id int64, change func(tx Tx, p *Proposal) error) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.ProposalForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.Active() || p.AuthorID != actor.ID {
+			return Forbidden("only the author edits a draft")
+		}
+		if p.Status != StatusDraft {
+			return Conflict("this proposal is %s: its changes are frozen", p.Status)
+		}
+		if err := change(tx, &p); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.now()
+		return tx.UpdateProposal(ctx, p)
+	})
+}
+
+// UpdateDraft changes a draft's title and rationale.
+func (s *Service) UpdateDraft(ctx context.Context, actor Member, id int64, title, rationale string) error {
+	title, rationale, err := checkProposalText(title, rationale)
+	if err != nil {
+		return err
+	}
+	return s.editDraft(ctx, actor, id, func(_ Tx, p *Proposal) error {
+		p.Title, p.Rationale = title, rationale
+		return nil
+	})
+}
+
+// AddChange adds one change to a draft, after checking that all the draft's
+// changes still apply to its base version.
+func (s *Service) AddChange(ctx context.Context, actor Member, id int64, c Change) error {
+	c, err := CheckChange(c)
+	if err != nil {
+		return err
+	}
+	if c.Kind == AddItem {
+		c.ItemID = NewItemID()
+	}
+	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
+		if len(p.Changes) >= MaxChanges {
+			return Invalid("kind", "a proposal holds at most %d changes; split it", MaxChanges)
+		}
+		base, err := tx.VersionByNumber(ctx, p.BaseVersion)
+		if err != nil {
+			return err
+		}
+		changes := append(append([]Change(nil), p.Changes...), c)
+		if _, err := Apply(base.Statement, changes); err != nil {
+			return err
+		}
+		p.Changes = changes
+		return nil
+	})
+}
+
+// RemoveChange drops the change at index from a draft.
+func (s *Service) RemoveChange(ctx context.Context, actor Member, id int64, index int) error {
+	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
+		if index < 0 || index >= len(p.Changes) {
+			return ErrNotFound
+		}
+		changes := append(append([]Change(nil), p.Changes[:index]...), p.Changes[index+1:]...)
+		base, err := tx.VersionByNumber(ctx, p.BaseVersion)
+		if err != nil {
+			return err
+		}
+		if _, err := Apply(base.Statement, changes); err != nil {
+			return Conflict("a later change depends on this one; remove that first")
+		}
+		p.Changes = changes
+		return nil
+	})
+}
+
+// OpenVoting freezes a draft's changes, its decision rule and the list of
+// eligible voters (the active members now), and starts the voting period.
+func (s *Service) OpenVoting(ctx context.Context, actor Member, id int64) error {
+	if !actor.IsFacilitator() {
+		return Forbidden("only facilitators open proposals for voting")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.ProposalForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != StatusDraft {
+			return Conflict("this proposal is %s, not a draft", p.Status)
+		}
+		if len(p.Changes) == 0 {
+			return Invalid("changes", "add at least one change before voting opens")
+		}
+		base, err := tx.VersionByNumber(ctx, p.BaseVersion)
+		if err != nil {
+			return err
+		}
+		current, err := tx.CurrentVersion(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := Rebase(base.Statement, current.Statement, p.Changes); err != nil {
+			return err
+		}
+		setting, err := settingFor(ctx, tx, ruleKindFor(base.Statement, p.Changes))
+		if err != nil {
+			return err
+		}
+		rule, err := setting.Rule()
+		if err != nil {
+			return err
+		}
+		voters, err := tx.ActiveMemberIDs(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.FreezeVoters(ctx, p.ID, voters); err != nil {
+			return err
+		}
+		now := s.now()
+		closes := now.Add(setting.VotingPeriod)
+		p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, len(voters)
+		p.OpenedAt, p.ClosesAt, p.UpdatedAt = &now, &closes, now
+		return tx.UpdateProposal(ctx, p)
+	})
+}
+
+func settingFor(ctx context.Context, tx Tx, kind RuleKind) (DecisionSetting, error) {
+	settings, err := tx.DecisionSettings(ctx)
+	if err != nil {
+		return DecisionSetting{}, err
+	}
+	for _, d := range settings {
+		if d.Kind == kind {
+			return d, nil
+		}
+	}
+	return DecisionSetting{}, fmt.Errorf("no decision rule for %s: %w", kind, ErrNotFound)
+}
+
+// Withdraw ends a proposal without a decision: its author may withdraw a draft;
+// facilitators may withdraw a draft or an open proposal.
+func (s *Service) Withdraw(ctx context.Context, actor Member, id int64) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.ProposalForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		author := actor.Active() && actor.ID == p.AuthorID && p.Status == StatusDraft
+		if !author && !actor.IsFacilitator() {
+			return Forbidden("only facilitators withdraw proposals (authors may withdraw their drafts)")
+		}
+		if p.Status != StatusDraft && p.Status != StatusOpen {
+			return Conflict("this proposal is %s and can no longer be withdrawn", p.Status)
+		}
+		now := s.now()
+		p.Status, p.UpdatedAt, p.DecidedAt = StatusWithdrawn, now, &now
+		return tx.UpdateProposal(ctx, p)
+	})
+}
+
+// CastVote records the actor's position on an open proposal, replacing their
+// previous one and adding to the audit trail, all in one transaction.
+func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position consensus.Position, reason string) error {
+	if !actor.Active() {
+		return Forbidden("suspended members cannot vote")
+	}
+	if !position.Valid() {
+		return Invalid("position", "choose agree, stand aside, disagree or block")
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return Invalid("reason", "at most %d characters", MaxReasonLen)
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.ProposalForVote(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if !p.VotingOpen(now) {
+			return Conflict("voting on this proposal is closed")
+		}
+		if p.Rule.NeedsReason(position) && reason == "" {
+			return Invalid("reason", "a %s needs a reason under this proposal's rule", position.Label())
+		}
+		eligible, err := tx.IsVoter(ctx, p.ID, actor.ID)
+		if err != nil {
+			return err
+		}
+		if !eligible {
+			return Forbidden("only members who were active when voting opened may vote on this proposal")
+		}
+		return tx.SaveVote(ctx, p.ID, p.Round, Vote{MemberID: actor.ID, Position: position, Reason: reason, UpdatedAt: now})
+	})
+}
+
+// Tally counts the current round's votes.
+func (s *Service) Tally(ctx context.Context, id int64) (t consensus.Tally, err error) {
+	err = s.read(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(ctx, id)
+		if err != nil {
+			return err
+		}
+		t, err = tallyOf(ctx, tx, p)
+		return err
+	})
+	return t, err
+}
+
+func tallyOf(ctx context.Context, tx Tx, p Proposal) (consensus.Tally, error) {
+	counts, err := tx.TallyCounts(ctx, p.ID, p.Round)
+	if err != nil {
+		return consensus.Tally{}, err
+	}
+	return consensus.Tally{Eligible: p.Eligible, Agree: counts[consensus.Agree], StandAside: counts[consensus.StandAside],
+		Disagree: counts[consensus.Disagree], Block: counts[consensus.Block]}, nil
+}
+
+// CloseEarly ends voting now and decides; facilitators only.
+func (s *Service) CloseEarly(ctx context.Context, actor Member, id int64) (Proposal, error) {
+	if !actor.IsFacilitator() {
+		return Proposal{}, Forbidden("only facilitators close voting early")
+	}
+	return s.close(ctx, id, true)
+}
+
+// CloseDue decides every open proposal whose voting period has ended, also
+// those that fell due while the instance was down. It returns how many it closed.
+func (s *Service) CloseDue(ctx context.Context) (int, error) {
+	var due []int64
+	err := s.read(ctx, func(tx Tx) (err error) { due, err = tx.DueProposals(ctx, s.now()); return err })
+	if err != nil {
+		return 0, err
+	}
+	closed := 0
+	for _, id := range due {
+		if _, err := s.close(ctx, id, false); err != nil && !errors.Is(err, ErrConflict) {
+			return closed, fmt.Errorf("close proposal %d: %w", id, err)
+		}
+		closed++
+	}
+	return closed, nil
+}
+
+// close computes the outcome from the frozen rule and the tally and, for an
+// adopted proposal, makes the next statement version — or marks the proposal
+// conflicted when another adopted proposal changed what this one changes.
+// The proposal's lock keeps votes out while it closes; the statement lock keeps
+// two closes from making the same version number.
+func (s *Service) close(ctx context.Context, id int64, early bool) (p Proposal, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.LockStatement(ctx); err != nil {
+			return err
+		}
+		p, err = tx.ProposalForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if p.Status != StatusOpen {
+			return Conflict("this proposal is %s, not open", p.Status)
+		}
+		if !early && now.Before(*p.ClosesAt) {
+			return Conflict("voting on this proposal is still open")
+		}
+		tally, err := tallyOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		outcome := consensus.Decide(*p.Rule, tally)
+		p.Outcome, p.DecidedAt, p.UpdatedAt = &outcome, &now, now
+		if early {
+			p.ClosesAt = &now
+		}
+		p.Status = StatusRejected
+		if outcome.Adopted {
+			if err := s.adopt(ctx, tx, &p, now); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateProposal(ctx, p)
+	})
+	return p, err
+}
+
+func (s *Service) adopt(ctx context.Context, tx Tx, p *Proposal, now time.Time) error {
+	base, err := tx.VersionByNumber(ctx, p.BaseVersion)
+	if err != nil {
+		return err
+	}
+	current, err := tx.CurrentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := Rebase(base.Statement, current.Statement, p.Changes)
+	if errors.Is(err, ErrConflict) {
+		p.Status, p.Conflict = StatusConflicted, err.Error()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v := Version{Number: current.Number + 1, Statement: next, AdoptedAt: now, ProposalID: p.ID}
+	if err := tx.CreateVersion(ctx, v); err != nil {
+		return err
+	}
+	p.Status, p.ResultVersion = StatusAdopted, v.Number
+	return nil
+}
+
+// OpenFallbackRound opens a second round under the rule's fallback, for a
+// proposal whose first round failed only because of blocks (modified consensus).
+func (s *Service) OpenFallbackRound(ctx context.Context, actor Member, id int64) error {
+	if !actor.IsFacilitator() {
+		return Forbidden("only facilitators open a fallback round")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.ProposalForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !p.FallbackAvailable() {
+			return Conflict("a fallback round is open only to a proposal whose first round failed only because of blocks")
+		}
+		rule, err := p.Outcome.FallbackRound()
+		if err != nil {
+			return Conflict("%v", err)
+		}
+		setting, err := settingFor(ctx, tx, p.RuleKind)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		closes := now.Add(setting.VotingPeriod)
+		p.Status, p.Rule, p.Round = StatusOpen, &rule, 2
+		p.OpenedAt, p.ClosesAt, p.DecidedAt, p.UpdatedAt = &now, &closes, nil, now
+		return tx.UpdateProposal(ctx, p)
+	})
+}
+
+// ProposalView is everything the proposal page shows.
+type ProposalView struct {
+	Proposal Proposal
+	Base     Version
+	// Proposed is the statement as it would read if adopted now (or as it read
+	// when adopted); ProposedErr says why it cannot be shown.
+	Proposed    Statement
+	ProposedErr error
+	Tally       consensus.Tally
+	Votes       []Vote
+	Events      []VoteEvent
+	Comments    []Comment
+	MyVote      *Vote
+	MayVote     bool
+	ShowResults bool
+}
+
+// ViewProposal gathers the proposal page for viewer (nil for the public, who
+// see only decided proposals).
+func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (ProposalView, error) {
+	var v ProposalView
+	err := s.read(ctx, func(tx Tx) (err error) {
+		if v.Proposal, err = tx.Proposal(ctx, id); err != nil {
+			return err
+		}
+		p := v.Proposal
+		if viewer == nil || !viewer.Active() {
+			return ErrNotFound
+		}
+		if p.Status == StatusDraft && p.AuthorID != viewer.ID && !viewer.IsFacilitator() {
+			return Forbidden("this draft is visible to its author and facilitators until voting opens")
+		}
+		if v.Base, err = tx.VersionByNumber(ctx, p.BaseVersion); err != nil {
+			return err
+		}
+		if err := s.proposedStatement(ctx, tx, &v); err != nil {
+			return err
+		}
+		if p.Status == StatusDraft {
+			return nil
+		}
+		return s.gatherVoting(ctx, tx, viewer, &v)
+	})
+	return v, err
+}
+
+func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) error {
+	if v.Proposal.Status == StatusAdopted {
+		adopted, err := tx.VersionByNumber(ctx, v.Proposal.ResultVersion)
+		v.Proposed = adopted.Statement
+		return err
+	}
+	current, err := tx.CurrentVersion(ctx)
+	if err != nil {
+		return err
+	}
+	v.Proposed, v.ProposedErr = Rebase(v.Base.Statement, current.Statement, v.Proposal.Changes)
+	return nil
+}
+
+func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *ProposalView) (err error) {
+	p := v.Proposal
+	if v.Votes, err = tx.Votes(ctx, p.ID, p.Round); err != nil {
+		return err
+	}
+	if v.Events, err = tx.VoteEvents(ctx, p.ID); err != nil {
+		return err
+	}
+	if v.Comments, err = tx.Comments(ctx, p.ID); err != nil {
+		return err
+	}
+	if v.Tally, err = tallyOf(ctx, tx, p); err != nil {
+		return err
+	}
+	for i := range v.Votes {
+		if v.Votes[i].MemberID == viewer.ID {
+			v.MyVote = &v.Votes[i]
+		}
+	}
+	if p.VotingOpen(s.now()) {
+		if v.MayVote, err = tx.IsVoter(ctx, p.ID, viewer.ID); err != nil {
+			return err
+		}
+	}
+	if v.ShowResults, err = s.resultsVisible(ctx, tx, p, *viewer); err != nil {
+		return err
+	}
+	if !v.ShowResults {
+		v.Votes, v.Events, v.Tally = nil, nil, consensus.Tally{Eligible: p.Eligible}
+	}
+	return nil
+}
+
+// ListProposals lists proposals with the given statuses (all when empty).
+func (s *Service) ListProposals(ctx context.Context, viewer Member, statuses ...ProposalStatus) (ps []ProposalSummary, err error) {
+	if !viewer.Active() {
+		return nil, ErrForbidden
+	}
+	err = s.read(ctx, func(tx Tx) (err error) { ps, err = tx.Proposals(ctx, statuses, 500); return err })
+	return ps, err
+}
+
+// Comment on a proposal (a reply when parentID is not 0).
+func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, parentID int64, body string) (int64, error) {
+	if !actor.Active() {
+		return 0, Forbidden("suspended members cannot comment")
+	}
+	body, err := CheckComment(body)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(ctx, proposalID)
+		if err != nil {
+			return err
+		}
+		if p.Status == StatusDraft && p.AuthorID != actor.ID && !actor.IsFacilitator() {
+			return ErrNotFound
+		}
+		if parentID != 0 {
+			parent, err := tx.Comment(ctx, parentID)
+			if err != nil || parent.ProposalID != proposalID {
+				return Invalid("parent", "the comment you reply to is not on this proposal")
+			}
+			if parent.ParentID != 0 {
+				parentID = parent.ParentID // replies stay one level deep
+			}
+		}
+		id, err = tx.CreateComment(ctx, Comment{ProposalID: proposalID, ParentID: parentID, AuthorID: actor.ID, Body: body, CreatedAt: s.now()})
+		return err
+	})
+	return id, err
+}
+
+// EditComment lets an author correct a comment within CommentEditWindow.
+func (s *Service) EditComment(ctx context.Context, actor Member, commentID int64, body string) (int64, error) {
+	body, err := CheckComment(body)
+	if err != nil {
+		return 0, err
+	}
+	var proposalID int64
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Comment(ctx, commentID)
+		if err != nil {
+			return err
+		}
+		proposalID = c.ProposalID
+		if !c.Editable(&actor, s.now()) {
+			return Forbidden("comments can be edited by their author for %d minutes", int(CommentEditWindow.Minutes()))
+		}
+		return tx.UpdateCommentBody(ctx, commentID, body, s.now())
+	})
+	return proposalID, err
+}
+
+// HideComment hides a comment from the discussion, leaving a visible trace of
+// who hid it and why; facilitators only.
+func (s *Service) HideComment(ctx context.Context, actor Member, commentID int64, reason string) (int64, error) {
+	if !actor.IsFacilitator() {
+		return 0, Forbidden("only facilitators hide comments")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 300 {
+		return 0, Invalid("reason", "say briefly why the comment is hidden (at most 300 characters)")
+	}
+	var proposalID int64
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Comment(ctx, commentID)
+		if err != nil {
+			return err
+		}
+		proposalID = c.ProposalID
+		return tx.HideComment(ctx, commentID, actor.ID, reason, s.now())
+	})
+	return proposalID, err
+}
+
+// DecisionSettings returns the rule for each part of the statement and whether
+// results show before a member votes.
+func (s *Service) DecisionSettings(ctx context.Context) (ds []DecisionSetting, before bool, err error) {
+	err = s.read(ctx, func(tx Tx) error {
+		if ds, err = tx.DecisionSettings(ctx); err != nil {
+			return err
+		}
+		before, err = tx.ResultsBeforeVoting(ctx)
+		return err
+	})
+	return ds, before, err
+}
+
+// SaveDecisionSetting changes the rule of one part of the statement; admins
+// only. Proposals already open keep the rule frozen into them.
+func (s *Service) SaveDecisionSetting(ctx context.Context, actor Member, d DecisionSetting) error {
+	if !actor.IsAdmin() {
+		return Forbidden("only admins choose decision rules")
+	}
+	if _, err := d.Rule(); err != nil {
+		return err
+	}
+	if d.VotingPeriod < MinVotingPeriod || d.VotingPeriod > MaxVotingPeriod {
+		return Invalid("voting_period", "between 1 hour and 60 days")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := settingFor(ctx, tx, d.Kind); err != nil {
+			return Invalid("kind", "unknown part of the statement")
+		}
+		return tx.SaveDecisionSetting(ctx, d)
+	})
+}
+
+// SetResultsBeforeVoting chooses whether members see the tally before voting.
+func (s *Service) SetResultsBeforeVoting(ctx context.Context, actor Member, show bool) error {
+	if !actor.IsAdmin() {
+		return Forbidden("only admins change this setting")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.SetResultsBeforeVoting(ctx, show) })
+}
+
+// LiveTally is what the live view of a proposal shows: the tally and the
+// verdict if voting closed now, when the viewer may see results.
+type LiveTally struct {
+	Visible  bool
+	Cast     int
+	Eligible int
+	Tally    consensus.Tally
+	Preview  consensus.Outcome
+}
+
+// LiveTallyFor computes the live tally of a proposal for viewer.
+func (s *Service) LiveTallyFor(ctx context.Context, viewer Member, id int64) (LiveTally, error) {
+	var lt LiveTally
+	err := s.read(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !viewer.Active() || p.Status == StatusDraft || p.Rule == nil {
+			return ErrNotFound
+		}
+		t, err := tallyOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		lt.Cast, lt.Eligible = t.Cast(), p.Eligible
+		lt.Visible, err = s.resultsVisible(ctx, tx, p, viewer)
+		if err != nil || !lt.Visible {
+			return err
+		}
+		lt.Tally, lt.Preview = t, consensus.Decide(*p.Rule, t)
+		return nil
+	})
+	return lt, err
+}
+
+// resultsVisible: results show once voting ended, when the movement shows them
+// before voting, to those who voted, and to those who cannot vote anyway.
+func (s *Service) resultsVisible(ctx context.Context, tx Tx, p Proposal, viewer Member) (bool, error) {
+	if p.Status != StatusOpen {
+		return true, nil
+	}
+	before, err := tx.ResultsBeforeVoting(ctx)
+	if err != nil || before {
+		return before, err
+	}
+	voter, err := tx.IsVoter(ctx, p.ID, viewer.ID)
+	if err != nil || !voter {
+		return !voter, err
+	}
+	votes, err := tx.Votes(ctx, p.ID, p.Round)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range votes {
+		if v.MemberID == viewer.ID {
+			return true, nil
+		}
+	}
+	return false, nil
+}

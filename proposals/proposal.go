@@ -1,0 +1,211 @@
+package proposals
+
+import (
+	"time"
+
+	"github.com/commonground/commonground/consensus"
+)
+
+// ProposalStatus is where a proposal is in its life cycle:
+// draft → open → adopted | rejected | conflicted, or withdrawn at any point
+// before a decision. A rejected proposal whose round failed only on blocks may
+// be opened again for a fallback round.
+type ProposalStatus string
+
+const (
+	StatusDraft      ProposalStatus = "draft"
+	StatusOpen       ProposalStatus = "open"
+	StatusAdopted    ProposalStatus = "adopted"
+	StatusRejected   ProposalStatus = "rejected"
+	StatusConflicted ProposalStatus = "conflicted"
+	StatusWithdrawn  ProposalStatus = "withdrawn"
+)
+
+// Decided reports whether the proposal has a final verdict.
+func (s ProposalStatus) Decided() bool {
+	return s == StatusAdopted || s == StatusRejected || s == StatusConflicted
+}
+
+// Proposal is a set of changes to the statement, with its reasons, its frozen
+// decision rule once voting opens, and its outcome once decided.
+type Proposal struct {
+	ID          int64
+	Title       string
+	Rationale   string
+	AuthorID    int64
+	AuthorName  string
+	BaseVersion int
+	Changes     []Change
+	Status      ProposalStatus
+	// RuleKind is the part of the statement whose decision rule applies.
+	RuleKind RuleKind
+	// Rule is frozen when voting opens (and replaced by the fallback rule when
+	// a fallback round opens); nil for a draft.
+	Rule          *consensus.Rule
+	Round         int
+	Eligible      int
+	OpenedAt      *time.Time
+	ClosesAt      *time.Time
+	DecidedAt     *time.Time
+	Outcome       *consensus.Outcome
+	ResultVersion int
+	Conflict      string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// VotingOpen reports whether votes are accepted at now.
+func (p Proposal) VotingOpen(now time.Time) bool {
+	return p.Status == StatusOpen && p.ClosesAt != nil && now.Before(*p.ClosesAt)
+}
+
+// FallbackAvailable reports whether a facilitator may open a fallback round.
+func (p Proposal) FallbackAvailable() bool {
+	return p.Status == StatusRejected && p.Outcome != nil && p.Outcome.FallbackAvailable && p.Round == 1
+}
+
+// ProposalSummary is a line in the list of proposals.
+type ProposalSummary struct {
+	ID         int64
+	Title      string
+	AuthorName string
+	Status     ProposalStatus
+	ClosesAt   *time.Time
+	Votes      int
+	Comments   int
+	UpdatedAt  time.Time
+}
+
+// RuleKind is a part of the statement that has its own decision rule.
+type RuleKind string
+
+const (
+	RulePreamble   RuleKind = "preamble"
+	RuleObjectives RuleKind = RuleKind(Objectives)
+	RuleValues     RuleKind = RuleKind(Values)
+	RuleRedLines   RuleKind = RuleKind(RedLines)
+)
+
+// RuleKinds from the most protected to the least: a proposal that touches several
+// parts is decided under the rule of the most protected part it touches.
+var RuleKinds = []RuleKind{RuleRedLines, RuleValues, RuleObjectives, RulePreamble}
+
+// Label is the part's name for people.
+func (k RuleKind) Label() string {
+	if k == RulePreamble {
+		return "Preamble"
+	}
+	return Section(k).Label()
+}
+
+// DecisionSetting is the rule a movement chose for one part of its statement.
+type DecisionSetting struct {
+	Kind         RuleKind
+	Preset       string
+	Quorum       consensus.Ratio
+	VotingPeriod time.Duration
+}
+
+// Rule builds the consensus rule this setting stands for.
+func (d DecisionSetting) Rule() (consensus.Rule, error) {
+	r, err := consensus.Preset(d.Preset)
+	if err != nil {
+		return consensus.Rule{}, Invalid("preset", "unknown decision rule %q", d.Preset)
+	}
+	r = r.WithQuorum(d.Quorum)
+	if err := r.Validate(); err != nil {
+		return consensus.Rule{}, Invalid("quorum", "%v", err)
+	}
+	return r, nil
+}
+
+// Voting periods a movement may choose.
+const (
+	MinVotingPeriod = time.Hour
+	MaxVotingPeriod = 60 * 24 * time.Hour
+)
+
+// DefaultDecisionSettings are what a new movement starts with: consensus for
+// values and red lines, modified consensus elsewhere, half the members as quorum,
+// a week to vote.
+func DefaultDecisionSettings() []DecisionSetting {
+	half := consensus.Ratio{Num: 1, Den: 2}
+	week := 7 * 24 * time.Hour
+	return []DecisionSetting{
+		{Kind: RuleRedLines, Preset: "consensus", Quorum: half, VotingPeriod: week},
+		{Kind: RuleValues, Preset: "consensus", Quorum: half, VotingPeriod: week},
+		{Kind: RuleObjectives, Preset: "modified_consensus", Quorum: half, VotingPeriod: week},
+		{Kind: RulePreamble, Preset: "modified_consensus", Quorum: half, VotingPeriod: week},
+	}
+}
+
+// ruleKindFor is the most protected part of the statement the changes touch.
+func ruleKindFor(base Statement, changes []Change) RuleKind {
+	touched := map[RuleKind]bool{}
+	for _, c := range changes {
+		switch c.Kind {
+		case EditPreamble:
+			touched[RulePreamble] = true
+		case AddItem:
+			touched[RuleKind(c.Section)] = true
+		case MoveItem:
+			touched[RuleKind(c.Section)] = true
+			fallthrough
+		default:
+			if it, _, ok := base.Item(c.ItemID); ok {
+				touched[RuleKind(it.Section)] = true
+			}
+		}
+	}
+	for _, k := range RuleKinds {
+		if touched[k] {
+			return k
+		}
+	}
+	return RulePreamble
+}
+
+// Vote is a member's current position on a proposal in the current round.
+type Vote struct {
+	MemberID   int64
+	MemberName string
+	Position   consensus.Position
+	Reason     string
+	UpdatedAt  time.Time
+}
+
+// VoteEvent is one entry of the audit trail: every position a member took.
+type VoteEvent struct {
+	Round      int
+	MemberID   int64
+	MemberName string
+	Position   consensus.Position
+	Reason     string
+	At         time.Time
+}
+
+// MaxReasonLen bounds the reason given with a vote.
+const MaxReasonLen = 2000
+
+// Comment is a message in a proposal's discussion.
+type Comment struct {
+	ID           int64
+	ProposalID   int64
+	ParentID     int64 // 0 for a top-level comment
+	AuthorID     int64
+	AuthorName   string
+	Body         string
+	CreatedAt    time.Time
+	EditedAt     *time.Time
+	HiddenAt     *time.Time
+	HiddenByName string
+	HiddenReason string
+}
+
+// CommentEditWindow is how long an author may edit a comment after posting it.
+const CommentEditWindow = 15 * time.Minute
+
+// Editable reports whether member may still edit the comment at now.
+func (c Comment) Editable(member *Member, now time.Time) bool {
+	return member != nil && member.Active() && member.ID == c.AuthorID && c.HiddenAt == nil && now.Before(c.CreatedAt.Add(CommentEditWindow))
+}

@@ -1,0 +1,354 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// movementWith sets up an instance whose founding statement has two objectives,
+// an admin (who facilitates) and n members.
+func movementWith(t *testing.T, db *storage.DB, n int) (*proposals.Service, *clock, proposals.Member, []proposals.Member) {
+	t.Helper()
+	ctx := context.Background()
+	svc, clk := newService(db)
+	f := founding
+	f.Statement = proposals.Statement{Preamble: "We are the climate assembly.", Items: []proposals.Item{
+		{ID: "truth", Section: proposals.Objectives, Text: "Tell the truth about the climate emergency"},
+		{ID: "zero", Section: proposals.Objectives, Text: "Net zero emissions by 2030"},
+		{ID: "peace", Section: proposals.Values, Text: "Nonviolence in everything we do"},
+	}}
+	admin, err := svc.Initialize(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := make([]proposals.Member, n)
+	for i := range members {
+		members[i], err = svc.CreateMember(ctx, proposals.NewAccount{Username: fmt.Sprintf("m%03d", i), Password: "long enough pass"}, proposals.RoleMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return svc, clk, admin, members
+}
+
+// draft makes a proposal with the given changes and opens voting.
+func openProposal(t *testing.T, svc *proposals.Service, author, facilitator proposals.Member, changes ...proposals.Change) int64 {
+	t.Helper()
+	ctx := context.Background()
+	p, err := svc.CreateProposal(ctx, author, "A proposal", "Because.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if err := svc.AddChange(ctx, author, p.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.OpenVoting(ctx, facilitator, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+func vote(t *testing.T, svc *proposals.Service, m proposals.Member, id int64, pos consensus.Position) {
+	t.Helper()
+	if err := svc.CastVote(context.Background(), m, id, pos, "my reason"); err != nil {
+		t.Fatalf("%s votes %s: %v", m.Username, pos, err)
+	}
+}
+
+func TestProposalLifeCycleMakesTheNextVersion(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk, admin, ms := movementWith(t, db, 3)
+		p, err := svc.CreateProposal(ctx, ms[0], "Protect the commons", "Water is life.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Position: 0, Text: "Keep water in public hands"}
+		if err := svc.AddChange(ctx, ms[0], p.ID, add); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.AddChange(ctx, ms[1], p.ID, add); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("another member edited the draft: %v", err)
+		}
+		if err := svc.AddChange(ctx, ms[0], p.ID, proposals.Change{Kind: proposals.AmendItem, ItemID: "gone", Text: "x"}); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("amending a missing item: %v", err)
+		}
+		if err := svc.OpenVoting(ctx, ms[0], p.ID); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member opened voting: %v", err)
+		}
+		if err := svc.CastVote(ctx, ms[0], p.ID, consensus.Agree, ""); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("a vote on a draft: %v", err)
+		}
+		if err := svc.OpenVoting(ctx, admin, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.AddChange(ctx, ms[0], p.ID, add); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("changes are not frozen once voting opened: %v", err)
+		}
+		view, err := svc.ViewProposal(ctx, &ms[1], p.ID)
+		if err != nil || view.Proposal.Rule == nil || view.Proposal.Rule.Preset != "modified_consensus" || view.Proposal.Eligible != 4 {
+			t.Fatalf("opened proposal: %+v %v", view.Proposal, err)
+		}
+		if err := svc.CastVote(ctx, ms[1], p.ID, consensus.Block, ""); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("a block without a reason: %v", err)
+		}
+		late, _ := svc.CreateMember(ctx, proposals.NewAccount{Username: "latecomer", Password: "long enough pass"}, proposals.RoleMember)
+		if err := svc.CastVote(ctx, late, p.ID, consensus.Agree, ""); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member who joined after opening voted: %v", err)
+		}
+		vote(t, svc, ms[0], p.ID, consensus.Agree)
+		vote(t, svc, ms[1], p.ID, consensus.Disagree)
+		vote(t, svc, ms[1], p.ID, consensus.Agree) // changed their mind
+		vote(t, svc, ms[2], p.ID, consensus.StandAside)
+		if tally, _ := svc.Tally(ctx, p.ID); tally.Agree != 2 || tally.StandAside != 1 || tally.Cast() != 3 {
+			t.Fatalf("tally %+v", tally)
+		}
+		if n, err := svc.CloseDue(ctx); n != 0 || err != nil {
+			t.Fatalf("closed %d before the deadline (%v)", n, err)
+		}
+		clk.Advance(7*24*time.Hour + time.Second)
+		if err := svc.CastVote(ctx, ms[2], p.ID, consensus.Agree, ""); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("a vote after the deadline: %v", err)
+		}
+		if n, err := svc.CloseDue(ctx); n != 1 || err != nil {
+			t.Fatalf("closed %d (%v), want 1", n, err)
+		}
+		view, _ = svc.ViewProposal(ctx, &ms[1], p.ID)
+		if view.Proposal.Status != proposals.StatusAdopted || view.Proposal.ResultVersion != 2 {
+			t.Fatalf("after closing: %s, version %d; outcome %s", view.Proposal.Status, view.Proposal.ResultVersion, view.Proposal.Outcome.Summary())
+		}
+		if q, _ := view.Proposal.Outcome.Requirement(consensus.KeyQuorum); !strings.Contains(q.Sentence, "3 of 4") {
+			t.Fatalf("quorum sentence %q", q.Sentence)
+		}
+		if len(view.Events) != 4 {
+			t.Fatalf("audit trail has %d entries, want 4 (a changed vote is kept)", len(view.Events))
+		}
+		v2, _ := svc.CurrentVersion(ctx)
+		objs := v2.Statement.InSection(proposals.Objectives)
+		if v2.Number != 2 || len(objs) != 3 || objs[0].Text != "Keep water in public hands" || v2.ProposalID != p.ID {
+			t.Fatalf("version 2: %+v", v2)
+		}
+		if v1, _ := svc.Version(ctx, 1); len(v1.Statement.InSection(proposals.Objectives)) != 2 {
+			t.Fatal("version 1 changed: versions must be immutable")
+		}
+	})
+}
+
+func TestConcurrentVotesAreNeitherLostNorDoubled(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 40)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.AddItem, Section: proposals.Values, Position: 9, Text: "Care"})
+		positions := []consensus.Position{consensus.Disagree, consensus.StandAside, consensus.Agree}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(ms)*len(positions))
+		for _, m := range ms {
+			for _, pos := range positions { // each member sends three votes at once
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := svc.CastVote(ctx, m, id, pos, ""); err != nil {
+						errs <- err
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("concurrent vote failed: %v", err)
+		}
+		tally, _ := svc.Tally(ctx, id)
+		if tally.Cast() != len(ms) {
+			t.Fatalf("%d votes counted for %d members", tally.Cast(), len(ms))
+		}
+		view, _ := svc.ViewProposal(ctx, &ms[0], id) // a voter sees the results
+		if len(view.Votes) != len(ms) || len(view.Events) != len(ms)*len(positions) {
+			t.Fatalf("%d current votes and %d audit entries, want %d and %d", len(view.Votes), len(view.Events), len(ms), len(ms)*len(positions))
+		}
+	})
+}
+
+func TestSchedulerCatchesUpAfterARestart(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk, admin, ms := movementWith(t, db, 2)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.EditPreamble, Text: "We are the climate assembly of the river valley."})
+		vote(t, svc, ms[0], id, consensus.Agree)
+		vote(t, svc, ms[1], id, consensus.Agree)
+
+		// The instance is down while the deadline passes; a new process starts.
+		later := clk.Now().Add(30 * 24 * time.Hour)
+		restarted := proposals.NewService(db.Store(), func() time.Time { return later })
+		var wg sync.WaitGroup
+		closed := make([]int, 3)
+		for i := range closed { // several workers, as several processes would
+			wg.Add(1)
+			go func() { defer wg.Done(); closed[i], _ = restarted.CloseDue(ctx) }()
+		}
+		wg.Wait()
+		v, _ := restarted.CurrentVersion(ctx)
+		if v.Number != 2 || !strings.Contains(v.Statement.Preamble, "river valley") {
+			t.Fatalf("after catching up, the statement is version %d: %q", v.Number, v.Statement.Preamble)
+		}
+		if vs, _ := restarted.Versions(ctx); len(vs) != 2 {
+			t.Fatalf("%d versions after concurrent closing, want 2: a proposal was applied twice", len(vs))
+		}
+	})
+}
+
+func TestConflictingProposalsAreMarkedAndOthersApplyCleanly(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 2)
+		amendTruth := func(text string) proposals.Change {
+			return proposals.Change{Kind: proposals.AmendItem, ItemID: "truth", Text: text}
+		}
+		first := openProposal(t, svc, ms[0], admin, amendTruth("Tell the whole truth about the climate emergency"))
+		second := openProposal(t, svc, ms[1], admin, amendTruth("Governments must tell the truth about the climate crisis"))
+		third := openProposal(t, svc, ms[1], admin, proposals.Change{Kind: proposals.AmendItem, ItemID: "zero", Text: "Net zero emissions by 2030, fairly shared"})
+		for _, id := range []int64{first, second, third} {
+			for _, m := range append(ms, admin) {
+				vote(t, svc, m, id, consensus.Agree)
+			}
+		}
+		for _, id := range []int64{first, second, third} {
+			if _, err := svc.CloseEarly(ctx, admin, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, _ := svc.CurrentVersion(ctx)
+		if v.Number != 3 {
+			t.Fatalf("current version %d, want 3 (first and third adopted)", v.Number)
+		}
+		truth, _, _ := v.Statement.Item("truth")
+		zero, _, _ := v.Statement.Item("zero")
+		if truth.Text != "Tell the whole truth about the climate emergency" || zero.Text != "Net zero emissions by 2030, fairly shared" {
+			t.Fatalf("version 3: %q / %q", truth.Text, zero.Text)
+		}
+		view, _ := svc.ViewProposal(ctx, &admin, second)
+		if view.Proposal.Status != proposals.StatusConflicted || !strings.Contains(view.Proposal.Conflict, "truth") {
+			t.Fatalf("second proposal: %s, %q", view.Proposal.Status, view.Proposal.Conflict)
+		}
+	})
+}
+
+func TestModifiedConsensusFallbackRound(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 9)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Position: 5, Text: "Free public transport"})
+		for _, m := range ms[1:] {
+			vote(t, svc, m, id, consensus.Agree)
+		}
+		if err := svc.CastVote(ctx, ms[0], id, consensus.Block, "It would bankrupt the city"); err != nil {
+			t.Fatal(err)
+		}
+		vote(t, svc, admin, id, consensus.Agree)
+		if err := svc.OpenFallbackRound(ctx, admin, id); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("fallback before a decision: %v", err)
+		}
+		p, err := svc.CloseEarly(ctx, admin, id)
+		if err != nil || p.Status != proposals.StatusRejected || !p.FallbackAvailable() {
+			t.Fatalf("first round: %s, fallback %v, %v", p.Status, p.FallbackAvailable(), err)
+		}
+		if err := svc.OpenFallbackRound(ctx, ms[1], id); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member opened the fallback round: %v", err)
+		}
+		if err := svc.OpenFallbackRound(ctx, admin, id); err != nil {
+			t.Fatal(err)
+		}
+		if tally, _ := svc.Tally(ctx, id); tally.Cast() != 0 {
+			t.Fatalf("the fallback round starts with %d votes", tally.Cast())
+		}
+		for _, m := range ms[1:] {
+			vote(t, svc, m, id, consensus.Agree)
+		}
+		vote(t, svc, admin, id, consensus.Agree)
+		if err := svc.CastVote(ctx, ms[0], id, consensus.Block, "Still no"); err != nil {
+			t.Fatal(err)
+		}
+		p, err = svc.CloseEarly(ctx, admin, id)
+		if err != nil || p.Status != proposals.StatusAdopted || p.Round != 2 {
+			t.Fatalf("fallback round: %s round %d: %s (%v)", p.Status, p.Round, p.Outcome.Summary(), err)
+		}
+	})
+}
+
+func TestWithdrawnAndSuspendedCannotVote(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 3)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.RemoveItem, ItemID: "zero"})
+		if err := svc.Suspend(ctx, admin, ms[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		ms[2].Status = proposals.StatusSuspended
+		if err := svc.CastVote(ctx, ms[2], id, consensus.Agree, ""); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a suspended member voted: %v", err)
+		}
+		if err := svc.CastVote(ctx, ms[1], id, "maybe", ""); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("a forged position: %v", err)
+		}
+		if err := svc.Withdraw(ctx, ms[0], id); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("the author withdrew an open proposal: %v", err)
+		}
+		if err := svc.Withdraw(ctx, admin, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.CastVote(ctx, ms[1], id, consensus.Agree, ""); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("a vote on a withdrawn proposal: %v", err)
+		}
+	})
+}
+
+func TestDiscussion(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk, admin, ms := movementWith(t, db, 2)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.RemoveItem, ItemID: "zero"})
+		top, err := svc.AddComment(ctx, ms[0], id, 0, "Why remove it?\n\nSee https://example.org/a?b=1&c=2.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := svc.AddComment(ctx, ms[1], id, top, "Because <script>alert(1)</script> it is unreachable.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddComment(ctx, ms[1], id, 0, strings.Repeat("x", 5<<20)); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("a 5 MB comment: %v", err)
+		}
+		if _, err := svc.EditComment(ctx, ms[0], reply, "not mine"); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("edited another's comment: %v", err)
+		}
+		if _, err := svc.EditComment(ctx, ms[1], reply, "Because it is unreachable."); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(proposals.CommentEditWindow + time.Second)
+		if _, err := svc.EditComment(ctx, ms[1], reply, "too late"); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("edited after the window: %v", err)
+		}
+		if _, err := svc.HideComment(ctx, ms[0], reply, "off topic"); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member hid a comment: %v", err)
+		}
+		if _, err := svc.HideComment(ctx, admin, reply, "personal attack"); err != nil {
+			t.Fatal(err)
+		}
+		view, _ := svc.ViewProposal(ctx, &ms[0], id)
+		if len(view.Comments) != 2 || view.Comments[1].ParentID != top || view.Comments[1].HiddenAt == nil || view.Comments[1].HiddenReason != "personal attack" || view.Comments[1].EditedAt == nil {
+			t.Fatalf("comments: %+v", view.Comments)
+		}
+	})
+}

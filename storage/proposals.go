@@ -1,0 +1,322 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/proposals"
+)
+
+type proposalRow struct {
+	ID            int64          `db:"id"`
+	Title         string         `db:"title"`
+	Rationale     string         `db:"rationale"`
+	AuthorID      int64          `db:"author_id"`
+	AuthorName    string         `db:"author_name"`
+	BaseVersion   int            `db:"base_version"`
+	Changes       string         `db:"changes"`
+	Status        string         `db:"status"`
+	RuleKind      string         `db:"rule_kind"`
+	Rule          sql.NullString `db:"rule"`
+	Round         int            `db:"round"`
+	Eligible      int            `db:"eligible"`
+	OpenedAt      sql.NullTime   `db:"opened_at"`
+	ClosesAt      sql.NullTime   `db:"closes_at"`
+	DecidedAt     sql.NullTime   `db:"decided_at"`
+	Outcome       sql.NullString `db:"outcome"`
+	ResultVersion sql.NullInt64  `db:"result_version"`
+	Conflict      string         `db:"conflict"`
+	CreatedAt     time.Time      `db:"created_at"`
+	UpdatedAt     time.Time      `db:"updated_at"`
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+func nullTime(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: *t, Valid: true}
+}
+
+func (r proposalRow) domain() (proposals.Proposal, error) {
+	p := proposals.Proposal{ID: r.ID, Title: r.Title, Rationale: r.Rationale, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
+		BaseVersion: r.BaseVersion, Status: proposals.ProposalStatus(r.Status), RuleKind: proposals.RuleKind(r.RuleKind),
+		Round: r.Round, Eligible: r.Eligible, OpenedAt: timePtr(r.OpenedAt), ClosesAt: timePtr(r.ClosesAt),
+		DecidedAt: timePtr(r.DecidedAt), ResultVersion: int(r.ResultVersion.Int64), Conflict: r.Conflict,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if err := json.Unmarshal([]byte(r.Changes), &p.Changes); err != nil {
+		return p, fmt.Errorf("proposal %d changes: %w", r.ID, err)
+	}
+	if r.Rule.Valid {
+		rule, err := consensus.ParseRule([]byte(r.Rule.String))
+		if err != nil {
+			return p, fmt.Errorf("proposal %d rule: %w", r.ID, err)
+		}
+		p.Rule = &rule
+	}
+	if r.Outcome.Valid {
+		var o consensus.Outcome
+		if err := json.Unmarshal([]byte(r.Outcome.String), &o); err != nil {
+			return p, fmt.Errorf("proposal %d outcome: %w", r.ID, err)
+		}
+		p.Outcome = &o
+	}
+	return p, nil
+}
+
+const proposalColumns = `p.id, p.title, p.rationale, p.author_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+	p.base_version, p.changes, p.status, p.rule_kind, p.rule, p.round, p.eligible, p.opened_at, p.closes_at, p.decided_at,
+	p.outcome, p.result_version, p.conflict, p.created_at, p.updated_at`
+
+// CreateProposal stores a new draft and returns its id.
+func (tx *Tx) CreateProposal(ctx context.Context, p proposals.Proposal) (int64, error) {
+	changes, err := json.Marshal(nonNilChanges(p.Changes))
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.x.GetContext(ctx, &id, `INSERT INTO proposals (title, rationale, author_id, base_version, changes, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		p.Title, p.Rationale, p.AuthorID, p.BaseVersion, string(changes), p.Status, p.CreatedAt, p.UpdatedAt)
+	if err != nil {
+		return 0, fmt.Errorf("create proposal: %w", err)
+	}
+	return id, nil
+}
+
+func nonNilChanges(cs []proposals.Change) []proposals.Change {
+	if cs == nil {
+		return []proposals.Change{}
+	}
+	return cs
+}
+
+func (tx *Tx) proposal(ctx context.Context, id int64, lock string) (proposals.Proposal, error) {
+	var r proposalRow
+	err := tx.x.GetContext(ctx, &r, `SELECT `+proposalColumns+` FROM proposals p JOIN members m ON m.id = p.author_id WHERE p.id = $1`+lock, id)
+	if err != nil {
+		return proposals.Proposal{}, notFound(err, "proposal")
+	}
+	return r.domain()
+}
+
+// Proposal returns one proposal.
+func (tx *Tx) Proposal(ctx context.Context, id int64) (proposals.Proposal, error) {
+	return tx.proposal(ctx, id, "")
+}
+
+// ProposalForUpdate returns a proposal locked until the transaction ends, so no
+// vote lands while it changes state. (SQLite's single writer needs no lock.)
+func (tx *Tx) ProposalForUpdate(ctx context.Context, id int64) (proposals.Proposal, error) {
+	return tx.proposal(ctx, id, tx.lockClause(" FOR UPDATE OF p"))
+}
+
+// ProposalForVote returns a proposal share-locked: votes run side by side,
+// but a close waits for them, and they wait for a close.
+func (tx *Tx) ProposalForVote(ctx context.Context, id int64) (proposals.Proposal, error) {
+	return tx.proposal(ctx, id, tx.lockClause(" FOR SHARE OF p"))
+}
+
+func (tx *Tx) lockClause(clause string) string {
+	if tx.dialect == Postgres {
+		return clause
+	}
+	return ""
+}
+
+// UpdateProposal writes every mutable field of a proposal.
+func (tx *Tx) UpdateProposal(ctx context.Context, p proposals.Proposal) error {
+	changes, err := json.Marshal(nonNilChanges(p.Changes))
+	if err != nil {
+		return err
+	}
+	var rule, outcome sql.NullString
+	if p.Rule != nil {
+		b, err := json.Marshal(p.Rule)
+		if err != nil {
+			return err
+		}
+		rule = sql.NullString{String: string(b), Valid: true}
+	}
+	if p.Outcome != nil {
+		b, err := json.Marshal(p.Outcome)
+		if err != nil {
+			return err
+		}
+		outcome = sql.NullString{String: string(b), Valid: true}
+	}
+	var resultVersion sql.NullInt64
+	if p.ResultVersion != 0 {
+		resultVersion = sql.NullInt64{Int64: int64(p.ResultVersion), Valid: true}
+	}
+	return tx.updateOne(ctx, "proposal", `UPDATE proposals SET title = $1, rationale = $2, changes = $3, status = $4,
+		rule_kind = $5, rule = $6, round = $7, eligible = $8, opened_at = $9, closes_at = $10, decided_at = $11,
+		outcome = $12, result_version = $13, conflict = $14, updated_at = $15 WHERE id = $16`,
+		p.Title, p.Rationale, string(changes), p.Status, p.RuleKind, rule, p.Round, p.Eligible,
+		nullTime(p.OpenedAt), nullTime(p.ClosesAt), nullTime(p.DecidedAt), outcome, resultVersion, p.Conflict, p.UpdatedAt, p.ID)
+}
+
+type summaryRow struct {
+	ID         int64        `db:"id"`
+	Title      string       `db:"title"`
+	AuthorName string       `db:"author_name"`
+	Status     string       `db:"status"`
+	ClosesAt   sql.NullTime `db:"closes_at"`
+	Votes      int          `db:"votes"`
+	Comments   int          `db:"comments"`
+	UpdatedAt  time.Time    `db:"updated_at"`
+}
+
+// Proposals lists proposals with the given statuses (all when none), open ones
+// first, then by most recent change.
+func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus, limit int) ([]proposals.ProposalSummary, error) {
+	where, args := "", []any{}
+	if len(statuses) > 0 {
+		marks := make([]string, len(statuses))
+		for i, s := range statuses {
+			args = append(args, string(s))
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		where = "WHERE p.status IN (" + strings.Join(marks, ", ") + ")"
+	}
+	args = append(args, limit)
+	var rows []summaryRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+		p.status, p.closes_at, p.updated_at,
+		(SELECT COUNT(*) FROM votes v WHERE v.proposal_id = p.id AND v.round = p.round) AS votes,
+		(SELECT COUNT(*) FROM comments c WHERE c.proposal_id = p.id) AS comments
+		FROM proposals p JOIN members m ON m.id = p.author_id `+where+`
+		ORDER BY CASE p.status WHEN 'open' THEN 0 WHEN 'draft' THEN 1 ELSE 2 END, p.updated_at DESC, p.id DESC
+		LIMIT $`+fmt.Sprint(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list proposals: %w", err)
+	}
+	out := make([]proposals.ProposalSummary, len(rows))
+	for i, r := range rows {
+		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
+			ClosesAt: timePtr(r.ClosesAt), Votes: r.Votes, Comments: r.Comments, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// DueProposals are the open proposals whose voting period ended by now.
+func (tx *Tx) DueProposals(ctx context.Context, now time.Time) ([]int64, error) {
+	var ids []int64
+	if err := tx.x.SelectContext(ctx, &ids, `SELECT id FROM proposals WHERE status = 'open' AND closes_at <= $1 ORDER BY closes_at, id`, now); err != nil {
+		return nil, fmt.Errorf("due proposals: %w", err)
+	}
+	return ids, nil
+}
+
+// ActiveMemberIDs lists the members who may act now.
+func (tx *Tx) ActiveMemberIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	if err := tx.x.SelectContext(ctx, &ids, `SELECT id FROM members WHERE status = 'active' ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("active members: %w", err)
+	}
+	return ids, nil
+}
+
+// FreezeVoters records who may vote on a proposal.
+func (tx *Tx) FreezeVoters(ctx context.Context, proposalID int64, memberIDs []int64) error {
+	for _, id := range memberIDs {
+		if _, err := tx.x.ExecContext(ctx, `INSERT INTO proposal_voters (proposal_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, proposalID, id); err != nil {
+			return fmt.Errorf("freeze voters: %w", err)
+		}
+	}
+	return nil
+}
+
+// IsVoter reports whether a member may vote on a proposal.
+func (tx *Tx) IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error) {
+	var n int
+	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM proposal_voters WHERE proposal_id = $1 AND member_id = $2`, proposalID, memberID); err != nil {
+		return false, fmt.Errorf("is voter: %w", err)
+	}
+	return n > 0, nil
+}
+
+// SaveVote replaces the member's current vote in the round and appends the
+// change to the audit trail. The primary key (proposal, round, member) makes
+// the upsert atomic: concurrent votes of one member leave exactly one row.
+func (tx *Tx) SaveVote(ctx context.Context, proposalID int64, round int, v proposals.Vote) error {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO votes (proposal_id, round, member_id, position, reason, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (proposal_id, round, member_id) DO UPDATE SET position = excluded.position, reason = excluded.reason, updated_at = excluded.updated_at`,
+		proposalID, round, v.MemberID, string(v.Position), v.Reason, v.UpdatedAt); err != nil {
+		return fmt.Errorf("save vote: %w", err)
+	}
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO vote_events (proposal_id, round, member_id, position, reason, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		proposalID, round, v.MemberID, string(v.Position), v.Reason, v.UpdatedAt); err != nil {
+		return fmt.Errorf("record vote event: %w", err)
+	}
+	return nil
+}
+
+type voteRow struct {
+	Round      int       `db:"round"`
+	MemberID   int64     `db:"member_id"`
+	MemberName string    `db:"member_name"`
+	Position   string    `db:"position"`
+	Reason     string    `db:"reason"`
+	At         time.Time `db:"at"`
+}
+
+// Votes lists the current votes of a round, by member name.
+func (tx *Tx) Votes(ctx context.Context, proposalID int64, round int) ([]proposals.Vote, error) {
+	var rows []voteRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT v.round, v.member_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS member_name,
+		v.position, v.reason, v.updated_at AS at FROM votes v JOIN members m ON m.id = v.member_id
+		WHERE v.proposal_id = $1 AND v.round = $2 ORDER BY member_name, v.member_id`, proposalID, round)
+	if err != nil {
+		return nil, fmt.Errorf("list votes: %w", err)
+	}
+	vs := make([]proposals.Vote, len(rows))
+	for i, r := range rows {
+		vs[i] = proposals.Vote{MemberID: r.MemberID, MemberName: r.MemberName, Position: consensus.Position(r.Position), Reason: r.Reason, UpdatedAt: r.At}
+	}
+	return vs, nil
+}
+
+// VoteEvents lists the whole audit trail of a proposal, oldest first.
+func (tx *Tx) VoteEvents(ctx context.Context, proposalID int64) ([]proposals.VoteEvent, error) {
+	var rows []voteRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT e.round, e.member_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS member_name,
+		e.position, e.reason, e.at FROM vote_events e JOIN members m ON m.id = e.member_id
+		WHERE e.proposal_id = $1 ORDER BY e.id`, proposalID)
+	if err != nil {
+		return nil, fmt.Errorf("list vote events: %w", err)
+	}
+	es := make([]proposals.VoteEvent, len(rows))
+	for i, r := range rows {
+		es[i] = proposals.VoteEvent{Round: r.Round, MemberID: r.MemberID, MemberName: r.MemberName, Position: consensus.Position(r.Position), Reason: r.Reason, At: r.At}
+	}
+	return es, nil
+}
+
+// TallyCounts counts the current votes of a round by position.
+func (tx *Tx) TallyCounts(ctx context.Context, proposalID int64, round int) (map[consensus.Position]int, error) {
+	var rows []struct {
+		Position string `db:"position"`
+		N        int    `db:"n"`
+	}
+	if err := tx.x.SelectContext(ctx, &rows, `SELECT position, COUNT(*) AS n FROM votes WHERE proposal_id = $1 AND round = $2 GROUP BY position`, proposalID, round); err != nil {
+		return nil, fmt.Errorf("tally: %w", err)
+	}
+	counts := map[consensus.Position]int{}
+	for _, r := range rows {
+		counts[consensus.Position(r.Position)] = r.N
+	}
+	return counts, nil
+}

@@ -1,0 +1,416 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/proposals"
+)
+
+type proposalsPage struct {
+	shell
+	Open, Drafts, Decided []proposals.ProposalSummary
+}
+
+func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
+	all, err := s.svc.ListProposals(r.Context(), *viewer(r))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	page := proposalsPage{shell: s.shell(w, r, "Proposals")}
+	for _, p := range all {
+		switch p.Status {
+		case proposals.StatusOpen:
+			page.Open = append(page.Open, p)
+		case proposals.StatusDraft:
+			page.Drafts = append(page.Drafts, p)
+		default:
+			page.Decided = append(page.Decided, p)
+		}
+	}
+	s.render(w, r, http.StatusOK, "proposals", page)
+}
+
+type newProposalPage struct {
+	shell
+	Error            formError
+	Title, Rationale string
+}
+
+func (s *Server) newProposal(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal")})
+}
+
+func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	title, rationale := r.PostForm.Get("title"), r.PostForm.Get("rationale")
+	p, err := s.svc.CreateProposal(r.Context(), *viewer(r), title, rationale)
+	if err != nil {
+		fe, ok := formErrorFor(err)
+		if !ok {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusBadRequest, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal"), Error: fe, Title: title, Rationale: rationale})
+		return
+	}
+	s.redirectWithFlash(w, r, proposalPath(p.ID), "Draft created. Now add the changes it proposes.")
+}
+
+func proposalPath(id int64) string { return fmt.Sprintf("/proposals/%d", id) }
+
+func proposalID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		return 0, proposals.ErrNotFound
+	}
+	return id, nil
+}
+
+type proposalPage struct {
+	shell
+	View        proposals.ProposalView
+	Diff        proposals.StatementDiff
+	Sections    []sectionView // the base statement, for the draft editor
+	Proposed    []sectionView
+	Preview     *consensus.Outcome
+	Positions   []consensus.Position
+	Threads     []commentThread
+	Now         time.Time
+	Error       formError
+	IsAuthor    bool
+	Facilitator bool
+	SectionList []proposals.Section
+}
+
+type commentThread struct {
+	Comment proposals.Comment
+	Replies []proposals.Comment
+}
+
+func threadsOf(cs []proposals.Comment) []commentThread {
+	var threads []commentThread
+	index := map[int64]int{}
+	for _, c := range cs {
+		if c.ParentID == 0 {
+			index[c.ID] = len(threads)
+			threads = append(threads, commentThread{Comment: c})
+			continue
+		}
+		if i, ok := index[c.ParentID]; ok {
+			threads[i].Replies = append(threads[i].Replies, c)
+		}
+	}
+	return threads
+}
+
+func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
+	s.renderProposal(w, r, http.StatusOK, formError{})
+}
+
+// renderProposal shows the proposal page, with fe above the form that failed.
+func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+	id, err := proposalID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	me := viewer(r)
+	v, err := s.svc.ViewProposal(r.Context(), me, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	page := proposalPage{shell: s.shell(w, r, v.Proposal.Title), View: v, Positions: consensus.Positions(),
+		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, IsAuthor: me.ID == v.Proposal.AuthorID,
+		Facilitator: me.IsFacilitator(), SectionList: proposals.Sections, Sections: sectionsOf(v.Base.Statement)}
+	if v.ProposedErr == nil {
+		page.Diff = proposals.DiffStatements(v.Base.Statement, v.Proposed)
+		page.Proposed = sectionsOf(v.Proposed)
+	}
+	if v.Proposal.Rule != nil && v.ShowResults && v.Proposal.Status == proposals.StatusOpen {
+		o := consensus.Decide(*v.Proposal.Rule, v.Tally)
+		page.Preview = &o
+	}
+	s.render(w, r, status, "proposal", page)
+}
+
+// proposalForm runs one action from a form on the proposal page. A mistake in
+// the input is shown on the page above the forms; other errors get the error page.
+func (s *Server) proposalForm(do func(r *http.Request, actor proposals.Member, id int64) (string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := proposalID(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		msg, err := do(r, *viewer(r), id)
+		if err != nil {
+			if fe, ok := formErrorFor(err); ok {
+				s.renderProposal(w, r, problemFor(err).Status, fe)
+				return
+			}
+			s.renderError(w, r, err)
+			return
+		}
+		s.redirectWithFlash(w, r, proposalPath(id), msg)
+	}
+}
+
+func (s *Server) editDraft(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	return "Draft saved.", s.svc.UpdateDraft(r.Context(), actor, id, r.PostForm.Get("title"), r.PostForm.Get("rationale"))
+}
+
+func (s *Server) addChange(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	f := r.PostForm
+	c := proposals.Change{Kind: proposals.ChangeKind(f.Get("kind")), ItemID: f.Get("item_id"),
+		Section: proposals.Section(f.Get("section")), Text: f.Get("text")}
+	if raw := f.Get("position"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return "", proposals.Invalid("position", "give a position: 1 for first")
+		}
+		c.Position = n - 1 // people count from 1
+	} else {
+		c.Position = proposals.MaxItems // at the end
+	}
+	return "Change added to the draft.", s.svc.AddChange(r.Context(), actor, id, c)
+}
+
+func (s *Server) removeChange(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	index, err := strconv.Atoi(chi.URLParam(r, "index"))
+	if err != nil {
+		return "", proposals.ErrNotFound
+	}
+	return "Change removed from the draft.", s.svc.RemoveChange(r.Context(), actor, id, index)
+}
+
+func (s *Server) openVoting(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	return "Voting is open.", s.svc.OpenVoting(r.Context(), actor, id)
+}
+
+func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	p, err := s.svc.CloseEarly(r.Context(), actor, id)
+	if err != nil {
+		return "", err
+	}
+	return "Voting closed. " + p.Outcome.Summary(), nil
+}
+
+func (s *Server) withdraw(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	return "Proposal withdrawn.", s.svc.Withdraw(r.Context(), actor, id)
+}
+
+func (s *Server) openFallback(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	return "The fallback round is open: everyone votes again under the fallback rule.", s.svc.OpenFallbackRound(r.Context(), actor, id)
+}
+
+func (s *Server) vote(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	pos, err := consensus.ParsePosition(r.PostForm.Get("position"))
+	if err != nil {
+		return "", proposals.Invalid("position", "choose agree, stand aside, disagree or block")
+	}
+	if err := s.svc.CastVote(r.Context(), actor, id, pos, r.PostForm.Get("reason")); err != nil {
+		return "", err
+	}
+	return "Your vote is recorded: " + pos.Label() + ". You can change it until voting closes.", nil
+}
+
+func (s *Server) comment(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	parent, _ := strconv.ParseInt(r.PostForm.Get("parent_id"), 10, 64)
+	_, err := s.svc.AddComment(r.Context(), actor, id, parent, r.PostForm.Get("body"))
+	return "Comment posted.", err
+}
+
+// commentAction edits or hides a comment and returns to its proposal.
+func (s *Server) commentAction(do func(r *http.Request, actor proposals.Member, id int64) (int64, string, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		if err != nil {
+			s.renderError(w, r, proposals.ErrNotFound)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		proposalID, msg, err := do(r, *viewer(r), id)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.redirectWithFlash(w, r, proposalPath(proposalID)+"#comment-"+strconv.FormatInt(id, 10), msg)
+	}
+}
+
+func (s *Server) editComment(r *http.Request, actor proposals.Member, id int64) (int64, string, error) {
+	pid, err := s.svc.EditComment(r.Context(), actor, id, r.PostForm.Get("body"))
+	return pid, "Comment edited.", err
+}
+
+func (s *Server) hideComment(r *http.Request, actor proposals.Member, id int64) (int64, string, error) {
+	pid, err := s.svc.HideComment(r.Context(), actor, id, r.PostForm.Get("reason"))
+	return pid, "Comment hidden; a trace stays in the discussion.", err
+}
+
+// tallyJSON is the live tally as the page's script reads it.
+type tallyJSON struct {
+	Visible      bool     `json:"visible"`
+	Cast         int      `json:"cast"`
+	Eligible     int      `json:"eligible"`
+	Agree        int      `json:"agree"`
+	StandAside   int      `json:"stand_aside"`
+	Disagree     int      `json:"disagree"`
+	Block        int      `json:"block"`
+	Summary      string   `json:"summary,omitempty"`
+	Requirements []string `json:"requirements,omitempty"`
+}
+
+func (s *Server) liveTally(r *http.Request, id int64) (tallyJSON, error) {
+	lt, err := s.svc.LiveTallyFor(r.Context(), *viewer(r), id)
+	if err != nil {
+		return tallyJSON{}, err
+	}
+	out := tallyJSON{Visible: lt.Visible, Cast: lt.Cast, Eligible: lt.Eligible}
+	if lt.Visible {
+		out.Agree, out.StandAside, out.Disagree, out.Block = lt.Tally.Agree, lt.Tally.StandAside, lt.Tally.Disagree, lt.Tally.Block
+		out.Summary = "If voting closed now: " + lt.Preview.Summary()
+		for _, req := range lt.Preview.Requirements {
+			out.Requirements = append(out.Requirements, req.Sentence)
+		}
+	}
+	return out, nil
+}
+
+// tallyEvents streams the tally as server-sent events while the page is open,
+// sending only when it changed. Each stream lasts a few minutes; the browser's
+// EventSource reconnects by itself.
+func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
+	id, err := proposalID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	first, err := s.liveTally(r, id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	const streamFor = 5 * time.Minute
+	rc.SetWriteDeadline(time.Now().Add(streamFor + 10*time.Second))
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	send := func(t tallyJSON) bool {
+		b, _ := json.Marshal(t)
+		if _, err := fmt.Fprintf(w, "event: tally\ndata: %s\n\n", b); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(first) {
+		return
+	}
+	last := first
+	ticker := time.NewTicker(2 * time.Second)
+	defer ticker.Stop()
+	stop := time.After(streamFor)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-stop:
+			return
+		case <-ticker.C:
+			t, err := s.liveTally(r, id)
+			if err != nil {
+				return
+			}
+			if fmt.Sprint(t) != fmt.Sprint(last) && !send(t) {
+				return
+			}
+			last = t
+		}
+	}
+}
+
+type decisionsPage struct {
+	shell
+	Error     formError
+	Settings  []proposals.DecisionSetting
+	Presets   []consensus.PresetInfo
+	ShowEarly bool
+}
+
+func (s *Server) decisionSettings(w http.ResponseWriter, r *http.Request) {
+	s.renderDecisions(w, r, http.StatusOK, formError{})
+}
+
+func (s *Server) renderDecisions(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+	ds, before, err := s.svc.DecisionSettings(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "decisions", decisionsPage{shell: s.shell(w, r, "Decision rules"), Error: fe,
+		Settings: ds, Presets: consensus.Presets(), ShowEarly: before})
+}
+
+func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	f := r.PostForm
+	err := func() error {
+		quorum, err := consensus.ParseRatio(f.Get("quorum"))
+		if err != nil {
+			return proposals.Invalid("quorum", "write a share such as 50%% or 2/3")
+		}
+		days, err := strconv.ParseFloat(f.Get("voting_days"), 64)
+		if err != nil {
+			return proposals.Invalid("voting_period", "give a number of days")
+		}
+		return s.svc.SaveDecisionSetting(r.Context(), *viewer(r), proposals.DecisionSetting{
+			Kind: proposals.RuleKind(f.Get("kind")), Preset: f.Get("preset"), Quorum: quorum,
+			VotingPeriod: time.Duration(days * float64(24*time.Hour)).Round(time.Minute)})
+	}()
+	if err != nil {
+		fe, ok := formErrorFor(err)
+		if !ok {
+			s.renderError(w, r, err)
+			return
+		}
+		s.renderDecisions(w, r, http.StatusBadRequest, fe)
+		return
+	}
+	s.redirectWithFlash(w, r, "/settings/decisions", "Decision rule saved. Proposals already open keep the rule they opened with.")
+}
+
+func (s *Server) saveResultsVisibility(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	show := r.PostForm.Get("results_before_voting") == "yes"
+	if err := s.svc.SetResultsBeforeVoting(r.Context(), *viewer(r), show); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.redirectWithFlash(w, r, "/settings/decisions", "Saved.")
+}
