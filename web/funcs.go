@@ -84,3 +84,13 @@ func dict(kv ...any) (map[string]any, error) {
 func days(d time.Duration) string {
 	return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64)
 }
+
+// presetLabel is the name people know a decision rule by.
+func presetLabel(name string) string {
+	for _, p := range consensus.Presets() {
+		if p.Name == name {
+			return p.Label
+		}
+	}
+	return name
+}

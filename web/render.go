@@ -54,6 +54,7 @@ var templateFuncs = template.FuncMap{
 	"positionHint":  positionHint,
 	"dict":          dict,
 	"days":          days,
+	"presetLabel":   presetLabel,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err

@@ -229,3 +229,107 @@ func TestBrowserSetupInviteJoinSuspend(t *testing.T) {
 	admin.do("phone viewport", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/members"), chromedp.WaitVisible(chromedp.CSS("table")))
 	admin.shot("12-members-phone")
 }
+
+// runAdmin runs `commonground admin ...` on a data directory, password on stdin.
+func runAdmin(t *testing.T, dataDir, password string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"admin"}, append(args, "--data-dir", dataDir)...)...)
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("admin %v: %v\n%s", args, err, out)
+	}
+}
+
+func (b *browser) signIn(username, password string) {
+	b.t.Helper()
+	b.open("/login", "#username")
+	b.fill(map[string]string{"username": username, "password": password})
+	b.submit(`form[action="/login"]`, `a[href="/account"]`)
+}
+
+// waitText polls an element's text until it contains want: the live tally
+// updates without a reload, through server-sent events.
+func (b *browser) waitText(sel, want string, within time.Duration) string {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := b.text(sel)
+		if strings.Contains(got, want) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestBrowserProposalBecomesVersion2: a member proposes adding an objective, a
+// facilitator opens voting, three members vote (one page's tally updating live),
+// the proposal closes, and the public statement shows the objective in version 2.
+func TestBrowserProposalBecomesVersion2(t *testing.T) {
+	process := newBrowserProcess(t)
+	dataDir := t.TempDir()
+	const pw = "a long shared secret"
+	runAdmin(t, dataDir, pw, "init", "--name", "Riverside Tenants", "--handle", "riverside", "--admin", "ada")
+	for _, u := range []string{"mia", "bo", "cy"} {
+		runAdmin(t, dataDir, pw, "create-user", "--username", u)
+	}
+	inst := startServe(t, "--data-dir", dataDir)
+	base := "http://" + inst.addr
+
+	mia := newBrowser(t, process, base)
+	mia.signIn("mia", pw)
+	mia.open("/proposals/new", "#title")
+	mia.fill(map[string]string{"title": "Water is a commons", "rationale": "Our estate's water bills doubled since privatisation.\n\nSee https://example.org/report."})
+	mia.submit(`form[action="/proposals"]`, "#add-objectives")
+	mia.fill(map[string]string{"add-objectives": "Keep water in public hands"})
+	mia.submit(`form.add-item:has(#add-objectives)`, ".diff ins")
+	if got := mia.text(".diff ins"); got != "Keep water in public hands" {
+		t.Fatalf("the draft's diff shows %q", got)
+	}
+	mia.shot("20-proposal-draft")
+	proposalPath := mia.location()
+
+	ada := newBrowser(t, process, base)
+	ada.signIn("ada", pw)
+	ada.open(proposalPath, "h1")
+	ada.submit(`form[action$="/open"]`, "#tally")
+
+	voters := map[string]*browser{"mia": mia}
+	for _, u := range []string{"bo", "cy"} {
+		voters[u] = newBrowser(t, process, base)
+		voters[u].signIn(u, pw)
+	}
+	castVote := func(who string) {
+		b := voters[who]
+		b.open(proposalPath, "#reason")
+		b.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
+		b.submit(`form[action$="/vote"]`, ".flash")
+	}
+	castVote("mia")
+	mia.shot("21-proposal-voted")
+	castVote("bo")
+	if got := mia.waitText(`#tally [data-count="cast"]`, "2", 10*time.Second); got != "2" {
+		t.Fatalf("mia's open page shows %q votes cast; the live tally did not update", got)
+	}
+	castVote("cy")
+	voters["cy"].shot("22-proposal-open-tally")
+
+	ada.open(proposalPath, "h1")
+	ada.submit(`form[action$="/close"]`, ".outcome")
+	if got := ada.text(".outcome"); !strings.Contains(got, "Adopted") {
+		t.Fatalf("outcome: %q", got)
+	}
+	ada.shot("23-proposal-adopted")
+
+	public := newBrowser(t, process, base)
+	public.open("/statement", ".statement")
+	page := public.text(".statement")
+	if !strings.Contains(page, "Keep water in public hands") || !strings.Contains(page, "Version 2") {
+		t.Fatalf("the public statement page does not show the objective in version 2:\n%s", page)
+	}
+	public.shot("24-public-statement")
+	public.open("/statement/history", ".history")
+	public.shot("25-history")
+	public.open("/statement/diff?from=1&to=2", ".diff")
+	public.shot("26-diff")
+}
