@@ -1,0 +1,161 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// createProposal posts a new draft as who and returns its path.
+func (s *site) createProposal(who string) string {
+	s.t.Helper()
+	resp := s.do(who, "POST", "/proposals", url.Values{"title": {"Add an objective"}, "rationale": {"Because <b>bold</b>."}})
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/proposals/") {
+		s.t.Fatalf("create proposal: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return resp.Header.Get("Location")
+}
+
+func TestProposalPermissionsOverHTTP(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.createProposal("member")
+	add := url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {"Homes for all <script>x</script>"}}
+	checks := []struct {
+		who, method, path string
+		form              url.Values
+		want              int
+	}{
+		{"", "GET", path, nil, 303},
+		{"facilitator", "GET", path, nil, 200}, // facilitators see drafts
+		{"admin", "POST", path + "/changes", add, 403},
+		{"member", "POST", path + "/changes", url.Values{"kind": {"delete_everything"}}, 400},
+		{"member", "POST", path + "/changes", url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {""}}, 400},
+		{"member", "POST", path + "/changes", add, 303},
+		{"member", "POST", path + "/open", nil, 403},
+		{"facilitator", "POST", path + "/open", nil, 303},
+		{"member", "POST", path + "/changes", add, 409}, // frozen once open
+		{"member", "POST", path + "/vote", url.Values{"position": {"maybe"}}, 400},
+		{"member", "POST", path + "/vote", url.Values{"position": {"block"}}, 400}, // a block needs a reason
+		{"suspended", "POST", path + "/vote", url.Values{"position": {"agree"}}, 401},
+		{"", "POST", path + "/vote", url.Values{"position": {"agree"}}, 401},
+		{"member", "POST", path + "/vote", url.Values{"position": {"agree"}}, 303},
+		{"member", "POST", path + "/comments", url.Values{"body": {"See <img src=x onerror=alert(1)> https://example.org/?a=1&b=2"}}, 303},
+		{"member", "POST", path + "/comments", url.Values{"body": {strings.Repeat("long ", 3000)}}, 400},
+		{"member", "POST", path + "/close", nil, 403},
+		{"member", "POST", path + "/withdraw", nil, 403},
+		{"member", "POST", path + "/fallback", nil, 403},
+		{"member", "GET", "/proposals/999", nil, 404},
+		{"member", "GET", "/proposals/abc", nil, 404},
+		{"member", "GET", "/settings/decisions", nil, 403},
+		{"admin", "GET", "/settings/decisions", nil, 200},
+		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"consensus"}, "quorum": {"140%"}, "voting_days": {"7"}}, 400},
+		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"dictator"}, "quorum": {"50%"}, "voting_days": {"7"}}, 400},
+		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"two_thirds"}, "quorum": {"60%"}, "voting_days": {"3"}}, 303},
+		{"facilitator", "POST", path + "/close", nil, 303},
+		{"member", "POST", path + "/vote", url.Values{"position": {"agree"}}, 409}, // closed
+	}
+	for _, c := range checks {
+		if resp := s.do(c.who, c.method, c.path, c.form); resp.StatusCode != c.want {
+			t.Errorf("%s %s as %q: %d, want %d: %s", c.method, c.path, c.who, resp.StatusCode, c.want, firstLine(body(resp), "alert"))
+		}
+	}
+	page := body(s.do("member", "GET", path, nil))
+	for _, bad := range []string{"<script>x</script>", "<img src=x", "<b>bold</b>"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the proposal page contains raw %q", bad)
+		}
+	}
+	if !strings.Contains(page, `href="https://example.org/?a=1&amp;b=2"`) {
+		t.Error("a link in a comment is not made clickable and escaped")
+	}
+}
+
+func firstLine(s, marker string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, marker) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
+func TestHugeCommentIsRefusedWith413(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.createProposal("member")
+	if resp := s.do("member", "POST", path+"/comments", url.Values{"body": {strings.Repeat("x", 5<<20)}}); resp.StatusCode != 413 {
+		t.Fatalf("5 MB comment: %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestPublicStatementForms(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	resp := s.do("", "GET", "/statement", nil)
+	page := body(resp)
+	if resp.StatusCode != 200 || !strings.Contains(page, `<meta property="og:title" content="Food Bank Network: core statement">`) {
+		t.Fatalf("public statement page: %d", resp.StatusCode)
+	}
+	resp = s.do("", "GET", "/statement.json", nil)
+	var doc struct {
+		Version  int `json:"version"`
+		Sections []struct {
+			Section string `json:"section"`
+			Items   []any  `json:"items"`
+		} `json:"sections"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || doc.Version != 1 || len(doc.Sections) != 3 || doc.Sections[2].Section != "red_lines" || doc.Sections[0].Items == nil {
+		t.Fatalf("statement.json: %+v %v", doc, err)
+	}
+	if resp := s.do("", "GET", "/statement.md", nil); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/markdown") || !strings.Contains(body(resp), "# Food Bank Network: core statement") {
+		t.Fatal("statement.md")
+	}
+	for path, want := range map[string]int{"/statement?version=99": 404, "/statement.json?version=abc": 400, "/statement?version=1": 200,
+		"/statement/history": 200, "/statement/diff?from=1&to=1": 200, "/statement/diff": 400} {
+		if resp := s.do("", "GET", path, nil); resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestTallyStreamsAsServerSentEvents(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.createProposal("member")
+	s.do("member", "POST", path+"/changes", url.Values{"kind": {"add"}, "section": {"values"}, "text": {"Solidarity"}})
+	s.do("facilitator", "POST", path+"/open", nil)
+	s.do("member", "POST", path+"/vote", url.Values{"position": {"agree"}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.url+path+"/events", nil)
+	req.AddCookie(&http.Cookie{Name: "cg_session", Value: s.cookies["member"]})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var tally struct {
+				Visible bool `json:"visible"`
+				Cast    int  `json:"cast"`
+				Agree   int  `json:"agree"`
+			}
+			json.Unmarshal([]byte(data), &tally)
+			if !tally.Visible || tally.Cast != 1 || tally.Agree != 1 {
+				t.Fatalf("first tally event: %s", data)
+			}
+			return
+		}
+	}
+	t.Fatal("no tally event")
+}
