@@ -41,7 +41,9 @@ type DraftingTx interface {
 	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
 	SaveVote(ctx context.Context, proposalID int64, round int, v Vote) error
 	Votes(ctx context.Context, proposalID int64, round int) ([]Vote, error)
+	VoteOf(ctx context.Context, proposalID int64, round int, memberID int64) (Vote, error)
 	VoteEvents(ctx context.Context, proposalID int64) ([]VoteEvent, error)
+	CountVoteEvents(ctx context.Context, proposalID int64) (int, error)
 	TallyCounts(ctx context.Context, proposalID int64, round int) (map[consensus.Position]int, error)
 
 	CreateComment(ctx context.Context, c Comment) (int64, error)
@@ -366,13 +368,20 @@ func (s *Service) CloseDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	closed := 0
+	var failures []error
 	for _, id := range due {
-		if _, err := s.close(ctx, id, false); err != nil && !errors.Is(err, ErrConflict) {
-			return closed, fmt.Errorf("close proposal %d: %w", id, err)
+		_, err := s.close(ctx, id, false)
+		switch {
+		case err == nil:
+			closed++
+		case errors.Is(err, ErrConflict):
+			// Another worker closed it first.
+		default:
+			// One failing proposal must not hold back the others' deadlines.
+			failures = append(failures, fmt.Errorf("close proposal %d: %w", id, err))
 		}
-		closed++
 	}
-	return closed, nil
+	return closed, errors.Join(failures...)
 }
 
 // close computes the outcome from the frozen rule and the tally and, for an
@@ -402,8 +411,8 @@ func (s *Service) close(ctx context.Context, id int64, early bool) (p Proposal, 
 		}
 		outcome := consensus.Decide(*p.Rule, tally)
 		p.Outcome, p.DecidedAt, p.UpdatedAt = &outcome, &now, now
-		if early {
-			p.ClosesAt = &now
+		if early && now.Before(*p.ClosesAt) {
+			p.ClosesAt = &now // voting really ended now, not at the planned deadline
 		}
 		p.Status = StatusRejected
 		if outcome.Adopted {
@@ -475,16 +484,21 @@ func (s *Service) OpenFallbackRound(ctx context.Context, actor Member, id int64)
 type ProposalView struct {
 	Proposal Proposal
 	Base     Version
-	// Proposed is the statement as it would read if adopted now (or as it read
-	// when adopted); ProposedErr says why it cannot be shown.
+	// Before and Proposed are what the proposal's diff compares: for a draft or
+	// an open proposal, the current statement and the statement as it would read
+	// if adopted now; for an adopted one, the versions before and after it; for
+	// the others, the base version and the base with the changes applied.
+	// ProposedErr says why the proposed statement cannot be shown.
+	Before      Statement
 	Proposed    Statement
 	ProposedErr error
 	Tally       consensus.Tally
 	Votes       []Vote
-	Events      []VoteEvent
+	Changes     int // entries in the audit trail (see VoteTrail)
 	Comments    []Comment
 	MyVote      *Vote
-	MayVote     bool
+	Voter       bool // on the list of eligible voters frozen at opening
+	MayVote     bool // a voter, and voting is open now
 	ShowResults bool
 }
 
@@ -500,7 +514,7 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 		if viewer == nil || !viewer.Active() {
 			return ErrNotFound
 		}
-		if p.Status == StatusDraft && p.AuthorID != viewer.ID && !viewer.IsFacilitator() {
+		if !p.VisibleTo(*viewer) {
 			return Forbidden("this draft is visible to its author and facilitators until voting opens")
 		}
 		if v.Base, err = tx.VersionByNumber(ctx, p.BaseVersion); err != nil {
@@ -518,16 +532,27 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 }
 
 func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) error {
-	if v.Proposal.Status == StatusAdopted {
-		adopted, err := tx.VersionByNumber(ctx, v.Proposal.ResultVersion)
-		v.Proposed = adopted.Statement
+	p := v.Proposal
+	switch p.Status {
+	case StatusAdopted:
+		before, err := tx.VersionByNumber(ctx, p.ResultVersion-1)
+		if err != nil {
+			return err
+		}
+		after, err := tx.VersionByNumber(ctx, p.ResultVersion)
+		v.Before, v.Proposed = before.Statement, after.Statement
 		return err
+	case StatusDraft, StatusOpen:
+		current, err := tx.CurrentVersion(ctx)
+		if err != nil {
+			return err
+		}
+		v.Before = current.Statement
+		v.Proposed, v.ProposedErr = Rebase(v.Base.Statement, current.Statement, p.Changes)
+	default:
+		v.Before = v.Base.Statement
+		v.Proposed, v.ProposedErr = Apply(v.Base.Statement, p.Changes)
 	}
-	current, err := tx.CurrentVersion(ctx)
-	if err != nil {
-		return err
-	}
-	v.Proposed, v.ProposedErr = Rebase(v.Base.Statement, current.Statement, v.Proposal.Changes)
 	return nil
 }
 
@@ -536,7 +561,7 @@ func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *Pr
 	if v.Votes, err = tx.Votes(ctx, p.ID, p.Round); err != nil {
 		return err
 	}
-	if v.Events, err = tx.VoteEvents(ctx, p.ID); err != nil {
+	if v.Changes, err = tx.CountVoteEvents(ctx, p.ID); err != nil {
 		return err
 	}
 	if v.Comments, err = tx.Comments(ctx, p.ID); err != nil {
@@ -550,16 +575,15 @@ func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *Pr
 			v.MyVote = &v.Votes[i]
 		}
 	}
-	if p.VotingOpen(s.now()) {
-		if v.MayVote, err = tx.IsVoter(ctx, p.ID, viewer.ID); err != nil {
-			return err
-		}
+	if v.Voter, err = tx.IsVoter(ctx, p.ID, viewer.ID); err != nil {
+		return err
 	}
+	v.MayVote = v.Voter && p.VotingOpen(s.now())
 	if v.ShowResults, err = s.resultsVisible(ctx, tx, p, *viewer); err != nil {
 		return err
 	}
 	if !v.ShowResults {
-		v.Votes, v.Events, v.Tally = nil, nil, consensus.Tally{Eligible: p.Eligible}
+		v.Votes, v.Changes, v.Tally = nil, 0, consensus.Tally{Eligible: p.Eligible}
 	}
 	return nil
 }
@@ -569,7 +593,13 @@ func (s *Service) ListProposals(ctx context.Context, viewer Member, statuses ...
 	if !viewer.Active() {
 		return nil, ErrForbidden
 	}
-	err = s.read(ctx, func(tx Tx) (err error) { ps, err = tx.Proposals(ctx, statuses, 500); return err })
+	var all []ProposalSummary
+	err = s.read(ctx, func(tx Tx) (err error) { all, err = tx.Proposals(ctx, statuses, 500); return err })
+	for _, p := range all {
+		if p.Opened || p.AuthorID == viewer.ID || viewer.IsFacilitator() {
+			ps = append(ps, p)
+		}
+	}
 	return ps, err
 }
 
@@ -588,7 +618,7 @@ func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, pare
 		if err != nil {
 			return err
 		}
-		if p.Status == StatusDraft && p.AuthorID != actor.ID && !actor.IsFacilitator() {
+		if !p.VisibleTo(actor) {
 			return ErrNotFound
 		}
 		if parentID != 0 {
@@ -644,6 +674,9 @@ func (s *Service) HideComment(ctx context.Context, actor Member, commentID int64
 			return err
 		}
 		proposalID = c.ProposalID
+		if c.HiddenAt != nil {
+			return Conflict("this comment is already hidden")
+		}
 		return tx.HideComment(ctx, commentID, actor.ID, reason, s.now())
 	})
 	return proposalID, err
@@ -708,7 +741,7 @@ func (s *Service) LiveTallyFor(ctx context.Context, viewer Member, id int64) (Li
 		if err != nil {
 			return err
 		}
-		if !viewer.Active() || p.Status == StatusDraft || p.Rule == nil {
+		if !viewer.Active() || p.OpenedAt == nil || p.Rule == nil {
 			return ErrNotFound
 		}
 		t, err := tallyOf(ctx, tx, p)
@@ -740,14 +773,32 @@ func (s *Service) resultsVisible(ctx context.Context, tx Tx, p Proposal, viewer 
 	if err != nil || !voter {
 		return !voter, err
 	}
-	votes, err := tx.Votes(ctx, p.ID, p.Round)
-	if err != nil {
-		return false, err
+	_, err = tx.VoteOf(ctx, p.ID, p.Round, viewer.ID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
 	}
-	for _, v := range votes {
-		if v.MemberID == viewer.ID {
-			return true, nil
+	return err == nil, err
+}
+
+// VoteTrail returns the audit trail of a proposal: every position every member
+// took, in order. Members see it once they may see the results.
+func (s *Service) VoteTrail(ctx context.Context, viewer Member, id int64) (p Proposal, events []VoteEvent, err error) {
+	err = s.read(ctx, func(tx Tx) error {
+		if p, err = tx.Proposal(ctx, id); err != nil {
+			return err
 		}
-	}
-	return false, nil
+		if !viewer.Active() || p.OpenedAt == nil {
+			return ErrNotFound
+		}
+		visible, err := s.resultsVisible(ctx, tx, p, viewer)
+		if err != nil {
+			return err
+		}
+		if !visible {
+			return Forbidden("the audit trail shows once you have voted")
+		}
+		events, err = tx.VoteEvents(ctx, id)
+		return err
+	})
+	return p, events, err
 }

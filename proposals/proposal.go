@@ -59,6 +59,13 @@ func (p Proposal) VotingOpen(now time.Time) bool {
 	return p.Status == StatusOpen && p.ClosesAt != nil && now.Before(*p.ClosesAt)
 }
 
+// VisibleTo reports whether a member may see the proposal: a proposal that was
+// never opened for voting (a draft, or a draft withdrawn) stays between its
+// author and the facilitators.
+func (p Proposal) VisibleTo(m Member) bool {
+	return m.Active() && (p.OpenedAt != nil || p.AuthorID == m.ID || m.IsFacilitator())
+}
+
 // FallbackAvailable reports whether a facilitator may open a fallback round.
 func (p Proposal) FallbackAvailable() bool {
 	return p.Status == StatusRejected && p.Outcome != nil && p.Outcome.FallbackAvailable && p.Round == 1
@@ -68,7 +75,9 @@ func (p Proposal) FallbackAvailable() bool {
 type ProposalSummary struct {
 	ID         int64
 	Title      string
+	AuthorID   int64
 	AuthorName string
+	Opened     bool // voting was opened at some point
 	Status     ProposalStatus
 	ClosesAt   *time.Time
 	Votes      int

@@ -132,8 +132,8 @@ func TestProposalLifeCycleMakesTheNextVersion(t *testing.T) {
 		if q, _ := view.Proposal.Outcome.Requirement(consensus.KeyQuorum); !strings.Contains(q.Sentence, "3 of 4") {
 			t.Fatalf("quorum sentence %q", q.Sentence)
 		}
-		if len(view.Events) != 4 {
-			t.Fatalf("audit trail has %d entries, want 4 (a changed vote is kept)", len(view.Events))
+		if _, events, _ := svc.VoteTrail(ctx, ms[1], p.ID); len(events) != 4 || view.Changes != 4 {
+			t.Fatalf("audit trail has %d entries (%d counted), want 4: a changed vote is kept", len(events), view.Changes)
 		}
 		v2, _ := svc.CurrentVersion(ctx)
 		objs := v2.Statement.InSection(proposals.Objectives)
@@ -175,8 +175,9 @@ func TestConcurrentVotesAreNeitherLostNorDoubled(t *testing.T) {
 			t.Fatalf("%d votes counted for %d members", tally.Cast(), len(ms))
 		}
 		view, _ := svc.ViewProposal(ctx, &ms[0], id) // a voter sees the results
-		if len(view.Votes) != len(ms) || len(view.Events) != len(ms)*len(positions) {
-			t.Fatalf("%d current votes and %d audit entries, want %d and %d", len(view.Votes), len(view.Events), len(ms), len(ms)*len(positions))
+		_, events, _ := svc.VoteTrail(ctx, ms[0], id)
+		if len(view.Votes) != len(ms) || len(events) != len(ms)*len(positions) || view.Changes != len(events) {
+			t.Fatalf("%d current votes and %d audit entries, want %d and %d", len(view.Votes), len(events), len(ms), len(ms)*len(positions))
 		}
 	})
 }
@@ -349,6 +350,57 @@ func TestDiscussion(t *testing.T) {
 		view, _ := svc.ViewProposal(ctx, &ms[0], id)
 		if len(view.Comments) != 2 || view.Comments[1].ParentID != top || view.Comments[1].HiddenAt == nil || view.Comments[1].HiddenReason != "personal attack" || view.Comments[1].EditedAt == nil {
 			t.Fatalf("comments: %+v", view.Comments)
+		}
+	})
+}
+
+func TestProposalDiffShowsOnlyItsOwnChanges(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 2)
+		a := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.AmendItem, ItemID: "truth", Text: "Tell the whole truth"})
+		b := openProposal(t, svc, ms[1], admin, proposals.Change{Kind: proposals.AmendItem, ItemID: "zero", Text: "Net zero by 2030, fairly"})
+		for _, m := range append(ms, admin) {
+			vote(t, svc, m, a, consensus.Agree)
+		}
+		if _, err := svc.CloseEarly(ctx, admin, a); err != nil {
+			t.Fatal(err)
+		}
+		changed := func(id int64) []string {
+			view, err := svc.ViewProposal(ctx, &admin, id)
+			if err != nil || view.ProposedErr != nil {
+				t.Fatalf("view %d: %v %v", id, err, view.ProposedErr)
+			}
+			var ids []string
+			for _, sec := range proposals.DiffStatements(view.Before, view.Proposed).Sections {
+				for _, it := range sec.Items {
+					if it.Status != proposals.ItemUnchanged {
+						ids = append(ids, it.ItemID)
+					}
+				}
+			}
+			return ids
+		}
+		if got := changed(b); len(got) != 1 || got[0] != "zero" {
+			t.Fatalf("open proposal B's diff shows %v, want only [zero]", got)
+		}
+		if got := changed(a); len(got) != 1 || got[0] != "truth" {
+			t.Fatalf("adopted proposal A's diff shows %v, want only [truth]", got)
+		}
+	})
+}
+
+func TestHidingTwiceKeepsTheFirstTrace(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 1)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.RemoveItem, ItemID: "zero"})
+		c, _ := svc.AddComment(ctx, ms[0], id, 0, "rude words")
+		if _, err := svc.HideComment(ctx, admin, c, "first reason"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.HideComment(ctx, admin, c, "second reason"); !errors.Is(err, proposals.ErrConflict) {
+			t.Fatalf("hiding twice: %v", err)
 		}
 	})
 }

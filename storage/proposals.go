@@ -170,7 +170,9 @@ func (tx *Tx) UpdateProposal(ctx context.Context, p proposals.Proposal) error {
 type summaryRow struct {
 	ID         int64        `db:"id"`
 	Title      string       `db:"title"`
+	AuthorID   int64        `db:"author_id"`
 	AuthorName string       `db:"author_name"`
+	OpenedAt   sql.NullTime `db:"opened_at"`
 	Status     string       `db:"status"`
 	ClosesAt   sql.NullTime `db:"closes_at"`
 	Votes      int          `db:"votes"`
@@ -192,7 +194,7 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	}
 	args = append(args, limit)
 	var rows []summaryRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, p.author_id, p.opened_at, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
 		p.status, p.closes_at, p.updated_at,
 		(SELECT COUNT(*) FROM votes v WHERE v.proposal_id = p.id AND v.round = p.round) AS votes,
 		(SELECT COUNT(*) FROM comments c WHERE c.proposal_id = p.id) AS comments
@@ -204,7 +206,7 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	}
 	out := make([]proposals.ProposalSummary, len(rows))
 	for i, r := range rows {
-		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
+		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorID: r.AuthorID, Opened: r.OpenedAt.Valid, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
 			ClosesAt: timePtr(r.ClosesAt), Votes: r.Votes, Comments: r.Comments, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil
@@ -287,6 +289,26 @@ func (tx *Tx) Votes(ctx context.Context, proposalID int64, round int) ([]proposa
 		vs[i] = proposals.Vote{MemberID: r.MemberID, MemberName: r.MemberName, Position: consensus.Position(r.Position), Reason: r.Reason, UpdatedAt: r.At}
 	}
 	return vs, nil
+}
+
+// VoteOf returns one member's current vote in a round, or ErrNotFound.
+func (tx *Tx) VoteOf(ctx context.Context, proposalID int64, round int, memberID int64) (proposals.Vote, error) {
+	var r voteRow
+	err := tx.x.GetContext(ctx, &r, `SELECT v.round, v.member_id, '' AS member_name, v.position, v.reason, v.updated_at AS at
+		FROM votes v WHERE v.proposal_id = $1 AND v.round = $2 AND v.member_id = $3`, proposalID, round, memberID)
+	if err != nil {
+		return proposals.Vote{}, notFound(err, "vote")
+	}
+	return proposals.Vote{MemberID: r.MemberID, Position: consensus.Position(r.Position), Reason: r.Reason, UpdatedAt: r.At}, nil
+}
+
+// CountVoteEvents counts the entries of a proposal's audit trail.
+func (tx *Tx) CountVoteEvents(ctx context.Context, proposalID int64) (int, error) {
+	var n int
+	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM vote_events WHERE proposal_id = $1`, proposalID); err != nil {
+		return 0, fmt.Errorf("count vote events: %w", err)
+	}
+	return n, nil
 }
 
 // VoteEvents lists the whole audit trail of a proposal, oldest first.

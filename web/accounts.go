@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -95,7 +96,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	page := loginPage{Username: username, Next: next}
-	accountKey, addressKey := "account:"+username, "address:"+clientAddress(r)
+	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit.
+	accountKey := "account:" + strings.ToLower(strings.TrimSpace(username))
+	addressKey := "address:" + clientAddress(r)
 	if !s.loginByAccount.allowed(accountKey) || !s.loginByAddress.allowed(addressKey) {
 		s.log.Warn("sign-in rate limited", "username", username, "address", clientAddress(r))
 		page.Error = formError{Message: "Too many failed attempts. Wait 15 minutes and try again."}

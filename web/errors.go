@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/commonground/commonground/proposals"
 )
@@ -32,9 +33,12 @@ func problemFor(err error) problem {
 
 func genericProblem(err error) problem {
 	var tooBig *http.MaxBytesError
+	var badEscape url.EscapeError
 	switch {
 	case errors.As(err, &tooBig):
 		return problem{http.StatusRequestEntityTooLarge, "Too large", "What you sent is larger than this instance accepts."}
+	case errors.As(err, &badEscape):
+		return problem{http.StatusBadRequest, "Please check your input", "The form arrived garbled. Reload the page and send it again."}
 	case errors.Is(err, proposals.ErrInvalid):
 		return problem{http.StatusBadRequest, "Please check your input", "Some of what you sent is not valid."}
 	case errors.Is(err, proposals.ErrNotFound):

@@ -135,7 +135,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, IsAuthor: me.ID == v.Proposal.AuthorID,
 		Facilitator: me.IsFacilitator(), SectionList: proposals.Sections, Sections: sectionsOf(v.Base.Statement)}
 	if v.ProposedErr == nil {
-		page.Diff = proposals.DiffStatements(v.Base.Statement, v.Proposed)
+		page.Diff = proposals.DiffStatements(v.Before, v.Proposed)
 		page.Proposed = sectionsOf(v.Proposed)
 	}
 	if v.Proposal.Rule != nil && v.ShowResults && v.Proposal.Status == proposals.StatusOpen {
@@ -207,6 +207,9 @@ func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (
 	p, err := s.svc.CloseEarly(r.Context(), actor, id)
 	if err != nil {
 		return "", err
+	}
+	if p.Status == proposals.StatusConflicted {
+		return "Voting closed. The proposal was agreed, but it conflicts with a change adopted since, so the statement was not changed.", nil
 	}
 	return "Voting closed. " + p.Outcome.Summary(), nil
 }
@@ -337,6 +340,10 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 		case <-stop:
 			return
 		case <-ticker.C:
+			// A member suspended or signed out mid-stream stops receiving.
+			if !s.sessionStillValid(r) {
+				return
+			}
 			t, err := s.liveTally(r, id)
 			if err != nil {
 				return
@@ -413,4 +420,35 @@ func (s *Server) saveResultsVisibility(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirectWithFlash(w, r, "/settings/decisions", "Saved.")
+}
+
+type auditPage struct {
+	shell
+	Proposal proposals.Proposal
+	Events   []proposals.VoteEvent
+}
+
+// audit shows every position every member took on a proposal, in order.
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	id, err := proposalID(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	p, events, err := s.svc.VoteTrail(r.Context(), *viewer(r), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit", auditPage{shell: s.shell(w, r, "Audit trail: "+p.Title), Proposal: p, Events: events})
+}
+
+// sessionStillValid re-reads the request's session, for long-lived responses.
+func (s *Server) sessionStillValid(r *http.Request) bool {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return false
+	}
+	_, err = s.svc.SessionMember(r.Context(), c.Value)
+	return err == nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -158,4 +159,59 @@ func TestTallyStreamsAsServerSentEvents(t *testing.T) {
 		}
 	}
 	t.Fatal("no tally event")
+}
+
+func TestReviewFindingsStayFixed(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+
+	// A draft stays between its author and the facilitators, also once withdrawn.
+	draft := s.createProposal("member")
+	if strings.Contains(body(s.do("suspended", "GET", "/proposals", nil)), "Add an objective") {
+		t.Error("a signed-out visitor sees the draft list")
+	}
+	other := s.createProposal("facilitator")
+	if strings.Contains(body(s.do("member", "GET", "/proposals", nil)), other) {
+		t.Error("a member sees another member's draft in the list")
+	}
+	if resp := s.do("member", "POST", other+"/comments", url.Values{"body": {"peek"}}); resp.StatusCode != 404 {
+		t.Errorf("a member commented on another's draft: %d", resp.StatusCode)
+	}
+	s.do("member", "POST", draft+"/withdraw", nil)
+	if resp := s.do("facilitator", "GET", draft, nil); resp.StatusCode != 200 {
+		t.Errorf("a facilitator cannot see a withdrawn draft: %d", resp.StatusCode)
+	}
+	if resp := s.do("admin", "GET", other, nil); resp.StatusCode != 200 {
+		t.Errorf("admin: %d", resp.StatusCode)
+	}
+	s.do("facilitator", "POST", other+"/withdraw", nil)
+	if resp := s.do("member", "GET", other, nil); resp.StatusCode != 403 {
+		t.Errorf("a withdrawn draft is visible to other members: %d", resp.StatusCode)
+	}
+
+	// No open redirect through characters browsers strip.
+	for _, next := range []string{"/\t/evil.example/x", "/\\evil.example", "https://evil.example", "//evil.example", "/\n/evil.example"} {
+		resp := s.do("", "POST", "/login", url.Values{"username": {"admin"}, "password": {"secret phrase of xxxxx"}, "next": {next}})
+		if loc := resp.Header.Get("Location"); loc != "/" {
+			t.Errorf("next=%q redirects to %q", next, loc)
+		}
+	}
+
+	// A malformed form is the sender's mistake, not a server error.
+	req := strings.NewReader("title=%zz")
+	resp, _ := http.Post(s.url+"/login", "application/x-www-form-urlencoded", req)
+	if resp.StatusCode != 400 {
+		t.Errorf("malformed form encoding: %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestAccountLimitIgnoresCaseAndSpaces(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	for i, name := range []string{"member", "Member", "MEMBER", " member", "member ", "mEmber", "memBer", "membeR", "MEMber", "memBER"} {
+		if resp := s.do("", "POST", "/login", url.Values{"username": {name}, "password": {fmt.Sprint("guess", i)}}); resp.StatusCode != 401 {
+			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp := s.do("", "POST", "/login", url.Values{"username": {"Member"}, "password": {"secret phrase of xxxxxx"}}); resp.StatusCode != 429 {
+		t.Fatalf("11th attempt under another spelling: %d, want 429", resp.StatusCode)
+	}
 }

@@ -114,6 +114,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/proposals", s.createProposal)
 			r.Get("/proposals/{id}", s.proposalPage)
 			r.Get("/proposals/{id}/events", s.tallyEvents)
+			r.Get("/proposals/{id}/audit", s.audit)
 			r.Post("/proposals/{id}/edit", s.proposalForm(s.editDraft))
 			r.Post("/proposals/{id}/changes", s.proposalForm(s.addChange))
 			r.Post("/proposals/{id}/changes/{index}/delete", s.proposalForm(s.removeChange))

@@ -129,7 +129,9 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 // safeNext keeps a post-sign-in redirect on this site: only a local path is
 // followed, never //evil.example or https://evil.example.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	u, err := url.Parse(next) // refuses control characters, which browsers strip
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(next, "\\\t\r\n") ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next

@@ -21,7 +21,7 @@ import (
 // site is a real instance behind a real HTTP server on loopback, with one
 // member of each kind signed in.
 type site struct {
-	t       *testing.T
+	t       testing.TB
 	url     string
 	svc     *proposals.Service
 	cookies map[string]string // session token by who: admin, facilitator, member, suspended
@@ -29,6 +29,12 @@ type site struct {
 }
 
 func newSite(t *testing.T, db *storage.DB, baseScheme string) *site {
+	return newSiteTB(t, db, baseScheme)
+}
+
+func newSiteB(b *testing.B, db *storage.DB) *site { return newSiteTB(b, db, "http") }
+
+func newSiteTB(t testing.TB, db *storage.DB, baseScheme string) *site {
 	t.Helper()
 	ctx := context.Background()
 	svc := proposals.NewService(db.Store(), time.Now)
