@@ -462,7 +462,10 @@ func (s *Service) UpdateProfile(ctx context.Context, actor Member, name, summary
 		if m, err = NormalizeMovement(m); err != nil {
 			return err
 		}
-		return tx.UpdateMovementProfile(ctx, m.Name, m.Summary, s.now())
+		if err := tx.UpdateMovementProfile(ctx, m.Name, m.Summary, s.now()); err != nil {
+			return err
+		}
+		return tx.RecordEvent(ctx, EventProfileUpdated, 0, s.now())
 	})
 }
 

@@ -46,6 +46,10 @@ type DraftingTx interface {
 	CountVoteEvents(ctx context.Context, proposalID int64) (int, error)
 	TallyCounts(ctx context.Context, proposalID int64, round int) (map[consensus.Position]int, error)
 
+	// RecordEvent notes, in the same transaction, something that federation
+	// must announce (EventVersionAdopted, EventProfileUpdated).
+	RecordEvent(ctx context.Context, kind string, ref int64, at time.Time) error
+
 	CreateComment(ctx context.Context, c Comment) (int64, error)
 	Comment(ctx context.Context, id int64) (Comment, error)
 	Comments(ctx context.Context, proposalID int64) ([]Comment, error)
@@ -447,7 +451,7 @@ func (s *Service) adopt(ctx context.Context, tx Tx, p *Proposal, now time.Time) 
 		return err
 	}
 	p.Status, p.ResultVersion = StatusAdopted, v.Number
-	return nil
+	return tx.RecordEvent(ctx, EventVersionAdopted, int64(v.Number), now)
 }
 
 // OpenFallbackRound opens a second round under the rule's fallback, for a

@@ -218,3 +218,11 @@ const CommentEditWindow = 15 * time.Minute
 func (c Comment) Editable(member *Member, now time.Time) bool {
 	return member != nil && member.Active() && member.ID == c.AuthorID && c.HiddenAt == nil && now.Before(c.CreatedAt.Add(CommentEditWindow))
 }
+
+// Events the domain records for federation to announce.
+const (
+	// EventVersionAdopted: a statement version was adopted (ref: its number).
+	EventVersionAdopted = "version_adopted"
+	// EventProfileUpdated: the movement's name or description changed.
+	EventProfileUpdated = "profile_updated"
+)

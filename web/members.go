@@ -162,5 +162,6 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "settings", settingsPage{shell: s.shell(w, r, "Settings"), Error: fe, Name: name, Summary: summary, Handle: m.Handle})
 		return
 	}
+	s.announce()
 	s.redirectWithFlash(w, r, "/settings", "Settings saved.")
 }

@@ -208,6 +208,7 @@ func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (
 	if err != nil {
 		return "", err
 	}
+	s.announce()
 	if p.Status == proposals.StatusConflicted {
 		return "Voting closed. The proposal was agreed, but it conflicts with a change adopted since, so the statement was not changed.", nil
 	}
@@ -451,4 +452,12 @@ func (s *Server) sessionStillValid(r *http.Request) bool {
 	}
 	_, err = s.svc.SessionMember(r.Context(), c.Value)
 	return err == nil
+}
+
+// announce wakes federation to publish what a decision recorded, instead of
+// waiting for its next poll.
+func (s *Server) announce() {
+	if s.fed != nil {
+		s.fed.Kick()
+	}
 }

@@ -55,6 +55,8 @@ var templateFuncs = template.FuncMap{
 	"dict":          dict,
 	"days":          days,
 	"presetLabel":   presetLabel,
+	"statementOf":   statementOf,
+	"sectionList":   sectionsOf,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -92,7 +94,8 @@ func navFor(v *proposals.Member, path string) []navLink {
 	if v == nil {
 		return []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
 	}
-	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"}, {Href: "/members", Label: "Members"}}
+	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"},
+		{Href: "/federation", Label: "Federation"}, {Href: "/members", Label: "Members"}}
 	if v.IsAdmin() {
 		links = append(links, navLink{Href: "/settings", Label: "Settings"})
 	}

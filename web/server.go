@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -31,6 +32,9 @@ type Deps struct {
 	Service *proposals.Service
 	// Health reports whether the database answers.
 	Health func(ctx context.Context) error
+	// Federation serves the ActivityPub endpoints and the federation pages;
+	// nil leaves them out.
+	Federation *federation.Service
 }
 
 // Server routes and answers every HTTP request of an instance.
@@ -39,6 +43,7 @@ type Server struct {
 	log     *slog.Logger
 	svc     *proposals.Service
 	health  func(ctx context.Context) error
+	fed     *federation.Service
 	pages   pages
 	handler http.Handler
 
@@ -66,7 +71,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, pages: p,
+	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, pages: p,
 		loginByAccount: newFailureLimiter(loginFailuresPerAccount, loginFailureWindow, deps.Service.Now),
 		loginByAddress: newFailureLimiter(loginFailuresPerAddress, loginFailureWindow, deps.Service.Now),
 	}
@@ -87,6 +92,9 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/static/*", staticFiles())
 	r.Get("/setup", s.setupForm)
 	r.Post("/setup", s.setup)
+	if s.fed != nil {
+		s.fed.Mount(r)
+	}
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireSetUp, s.loadViewer)
@@ -126,6 +134,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/proposals/{id}/comments", s.proposalForm(s.comment))
 			r.Post("/comments/{id}/edit", s.commentAction(s.editComment))
 			r.Post("/comments/{id}/hide", s.commentAction(s.hideComment))
+			if s.fed != nil {
+				r.Get("/federation", s.federationPage)
+				r.Post("/federation/follow", s.fedAction(s.follow))
+				r.Post("/federation/unfollow", s.fedAction(s.unfollow))
+				r.Post("/federation/followers/approve", s.fedAction(s.approveFollower))
+				r.Post("/federation/followers/remove", s.fedAction(s.removeFollower))
+				r.Post("/federation/approval", s.fedAction(s.setApproval))
+			}
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAdmin)

@@ -7,10 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/commonground/commonground/federation/signing"
 )
 
 // Config is every setting of an instance, filled from flags and COMMONGROUND_*
@@ -26,6 +29,15 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// SchedulerInterval is how often due proposals are looked for.
 	SchedulerInterval time.Duration
+	// AllowPrivate lists private or loopback ranges that outbound federation
+	// requests may reach (refused by default).
+	AllowPrivate []netip.Prefix
+	// FederationHTTP lets WebFinger fall back to plain HTTP (development, tests).
+	FederationHTTP bool
+	// DeliveryWorkers is how many deliveries this process sends at once.
+	DeliveryWorkers int
+	// RetryBase is the first delay before retrying a failed delivery.
+	RetryBase time.Duration
 }
 
 // setting describes one flag and the environment variable behind it, so that the
@@ -44,6 +56,10 @@ var settings = []setting{
 	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"},
 	{"shutdown-timeout", "COMMONGROUND_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on shutdown"},
 	{"scheduler-interval", "COMMONGROUND_SCHEDULER_INTERVAL", "15s", "how often proposals past their deadline are closed"},
+	{"allow-private", "COMMONGROUND_ALLOW_PRIVATE", "", "private or loopback ranges federation may reach, e.g. 127.0.0.0/8 (default: none)"},
+	{"federation-http", "COMMONGROUND_FEDERATION_HTTP", "false", "let WebFinger fall back to plain HTTP (development and tests only)"},
+	{"delivery-workers", "COMMONGROUND_DELIVERY_WORKERS", "8", "deliveries sent at once by this process"},
+	{"delivery-retry-base", "COMMONGROUND_DELIVERY_RETRY_BASE", "8s", "first delay before retrying a failed delivery; each retry doubles it"},
 }
 
 // errHelp means the person asked for --help; it is not a failure.
@@ -114,6 +130,18 @@ func buildConfig(get func(name string) string) (Config, error) {
 	c.ShutdownTimeout = d
 	if c.SchedulerInterval, err = time.ParseDuration(get("scheduler-interval")); err != nil || c.SchedulerInterval < 100*time.Millisecond {
 		return c, fmt.Errorf("--scheduler-interval %q: want a duration of at least 100ms, such as 15s", get("scheduler-interval"))
+	}
+	if c.AllowPrivate, err = signing.ParseAllowList(get("allow-private")); err != nil {
+		return c, fmt.Errorf("--allow-private: %w", err)
+	}
+	if c.FederationHTTP, err = strconv.ParseBool(get("federation-http")); err != nil {
+		return c, fmt.Errorf("--federation-http %q: want true or false", get("federation-http"))
+	}
+	if c.DeliveryWorkers, err = strconv.Atoi(get("delivery-workers")); err != nil || c.DeliveryWorkers < 1 || c.DeliveryWorkers > 256 {
+		return c, fmt.Errorf("--delivery-workers %q: want a number from 1 to 256", get("delivery-workers"))
+	}
+	if c.RetryBase, err = time.ParseDuration(get("delivery-retry-base")); err != nil || c.RetryBase < 100*time.Millisecond {
+		return c, fmt.Errorf("--delivery-retry-base %q: want a duration of at least 100ms, such as 8s", get("delivery-retry-base"))
 	}
 	return c, nil
 }

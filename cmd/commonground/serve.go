@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/web"
@@ -69,8 +70,14 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		return fmt.Errorf("--listen %s: %w", c.Listen, err)
 	}
 	baseURL := c.baseURLFor(ln.Addr())
+	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
+		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, log, time.Now)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes},
-		web.Deps{Log: log, Service: svc, Health: db.Ping})
+		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed})
 	if err != nil {
 		ln.Close()
 		return err
@@ -88,7 +95,9 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	go purgeSessionsHourly(ctx, svc, log)
-	go closeDueProposals(ctx, svc, log, c.SchedulerInterval)
+	federating := make(chan struct{})
+	go func() { fed.Run(ctx); close(federating) }()
+	go closeDueProposals(ctx, svc, log, c.SchedulerInterval, fed.Kick)
 	if err := announceSetup(ctx, svc, log, baseURL.String()); err != nil {
 		srv.Close()
 		return err
@@ -109,6 +118,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-federating // workers finish their current step; queued work stays queued
 	log.Info("stopped")
 	return nil
 }
@@ -151,7 +161,7 @@ func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.
 // (so deadlines that passed while the instance was down are honoured), then
 // every interval. Several processes may run it on one database: closing locks
 // the proposal, and a proposal already decided is skipped.
-func closeDueProposals(ctx context.Context, svc *proposals.Service, log *slog.Logger, interval time.Duration) {
+func closeDueProposals(ctx context.Context, svc *proposals.Service, log *slog.Logger, interval time.Duration, announce func()) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -159,6 +169,7 @@ func closeDueProposals(ctx context.Context, svc *proposals.Service, log *slog.Lo
 			log.Error("close due proposals", "err", err)
 		} else if n > 0 {
 			log.Info("closed proposals at their deadline", "count", n)
+			announce()
 		}
 		select {
 		case <-ctx.Done():

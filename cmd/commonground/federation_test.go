@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// peer is one instance in a federation test: its own serve process, database
+// and loopback address, and a browser-like client signed in as its admin.
+type peer struct {
+	t       *testing.T
+	name    string
+	listen  string
+	dataDir string
+	inst    *instance
+	client  *http.Client
+}
+
+func freeAddr(t *testing.T, ip string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skipf("cannot listen on %s (needs the 127.0.0.0/8 loopback range): %v", ip, err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func newPeer(t *testing.T, name, ip string) *peer {
+	t.Helper()
+	p := &peer{t: t, name: name, listen: freeAddr(t, ip), dataDir: t.TempDir()}
+	runAdmin(t, p.dataDir, "a long shared secret", "init", "--name", strings.ToUpper(name[:1])+name[1:]+" Movement", "--handle", name, "--admin", "admin")
+	p.start()
+	jar, _ := cookiejar.New(nil)
+	p.client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	p.post("/login", url.Values{"username": {"admin"}, "password": {"a long shared secret"}}, 303)
+	return p
+}
+
+func (p *peer) start() {
+	p.inst = startServe(p.t, "--listen", p.listen, "--data-dir", p.dataDir, "--allow-private", "127.0.0.0/8",
+		"--federation-http", "true", "--delivery-retry-base", "300ms", "--scheduler-interval", "200ms")
+}
+
+func (p *peer) base() string   { return "http://" + p.listen }
+func (p *peer) handle() string { return "@" + p.name + "@" + p.listen }
+func (p *peer) actor() string  { return p.base() + "/users/" + p.name }
+
+// post sends a form as the signed-in admin and checks the status.
+func (p *peer) post(path string, form url.Values, want int) *http.Response {
+	p.t.Helper()
+	resp, err := p.client.PostForm(p.base()+path, form)
+	if err != nil {
+		p.t.Fatalf("%s POST %s: %v", p.name, path, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		p.t.Fatalf("%s POST %s: %d, want %d\n%s", p.name, path, resp.StatusCode, want, body)
+	}
+	return resp
+}
+
+func (p *peer) get(path string, accept string) (int, string) {
+	p.t.Helper()
+	req, _ := http.NewRequest("GET", p.base()+path, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// totalItems reads an ActivityPub collection's size.
+func (p *peer) totalItems(collection string) int {
+	_, body := p.get("/users/"+p.name+"/"+collection, "application/activity+json")
+	var c struct {
+		TotalItems int `json:"totalItems"`
+	}
+	json.Unmarshal([]byte(body), &c)
+	return c.TotalItems
+}
+
+func eventually(t *testing.T, what string, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for: %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// adopt runs a one-change proposal through the admin's votes to adoption.
+func (p *peer) adopt(objective string) {
+	p.t.Helper()
+	loc := p.post("/proposals", url.Values{"title": {"Add " + objective}}, 303).Header.Get("Location")
+	p.post(loc+"/changes", url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {objective}}, 303)
+	p.post(loc+"/open", nil, 303)
+	p.post(loc+"/vote", url.Values{"position": {"agree"}}, 303)
+	p.post(loc+"/close", nil, 303)
+}
+
+// hasReceived reports whether the federation page shows text from a followed movement.
+func (p *peer) hasReceived(text string) bool {
+	_, body := p.get("/federation", "")
+	return strings.Contains(body, text)
+}
+
+func TestTwoInstancesFederate(t *testing.T) {
+	a := newPeer(t, "river", "127.0.0.2")
+	b := newPeer(t, "forest", "127.0.0.3")
+
+	// B finds A by handle and follows it; A accepts.
+	b.post("/federation/follow", url.Values{"handle": {a.handle()}}, 303)
+	eventually(t, "A lists B as a follower", 15*time.Second, func() bool { return a.totalItems("followers") == 1 })
+	eventually(t, "B's follow is accepted", 15*time.Second, func() bool { return b.totalItems("following") == 1 })
+
+	// A adopts a proposal; B receives the new version and shows it.
+	a.adopt("Clean rivers for all")
+	eventually(t, "B shows A's version 2", 20*time.Second, func() bool { return b.hasReceived("Clean rivers for all") })
+	if _, body := a.get("/users/river/outbox", "application/activity+json"); !strings.Contains(body, "Clean rivers for all") {
+		t.Fatal("A's outbox does not hold the published version")
+	}
+
+	// B unfollows; A stops delivering to B.
+	b.post("/federation/unfollow", url.Values{"actor": {a.actor()}}, 303)
+	eventually(t, "A drops B from its followers", 15*time.Second, func() bool { return a.totalItems("followers") == 0 })
+	a.adopt("Restore the wetlands")
+	time.Sleep(2 * time.Second)
+	if b.hasReceived("Restore the wetlands") {
+		t.Fatal("B received a version published after it unfollowed")
+	}
+
+	// B follows again, then goes down while A publishes; A restarts; B comes back
+	// and receives the delivery from A's queue.
+	b.post("/federation/follow", url.Values{"handle": {a.handle()}}, 303)
+	eventually(t, "A lists B again", 15*time.Second, func() bool { return a.totalItems("followers") == 1 })
+	if code := b.inst.stop(t); code != 0 {
+		t.Fatalf("B exited with %d", code)
+	}
+	a.adopt("Free public transport")
+	eventually(t, "A's delivery to the stopped B fails and waits for a retry", 15*time.Second, func() bool {
+		_, page := a.get("/federation", "")
+		return strings.Contains(page, "connection refused")
+	})
+	if code := a.inst.stop(t); code != 0 {
+		t.Fatalf("A exited with %d", code)
+	}
+	a.start()
+	b.start()
+	eventually(t, "B receives, after the outage, the version A published", 45*time.Second, func() bool { return b.hasReceived("Free public transport") })
+}
+
+// TestDiscoveryDocuments checks what Mastodon reads first, on a live instance.
+func TestDiscoveryDocuments(t *testing.T) {
+	a := newPeer(t, "river", "127.0.0.2")
+	status, body := a.get("/.well-known/webfinger?resource=acct:river@"+a.listen, "")
+	var wf struct {
+		Subject string `json:"subject"`
+		Links   []struct{ Rel, Type, Href string }
+	}
+	if status != 200 || json.Unmarshal([]byte(body), &wf) != nil || wf.Subject != "acct:river@"+a.listen {
+		t.Fatalf("webfinger: %d %s", status, body)
+	}
+	self := ""
+	for _, l := range wf.Links {
+		if l.Rel == "self" && l.Type == "application/activity+json" {
+			self = l.Href
+		}
+	}
+	if self != a.actor() {
+		t.Fatalf("webfinger self link %q, want the actor id %q", self, a.actor())
+	}
+	status, body = a.get("/users/river", "application/activity+json")
+	var actor map[string]any
+	if status != 200 || json.Unmarshal([]byte(body), &actor) != nil || actor["id"] != a.actor() || actor["type"] != "Group" {
+		t.Fatalf("actor: %d %s", status, body)
+	}
+	if status, _ := a.get("/users/river", "text/html"); status != 303 {
+		t.Fatalf("a browser asking for the actor gets %d, want a redirect to the page", status)
+	}
+	if status, _ := a.get("/.well-known/webfinger?resource=acct:nobody@"+a.listen, ""); status != 404 {
+		t.Fatalf("unknown account: %d", status)
+	}
+	for _, v := range []string{"2.0", "2.1"} {
+		status, body := a.get("/nodeinfo/"+v, "")
+		var ni map[string]any
+		if status != 200 || json.Unmarshal([]byte(body), &ni) != nil || ni["version"] != v || ni["software"].(map[string]any)["name"] != "commonground" {
+			t.Fatalf("nodeinfo %s: %d %s", v, status, body)
+		}
+	}
+	if status, body := a.get("/users/river/featured", "application/activity+json"); status != 200 || !strings.Contains(body, "OrderedCollection") {
+		t.Fatalf("featured: %d %s", status, body)
+	}
+	if status, _ := a.get("/.well-known/host-meta", ""); status != 200 {
+		t.Fatalf("host-meta: %d", status)
+	}
+	_ = fmt.Sprint
+}

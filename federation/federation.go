@@ -1,0 +1,135 @@
+// Package federation makes a movement an ActivityPub actor: discovery
+// (WebFinger, NodeInfo), the actor and its collections, a signature-checked
+// inbox processed in the background, publishing through a durable delivery
+// queue, and following other actors by handle.
+//
+// Layers, as GoToSocial has them: HTTP handlers check signatures and parse with
+// the explicit converters in federation/vocab (the only package that imports
+// go-fed's streams), then call this package's service, which stores through
+// storage. Nothing is sent from inside a request: outgoing activities go to the
+// deliveries table and the workers send them, signed at each attempt.
+package federation
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+)
+
+// Config is what federation needs from the instance's configuration.
+type Config struct {
+	BaseURL *url.URL
+	// Allow lists the private or loopback ranges outbound requests may reach
+	// (tests on loopback); everything private is refused otherwise.
+	Allow []netip.Prefix
+	// AllowHTTP lets WebFinger look up hosts over plain HTTP when HTTPS fails:
+	// for local development and tests only.
+	AllowHTTP bool
+	// DeliveryWorkers is how many deliveries run at once in this process.
+	DeliveryWorkers int
+	// RetryBase is the first retry delay; each further attempt doubles it.
+	RetryBase time.Duration
+	// Version is the software version reported in NodeInfo and User-Agent.
+	Version string
+}
+
+// Delivery policy: GoToSocial's shape (8 s doubling), bounded in attempts and time.
+const (
+	maxAttempts      = 10
+	giveUpAfter      = 48 * time.Hour
+	maxRetryDelay    = time.Hour
+	leaseFor         = 2 * time.Minute
+	pauseAfter       = 5 // consecutive failures before a host is paused
+	pauseFor         = 10 * time.Minute
+	maxFetchBytes    = 1 << 20
+	claimBatch       = 32
+	inboxBatch       = 64
+	defaultRetryBase = 8 * time.Second
+)
+
+// Service federates the instance's movement.
+type Service struct {
+	cfg     Config
+	db      *storage.DB
+	log     *slog.Logger
+	now     func() time.Time
+	client  *http.Client
+	key     *rsa.PrivateKey
+	handle  string
+	kick    chan struct{} // wakes the delivery workers
+	inboxCh chan struct{} // wakes the inbox processor
+	pubCh   chan struct{} // wakes the publisher
+	once    sync.Once
+}
+
+// New prepares federation for the movement on db. It needs the movement's key
+// pair; the movement itself may be set up later (until then federation answers
+// 404 to everything).
+func New(cfg Config, db *storage.DB, log *slog.Logger, now func() time.Time) (*Service, error) {
+	if cfg.BaseURL == nil {
+		return nil, errors.New("federation: base URL is required")
+	}
+	if cfg.DeliveryWorkers <= 0 {
+		cfg.DeliveryWorkers = 4
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = defaultRetryBase
+	}
+	var kp proposals.KeyPair
+	err := db.ReadTx(context.Background(), func(tx *storage.Tx) (err error) { kp, err = tx.KeyPair(context.Background()); return err })
+	if err != nil {
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	key, err := signing.ParsePrivateKey(kp.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("federation: movement key: %w", err)
+	}
+	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: 10 * time.Second,
+		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
+	return &Service{cfg: cfg, db: db, log: log, now: now, client: client, key: key,
+		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1)}, nil
+}
+
+// movement returns the movement, or ErrNotFound before setup.
+func (s *Service) movement(ctx context.Context) (m proposals.Movement, err error) {
+	err = s.db.Query(ctx, func(tx *storage.Tx) (err error) { m, err = tx.Movement(ctx); return err })
+	return m, err
+}
+
+// The movement's URLs. The actor lives at /users/{handle}, as on Mastodon.
+func (s *Service) base() string                 { return s.cfg.BaseURL.String() }
+func (s *Service) actorID(handle string) string { return s.base() + "/users/" + handle }
+func (s *Service) keyID(handle string) string   { return s.actorID(handle) + "#main-key" }
+func (s *Service) sharedInbox() string          { return s.base() + "/inbox" }
+func (s *Service) noteID(version int) string {
+	return s.base() + "/statement/versions/" + strconv.Itoa(version)
+}
+
+// notify wakes a worker without blocking when it is already awake.
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// signingIdentity is the key id and key outgoing requests are signed with.
+func (s *Service) signingIdentity(ctx context.Context) (string, *rsa.PrivateKey, error) {
+	m, err := s.movement(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.keyID(m.Handle), s.key, nil
+}

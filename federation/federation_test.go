@@ -1,0 +1,356 @@
+package federation_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/federation"
+	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+	"github.com/commonground/commonground/web"
+)
+
+// remote is a stand-in for an actor on a server we do not control (a Mastodon
+// user): it serves its actor document and records what reaches its inbox.
+type remote struct {
+	srv      *httptest.Server
+	key      *rsa.PrivateKey
+	mu       sync.Mutex
+	received [][]byte
+	headers  []http.Header
+}
+
+func newRemote(t testing.TB, name string) *remote {
+	t.Helper()
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	r := &remote{key: key}
+	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{name}", func(w http.ResponseWriter, req *http.Request) {
+		id := r.srv.URL + "/users/" + req.PathValue("name")
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"@context": []string{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+			"id":       id, "type": "Person", "preferredUsername": req.PathValue("name"), "inbox": id + "/inbox",
+			"endpoints": map[string]string{"sharedInbox": r.srv.URL + "/inbox"},
+			"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": pubPEM},
+		})
+	})
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.received = append(r.received, body)
+		r.headers = append(r.headers, req.Header.Clone())
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	r.srv = httptest.NewServer(mux)
+	t.Cleanup(r.srv.Close)
+	_ = name
+	return r
+}
+
+func (r *remote) actor(name string) string { return r.srv.URL + "/users/" + name }
+
+func (r *remote) inboxBodies() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.received...)
+}
+
+// instance is our movement behind a real HTTP server, federation running.
+type instance struct {
+	url string
+	db  *storage.DB
+	fed *federation.Service
+	svc *proposals.Service
+}
+
+func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
+	t.Helper()
+	ctx := context.Background()
+	svc := proposals.NewService(db.Store(), time.Now)
+	if _, err := svc.EnsureKeyPair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River Movement", Handle: "river"},
+		Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fed, err := federation.New(federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, log, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20}, web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { fed.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &instance{url: srv.URL, db: db, fed: fed, svc: svc}
+}
+
+func (in *instance) actor() string { return in.url + "/users/river" }
+
+// post sends body to our inbox, signed by key as keyID at the given time.
+func post(t testing.TB, inbox string, body []byte, keyID string, key *rsa.PrivateKey, at time.Time, mutate func(*http.Request)) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", inbox, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/activity+json")
+	if key != nil {
+		if err := signing.Sign(req, keyID, key, body, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if mutate != nil {
+		mutate(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func inboxCount(t testing.TB, db *storage.DB) int {
+	var n int
+	db.ReadTx(context.Background(), func(tx *storage.Tx) error {
+		acts, err := tx.UnprocessedInbox(context.Background(), 100000)
+		n = len(acts)
+		return err
+	})
+	return n
+}
+
+func TestInboxRefusesWhatIsNotProperlySigned(t *testing.T) {
+	in := newInstance(t, storagetest.SQLite(t), 2)
+	eve := newRemote(t, "eve")
+	eveID, eveKey := eve.actor("eve"), eve.actor("eve")+"#main-key"
+	follow, _ := vocab.MarshalFollow(eve.srv.URL+"/follows/1", eveID, in.actor())
+	inbox := in.actor() + "/inbox"
+	now := time.Now()
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+
+	cases := []struct {
+		name   string
+		body   []byte
+		key    *rsa.PrivateKey
+		at     time.Time
+		mutate func(*http.Request)
+		want   int
+	}{
+		{"unsigned", follow, nil, now, nil, 401},
+		{"forged signature", follow, other, now, nil, 401},
+		{"wrong digest", follow, eve.key, now, func(r *http.Request) {
+			r.Body = io.NopCloser(strings.NewReader(strings.Replace(string(follow), "Follow", "Follo", 1)))
+			r.ContentLength = int64(len(follow) - 1)
+		}, 401},
+		{"old date", follow, eve.key, now.Add(-2 * time.Hour), nil, 401},
+		{"future date", follow, eve.key, now.Add(2 * time.Hour), nil, 401},
+		{"actor is not the key owner", mustFollow(eve.srv.URL+"/follows/2", eve.actor("mallory"), in.actor()), eve.key, now, nil, 401},
+		{"malformed JSON", []byte(`{"type": "Follow", "id":`), eve.key, now, nil, 400},
+		{"wrong content type", follow, eve.key, now, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 415},
+		{"10 MB body", append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), 10<<20)...), eve.key, now, nil, 413},
+	}
+	for _, c := range cases {
+		if got := post(t, inbox, c.body, eveKey, c.key, c.at, c.mutate); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if n := inboxCount(t, in.db); n != 0 {
+		t.Fatalf("%d refused activities were stored", n)
+	}
+
+	// A proper Follow is accepted once, answered with Accept{the Follow as received}.
+	for range 3 { // redelivered: stored once, answered once
+		if got := post(t, inbox, follow, eveKey, eve.key, now, nil); got != 202 {
+			t.Fatalf("valid Follow: %d", got)
+		}
+	}
+	if got := post(t, in.url+"/inbox", mustActivity(`{"@context":"https://www.w3.org/ns/activitystreams","id":"`+eve.srv.URL+`/bites/1","type":"Bite","actor":"`+eveID+`","object":"`+in.actor()+`"}`), eveKey, eve.key, now, nil); got != 202 {
+		t.Fatalf("unknown type at the shared inbox: %d", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(eve.inboxBodies()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	bodies := eve.inboxBodies()
+	if len(bodies) != 1 {
+		t.Fatalf("eve received %d activities, want exactly one Accept", len(bodies))
+	}
+	var accept struct {
+		Type   string          `json:"type"`
+		Actor  string          `json:"actor"`
+		Object json.RawMessage `json:"object"`
+	}
+	json.Unmarshal(bodies[0], &accept)
+	var got, sent any
+	json.Unmarshal(accept.Object, &got)
+	json.Unmarshal(follow, &sent)
+	if accept.Type != "Accept" || accept.Actor != in.actor() || fmt.Sprint(got) != fmt.Sprint(sent) {
+		t.Fatalf("answer: %s", bodies[0])
+	}
+	if eve.headers[0].Get("Signature") == "" || eve.headers[0].Get("Digest") == "" {
+		t.Fatal("the Accept was not signed")
+	}
+}
+
+func mustFollow(id, actor, object string) []byte {
+	b, _ := vocab.MarshalFollow(id, actor, object)
+	return b
+}
+
+func mustActivity(s string) []byte { return []byte(s) }
+
+// BenchmarkInboxOnPostgres: signed activities accepted per second by the inbox
+// (signature check with a cached key, parse, store once), 32 senders at once.
+func BenchmarkInboxOnPostgres(b *testing.B) {
+	in := newInstance(b, storagetest.Postgres(b), 1)
+	eve := newRemote(b, "eve")
+	eveID, eveKey := eve.actor("eve"), eve.actor("eve")+"#main-key"
+	inbox := in.url + "/inbox"
+	// Warm the key cache with one request.
+	post(b, inbox, mustFollow(eve.srv.URL+"/follows/warm", eveID, in.actor()), eveKey, eve.key, time.Now(), nil)
+	type signed struct {
+		body []byte
+		hdr  http.Header
+	}
+	reqs := make([]signed, b.N)
+	for i := range reqs {
+		body := []byte(fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s/notes/%d/activity","type":"Create","actor":"%s","object":{"id":"%s/notes/%d","type":"Note","attributedTo":"%s","content":"hello %d"}}`,
+			eve.srv.URL, i, eveID, eve.srv.URL, i, eveID, i))
+		req, _ := http.NewRequest("POST", inbox, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		signing.Sign(req, eveKey, eve.key, body, time.Now())
+		reqs[i] = signed{body, req.Header}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var next, failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+				req, _ := http.NewRequest("POST", inbox, bytes.NewReader(reqs[i].body))
+				req.Header = reqs[i].hdr.Clone()
+				resp, err := client.Do(req)
+				if err != nil || resp.StatusCode != 202 {
+					failed.Add(1)
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "activities/s")
+	if failed.Load() > 0 {
+		b.Fatalf("%d of %d refused", failed.Load(), b.N)
+	}
+}
+
+// BenchmarkDeliverToFollowers: one statement version to 5,000 followers on 500
+// shared inboxes (10 servers on loopback), from publishing to the last delivery.
+func BenchmarkDeliverToFollowers(b *testing.B) {
+	db := storagetest.Postgres(b)
+	in := newInstance(b, db, 32)
+	var servers []*remote
+	for range 10 {
+		servers = append(servers, newRemote(b, "x"))
+	}
+	ctx := context.Background()
+	err := db.InTx(ctx, func(tx *storage.Tx) error {
+		for i := range 5000 {
+			srv := servers[i%10]
+			shared := fmt.Sprintf("%s/shared/%d", srv.srv.URL, i%500)
+			id := fmt.Sprintf("%s/users/f%d", srv.srv.URL, i)
+			a := storage.RemoteActor{ID: id, Inbox: id + "/inbox", SharedInbox: shared, KeyID: id + "#main-key", FetchedAt: time.Now()}
+			if err := tx.SaveRemoteActor(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.SaveFollower(ctx, id, id+"/follow", "{}", "accepted", time.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	received := func() int {
+		n := 0
+		for _, s := range servers {
+			n += len(s.inboxBodies())
+		}
+		return n
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		before := received()
+		start := time.Now()
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			v, err := tx.CurrentVersion(ctx)
+			if err != nil {
+				return err
+			}
+			v.Number++
+			v.Statement.Preamble = fmt.Sprint("round ", i)
+			if err := tx.CreateVersion(ctx, v); err != nil {
+				return err
+			}
+			return tx.RecordEvent(ctx, proposals.EventVersionAdopted, int64(v.Number), time.Now())
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in.fed.Kick()
+		for received()-before < 500 {
+			if time.Since(start) > time.Minute {
+				b.Fatalf("only %d of 500 inboxes reached after a minute", received()-before)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s-to-500-inboxes")
+	}
+	if got := received(); got != 500*b.N {
+		b.Fatalf("%d deliveries, want %d: shared inboxes must get one each", got, 500*b.N)
+	}
+}

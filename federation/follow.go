@@ -1,0 +1,254 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+)
+
+// deliverTo queues an activity for one inbox, inside the caller's transaction.
+func (s *Service) deliverTo(ctx context.Context, tx *storage.Tx, activityID, inbox string, body []byte) error {
+	host, err := hostOf(inbox)
+	if err != nil {
+		return err
+	}
+	return tx.EnqueueDelivery(ctx, activityID, inbox, host, string(body), s.now())
+}
+
+// Follow follows a remote actor by handle: WebFinger, fetch the actor, queue a
+// Follow. The actor shows as pending until its Accept arrives.
+func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle string) (storage.RemoteActor, error) {
+	if !actor.IsFacilitator() {
+		return storage.RemoteActor{}, proposals.Forbidden("only facilitators and admins follow other movements")
+	}
+	user, host, err := ParseHandle(handle)
+	if err != nil {
+		return storage.RemoteActor{}, err
+	}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return storage.RemoteActor{}, err
+	}
+	id, err := s.webfingerLookup(ctx, user, host)
+	if err != nil {
+		return storage.RemoteActor{}, proposals.Invalid("handle", "%v", err)
+	}
+	if id == s.actorID(m.Handle) {
+		return storage.RemoteActor{}, proposals.Invalid("handle", "that is this movement itself")
+	}
+	remote, err := s.fetchActor(ctx, id, user+"@"+host)
+	if err != nil {
+		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %v", user, host, err)
+	}
+	followID := s.base() + "/follows/" + proposals.NewToken()[:16]
+	body, err := vocab.MarshalFollow(followID, s.actorID(m.Handle), remote.ID)
+	if err != nil {
+		return remote, err
+	}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SaveFollowing(ctx, remote.ID, followID, s.now()); err != nil {
+			return err
+		}
+		return s.deliverTo(ctx, tx, followID, remote.Inbox, body)
+	})
+	notify(s.kick)
+	return remote, err
+}
+
+// Unfollow sends Undo{Follow} and forgets the actor.
+func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID string) error {
+	if !actor.IsFacilitator() {
+		return proposals.Forbidden("only facilitators and admins unfollow")
+	}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		f, err := tx.FollowedActor(ctx, actorID)
+		if err != nil {
+			return err
+		}
+		follow, err := vocab.MarshalFollow(f.FollowID, s.actorID(m.Handle), f.ID)
+		if err != nil {
+			return err
+		}
+		undoID := f.FollowID + "/undo"
+		undo, err := vocab.MarshalUndo(undoID, s.actorID(m.Handle), follow)
+		if err != nil {
+			return err
+		}
+		if err := s.deliverTo(ctx, tx, undoID, f.Inbox, undo); err != nil {
+			return err
+		}
+		defer notify(s.kick)
+		return tx.DeleteFollowing(ctx, actorID)
+	})
+}
+
+// answerFollow queues Accept (or Reject) carrying the Follow as received.
+func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, f storage.Follower, accept bool) error {
+	m, err := tx.Movement(ctx)
+	if err != nil {
+		return err
+	}
+	marshal, kind := vocab.MarshalAccept, "accept"
+	if !accept {
+		marshal, kind = vocab.MarshalReject, "reject"
+	}
+	id := s.base() + "/" + kind + "s/" + proposals.TokenHash(f.FollowID)[:24]
+	body, err := marshal(id, s.actorID(m.Handle), []byte(f.FollowJSON))
+	if err != nil {
+		return err
+	}
+	defer notify(s.kick)
+	return s.deliverTo(ctx, tx, id, f.Inbox, body)
+}
+
+// ApproveFollower accepts a follower held for approval.
+func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, actorID string) error {
+	if !actor.IsAdmin() {
+		return proposals.Forbidden("only admins approve followers")
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		f, err := tx.Follower(ctx, actorID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetFollowerStatus(ctx, actorID, "accepted"); err != nil {
+			return err
+		}
+		return s.answerFollow(ctx, tx, f, true)
+	})
+}
+
+// RemoveFollower rejects a pending follower or removes an accepted one.
+func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, actorID string) error {
+	if !actor.IsAdmin() {
+		return proposals.Forbidden("only admins remove followers")
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		f, err := tx.Follower(ctx, actorID)
+		if err != nil {
+			return err
+		}
+		if err := s.answerFollow(ctx, tx, f, false); err != nil {
+			return err
+		}
+		return tx.DeleteFollower(ctx, actorID)
+	})
+}
+
+// SetManualApproval chooses whether followers wait for an admin.
+func (s *Service) SetManualApproval(ctx context.Context, actor proposals.Member, manual bool) error {
+	if !actor.IsAdmin() {
+		return proposals.Forbidden("only admins change this setting")
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SetManuallyApprovesFollowers(ctx, manual); err != nil {
+			return err
+		}
+		return tx.RecordEvent(ctx, proposals.EventProfileUpdated, 0, s.now())
+	})
+}
+
+// Overview is what the federation pages show admins and facilitators.
+type Overview struct {
+	Handle     string
+	Followers  []storage.Follower
+	Following  []storage.Followed
+	Statements map[string]storage.RemoteStatement // latest received, by actor id
+	Queue      storage.QueueStats
+	Stuck      []storage.Delivery
+	Hosts      []storage.HostHealth
+	Manual     bool
+}
+
+// Overview gathers followers, following, received statements and the queue.
+func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overview, error) {
+	if !viewer.Active() {
+		return Overview{}, proposals.ErrForbidden
+	}
+	o := Overview{Statements: map[string]storage.RemoteStatement{}}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return o, err
+	}
+	o.Handle = m.Handle + "@" + s.cfg.BaseURL.Host
+	err = s.db.ReadTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if o.Followers, err = tx.Followers(ctx, ""); err != nil {
+			return err
+		}
+		if o.Following, err = tx.Following(ctx); err != nil {
+			return err
+		}
+		stmts, err := tx.LatestRemoteStatements(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range stmts {
+			o.Statements[st.ActorID] = st
+		}
+		if o.Manual, err = tx.ManuallyApprovesFollowers(ctx); err != nil {
+			return err
+		}
+		if !viewer.IsAdmin() {
+			return nil
+		}
+		if o.Queue, err = tx.DeliveryStats(ctx); err != nil {
+			return err
+		}
+		if o.Stuck, err = tx.RecentDeliveries(ctx, 20); err != nil {
+			return err
+		}
+		o.Hosts, err = tx.FailingHosts(ctx)
+		return err
+	})
+	return o, err
+}
+
+// WithdrawPublication sends Delete{Tombstone} for a published object and
+// removes it from the outbox.
+func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Member, objectID string) error {
+	if !actor.IsAdmin() {
+		return proposals.Forbidden("only admins withdraw publications")
+	}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return err
+	}
+	id := objectID + "/delete"
+	body, err := vocab.MarshalDelete(id, s.actorID(m.Handle), objectID, []string{vocab.PublicAddress})
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.MarkOutboxItemDeleted(ctx, objectID, s.now()); err != nil {
+			if errors.Is(err, proposals.ErrNotFound) {
+				return fmt.Errorf("no publication %s: %w", objectID, proposals.ErrNotFound)
+			}
+			return err
+		}
+		defer notify(s.kick)
+		return s.toFollowers(ctx, tx, id, body)
+	})
+}
+
+// toFollowers queues an activity for every follower's server, once per inbox.
+func (s *Service) toFollowers(ctx context.Context, tx *storage.Tx, activityID string, body []byte) error {
+	inboxes, err := tx.FollowerInboxes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, inbox := range inboxes {
+		if err := s.deliverTo(ctx, tx, activityID, inbox, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}

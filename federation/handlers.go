@@ -1,0 +1,450 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+)
+
+const activityJSON = "application/activity+json"
+
+// Mount adds the federation endpoints to r. They live outside the browser
+// session machinery: peers authenticate with HTTP signatures, not cookies.
+func (s *Service) Mount(r chi.Router) {
+	r.Get("/.well-known/webfinger", s.webfinger)
+	r.Get("/.well-known/nodeinfo", s.nodeinfoIndex)
+	r.Get("/.well-known/host-meta", s.hostMeta)
+	r.Get("/nodeinfo/{version}", s.nodeinfo)
+	r.Get("/users/{handle}", s.actor)
+	r.Post("/users/{handle}/inbox", s.inbox)
+	r.Post("/inbox", s.inbox)
+	r.Get("/users/{handle}/outbox", s.collection(s.outboxCollection))
+	r.Get("/users/{handle}/followers", s.collection(s.followersCollection))
+	r.Get("/users/{handle}/following", s.collection(s.followingCollection))
+	r.Get("/users/{handle}/featured", s.collection(s.featuredCollection))
+	r.Get("/statement/versions/{n}", s.statementNote)
+}
+
+// wantsActivityJSON is content negotiation: ActivityPub clients ask for
+// activity+json or ld+json; browsers ask for HTML.
+func wantsActivityJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if mt == activityJSON || (mt == "application/ld+json" && strings.Contains(params["profile"], "activitystreams")) || mt == "application/ld+json" {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, contentType string, status int, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Vary", "Accept")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// fail answers a federation request with a short plain-text reason; peers read
+// status codes, people debugging read the reason.
+func fail(w http.ResponseWriter, status int, reason string) {
+	http.Error(w, reason, status)
+}
+
+// ourMovement returns the movement when handle names it.
+func (s *Service) ourMovement(r *http.Request) (proposals.Movement, bool) {
+	m, err := s.movement(r.Context())
+	if err != nil {
+		return m, false
+	}
+	if h := chi.URLParam(r, "handle"); h != "" && !strings.EqualFold(h, m.Handle) {
+		return m, false
+	}
+	return m, true
+}
+
+type jrdLink struct {
+	Rel      string `json:"rel"`
+	Type     string `json:"type,omitempty"`
+	Href     string `json:"href,omitempty"`
+	Template string `json:"template,omitempty"`
+}
+
+type jrd struct {
+	Subject string    `json:"subject"`
+	Aliases []string  `json:"aliases,omitempty"`
+	Links   []jrdLink `json:"links"`
+}
+
+// webfinger answers acct:handle@host (and the actor's own URL) with a JRD whose
+// self link is exactly the actor id, as Mastodon requires.
+func (s *Service) webfinger(w http.ResponseWriter, r *http.Request) {
+	m, err := s.movement(r.Context())
+	if err != nil {
+		fail(w, http.StatusNotFound, "no such account")
+		return
+	}
+	resource := r.URL.Query().Get("resource")
+	if resource == "" {
+		fail(w, http.StatusBadRequest, "resource parameter is required")
+		return
+	}
+	actor := s.actorID(m.Handle)
+	acct := "acct:" + m.Handle + "@" + s.cfg.BaseURL.Host
+	if !strings.EqualFold(resource, acct) && resource != actor && !strings.EqualFold("acct:"+resource, acct) {
+		fail(w, http.StatusNotFound, "no such account")
+		return
+	}
+	body, _ := json.Marshal(jrd{Subject: acct, Aliases: []string{actor, s.base() + "/"}, Links: []jrdLink{
+		{Rel: "self", Type: activityJSON, Href: actor},
+		{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: s.base() + "/"},
+	}})
+	writeJSON(w, "application/jrd+json; charset=utf-8", http.StatusOK, body)
+}
+
+func (s *Service) hostMeta(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/xrd+xml; charset=utf-8")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
+  <Link rel="lrdd" template="%s/.well-known/webfinger?resource={uri}"/>
+</XRD>
+`, html.EscapeString(s.base()))
+}
+
+func (s *Service) nodeinfoIndex(w http.ResponseWriter, r *http.Request) {
+	body, _ := json.Marshal(map[string]any{"links": []map[string]string{
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": s.base() + "/nodeinfo/2.0"},
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.base() + "/nodeinfo/2.1"},
+	}})
+	writeJSON(w, "application/json", http.StatusOK, body)
+}
+
+// nodeinfo serves the 2.0 and 2.1 documents: every required top-level field,
+// no extra top-level key, custom data under metadata.
+func (s *Service) nodeinfo(w http.ResponseWriter, r *http.Request) {
+	version := chi.URLParam(r, "version")
+	if version != "2.0" && version != "2.1" {
+		fail(w, http.StatusNotFound, "NodeInfo 2.0 and 2.1 are served")
+		return
+	}
+	ctx := r.Context()
+	var members, posts int
+	var m proposals.Movement
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) error {
+		ms, err := tx.Members(ctx)
+		if err != nil {
+			return err
+		}
+		for _, mm := range ms {
+			if mm.Active() {
+				members++
+			}
+		}
+		if posts, err = tx.CountOutboxItems(ctx); err != nil {
+			return err
+		}
+		m, err = tx.Movement(ctx)
+		if errors.Is(err, proposals.ErrNotFound) {
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "nodeinfo unavailable")
+		return
+	}
+	software := map[string]any{"name": "commonground", "version": s.cfg.Version}
+	if version == "2.1" {
+		software["homepage"] = s.base() + "/"
+	}
+	doc := map[string]any{
+		"version":           version,
+		"software":          software,
+		"protocols":         []string{"activitypub"},
+		"services":          map[string][]string{"inbound": {}, "outbound": {}},
+		"openRegistrations": false,
+		"usage": map[string]any{
+			"users":      map[string]int{"total": members, "activeMonth": members, "activeHalfyear": members},
+			"localPosts": posts,
+		},
+		"metadata": map[string]any{"nodeName": m.Name, "nodeDescription": m.Summary, "movementHandle": m.Handle},
+	}
+	body, _ := json.Marshal(doc)
+	writeJSON(w, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"`, http.StatusOK, body)
+}
+
+// actorDoc is the movement as an ActivityPub Group.
+func (s *Service) actorDoc(ctx context.Context, m proposals.Movement) (vocab.Actor, error) {
+	var kp proposals.KeyPair
+	var manual bool
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
+		if kp, err = tx.KeyPair(ctx); err != nil {
+			return err
+		}
+		manual, err = tx.ManuallyApprovesFollowers(ctx)
+		return err
+	})
+	if err != nil {
+		return vocab.Actor{}, err
+	}
+	id := s.actorID(m.Handle)
+	return vocab.Actor{
+		ID: id, Inbox: id + "/inbox", Outbox: id + "/outbox", Followers: id + "/followers", Following: id + "/following",
+		Featured: id + "/featured", SharedInbox: s.sharedInbox(), PreferredUsername: m.Handle, Name: m.Name,
+		Summary: "<p>" + html.EscapeString(m.Summary) + "</p>", URL: s.base() + "/",
+		IconURL: s.base() + "/static/icon.png", IconMediaType: "image/png",
+		PublicKeyID: s.keyID(m.Handle), PublicKeyPEM: kp.PublicKeyPEM,
+		ManuallyApprovesFollowers: manual, Discoverable: true, Published: m.CreatedAt,
+		Fields: []vocab.PropertyValue{
+			{Name: "Statement", Value: fmt.Sprintf(`<a href="%s/statement" rel="me nofollow noopener" target="_blank">%s/statement</a>`, html.EscapeString(s.base()), html.EscapeString(s.cfg.BaseURL.Host))},
+			{Name: "Decided by", Value: "its members, by direct democracy"},
+		},
+	}, nil
+}
+
+// actor serves the Group to ActivityPub clients and sends browsers to the
+// movement's page: one URL, two representations.
+func (s *Service) actor(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.ourMovement(r)
+	if !ok {
+		fail(w, http.StatusNotFound, "no such actor")
+		return
+	}
+	if !wantsActivityJSON(r) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	doc, err := s.actorDoc(r.Context(), m)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "actor unavailable")
+		return
+	}
+	body, err := vocab.MarshalActor(doc)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "actor unavailable")
+		return
+	}
+	writeJSON(w, activityJSON, http.StatusOK, body)
+}
+
+// collection wraps a collection builder with the common checks and headers.
+func (s *Service) collection(build func(ctx context.Context, m proposals.Movement) ([]byte, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		m, ok := s.ourMovement(r)
+		if !ok {
+			fail(w, http.StatusNotFound, "no such actor")
+			return
+		}
+		body, err := build(r.Context(), m)
+		if err != nil {
+			s.log.Error("build collection", "path", r.URL.Path, "err", err)
+			fail(w, http.StatusInternalServerError, "collection unavailable")
+			return
+		}
+		writeJSON(w, activityJSON, http.StatusOK, body)
+	}
+}
+
+func (s *Service) outboxCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
+	var items []storage.OutboxItem
+	var total int
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
+		if items, err = tx.OutboxItems(ctx, 20); err != nil {
+			return err
+		}
+		total, err = tx.CountOutboxItems(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	objs := make([][]byte, len(items))
+	for i, it := range items {
+		objs[i] = []byte(it.Body)
+	}
+	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/outbox", total, objs, nil)
+}
+
+func (s *Service) followersCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
+	var fs []storage.Follower
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { fs, err = tx.Followers(ctx, "accepted"); return err })
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/followers", len(ids), nil, ids)
+}
+
+func (s *Service) followingCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
+	var fs []storage.Followed
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { fs, err = tx.Following(ctx); return err })
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, f := range fs {
+		if f.Status == "accepted" {
+			ids = append(ids, f.ID)
+		}
+	}
+	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/following", len(ids), nil, ids)
+}
+
+// featuredCollection pins the current statement on the profile: Mastodon does
+// not backfill history, so a new follower sees the statement here.
+func (s *Service) featuredCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
+	var v proposals.Version
+	err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
+	if err != nil {
+		return nil, err
+	}
+	note, err := vocab.MarshalNote(s.statementNoteDoc(m, v))
+	if err != nil {
+		return nil, err
+	}
+	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/featured", 1, [][]byte{note}, nil)
+}
+
+// statementNoteDoc is a statement version as a Note: readable HTML for
+// Mastodon, and the structured items for other Common Ground instances.
+func (s *Service) statementNoteDoc(m proposals.Movement, v proposals.Version) vocab.Note {
+	doc := vocab.StatementDoc{Version: v.Number, AdoptedAt: v.AdoptedAt, Statement: v.Statement}
+	actor := s.actorID(m.Handle)
+	return vocab.Note{
+		ID: s.noteID(v.Number), AttributedTo: actor, URL: s.base() + "/statement?version=" + strconv.Itoa(v.Number),
+		Content: vocab.StatementHTML(m.Name, doc), Published: v.AdoptedAt,
+		To: []string{vocab.PublicAddress}, Cc: []string{actor + "/followers"}, Statement: &doc,
+	}
+}
+
+// statementNote serves a version's Note at its id (peers refetch it).
+func (s *Service) statementNote(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	if err != nil || n < 1 {
+		fail(w, http.StatusNotFound, "no such version")
+		return
+	}
+	if !wantsActivityJSON(r) {
+		http.Redirect(w, r, "/statement?version="+strconv.Itoa(n), http.StatusSeeOther)
+		return
+	}
+	m, ok := s.ourMovement(r)
+	if !ok {
+		fail(w, http.StatusNotFound, "no such version")
+		return
+	}
+	var v proposals.Version
+	err = s.db.Query(r.Context(), func(tx *storage.Tx) (err error) { v, err = tx.VersionByNumber(r.Context(), n); return err })
+	if err != nil {
+		fail(w, http.StatusNotFound, "no such version")
+		return
+	}
+	body, err := vocab.MarshalNote(s.statementNoteDoc(m, v))
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "note unavailable")
+		return
+	}
+	writeJSON(w, activityJSON, http.StatusOK, body)
+}
+
+// acceptsActivityContentType: application/activity+json, or ld+json (with or
+// without the ActivityStreams profile).
+func acceptsActivityContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == activityJSON || mt == "application/ld+json")
+}
+
+// inbox receives an activity: it checks the signature, the digest and the date,
+// parses the activity, checks that its actor owns the signing key, stores it
+// once by id and answers 202 at once; a worker processes it afterwards.
+func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.ourMovement(r); !ok {
+		fail(w, http.StatusNotFound, "no such inbox")
+		return
+	}
+	if !acceptsActivityContentType(r.Header.Get("Content-Type")) {
+		fail(w, http.StatusUnsupportedMediaType, "send application/activity+json")
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(w, http.StatusRequestEntityTooLarge, "activity too large")
+			return
+		}
+		fail(w, http.StatusBadRequest, "could not read the body")
+		return
+	}
+	owner, err := signing.Verify(r.Context(), r, body, s.now(), s.lookupKey)
+	if errors.Is(err, signing.ErrKeyUnavailable) {
+		// The sender's server did not give us its key: maybe down for a while.
+		// 503 makes a sender retry later instead of dropping the activity.
+		w.Header().Set("Retry-After", "60")
+		fail(w, http.StatusServiceUnavailable, "could not fetch the signing key; try again later")
+		return
+	}
+	if err != nil {
+		s.log.Info("inbox: signature refused", "err", err, "remote", r.RemoteAddr)
+		fail(w, http.StatusUnauthorized, "signature refused: "+err.Error())
+		return
+	}
+	act, err := vocab.ParseActivity(body)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "malformed activity: "+err.Error())
+		return
+	}
+	if act.Actor != owner {
+		fail(w, http.StatusUnauthorized, "the activity's actor is not the owner of the signing key")
+		return
+	}
+	var fresh bool
+	err = s.db.InTx(r.Context(), func(tx *storage.Tx) (err error) {
+		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, string(body), s.now())
+		return err
+	})
+	if err != nil {
+		s.log.Error("inbox: store activity", "err", err)
+		fail(w, http.StatusInternalServerError, "could not store the activity")
+		return
+	}
+	if fresh {
+		notify(s.inboxCh)
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date).
+func retryAfter(h string, now time.Time) (time.Duration, bool) {
+	if h == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return t.Sub(now), true
+	}
+	return 0, false
+}

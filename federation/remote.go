@@ -1,0 +1,163 @@
+package federation
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+)
+
+// fetch GETs an ActivityPub document, signed (peers with authorized fetch
+// require it), through the client that refuses private addresses, with its
+// size bounded.
+func (s *Service) fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	req.Header.Set("Accept", `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+	if keyID, key, err := s.signingIdentity(ctx); err == nil {
+		if err := signing.Sign(req, keyID, key, nil, s.now()); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: status %d", rawURL, resp.StatusCode)
+	}
+	return signing.ReadBody(resp, maxFetchBytes)
+}
+
+// fetchActor fetches an actor document and stores it.
+func (s *Service) fetchActor(ctx context.Context, id, handle string) (storage.RemoteActor, error) {
+	body, err := s.fetch(ctx, id)
+	if err != nil {
+		return storage.RemoteActor{}, err
+	}
+	ra, err := vocab.ParseActor(body)
+	if err != nil {
+		return storage.RemoteActor{}, fmt.Errorf("actor %s: %w", id, err)
+	}
+	if ra.ID != id {
+		// The id must be the URL fetched, or anyone could speak for anyone.
+		return storage.RemoteActor{}, fmt.Errorf("actor %s: the document's id is %s", id, ra.ID)
+	}
+	a := storage.RemoteActor{ID: ra.ID, Type: ra.Type, Handle: handle, Name: ra.Name, Summary: ra.Summary, URL: ra.URL,
+		Inbox: ra.Inbox, SharedInbox: ra.SharedInbox, Featured: ra.Featured, KeyID: ra.PublicKeyID, PublicKeyPEM: ra.PublicKeyPEM, FetchedAt: s.now()}
+	if a.Handle == "" && ra.PreferredUsername != "" {
+		if u, err := url.Parse(ra.ID); err == nil {
+			a.Handle = ra.PreferredUsername + "@" + u.Host
+		}
+	}
+	if a.Inbox == "" {
+		return a, fmt.Errorf("actor %s has no inbox", id)
+	}
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.SaveRemoteActor(ctx, a) })
+	return a, err
+}
+
+// knownActor returns a stored actor, fetching it the first time.
+func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActor, error) {
+	var a storage.RemoteActor
+	err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
+	if errors.Is(err, proposals.ErrNotFound) {
+		return s.fetchActor(ctx, id, "")
+	}
+	return a, err
+}
+
+// lookupKey finds the public key behind a keyId for signature checks: from
+// the store, or (first time, or when refresh asks, since keys rotate) from the
+// key's owner. GoToSocial's key ids end in /main-key without a fragment and
+// point at a stub that names its owner: the owner is fetched then.
+func (s *Service) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+	if !refresh {
+		var a storage.RemoteActor
+		err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
+		if err == nil {
+			pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
+			return pub, a.ID, err
+		}
+		if !errors.Is(err, proposals.ErrNotFound) {
+			return nil, "", err
+		}
+	}
+	doc, err := s.fetch(ctx, strings.SplitN(keyID, "#", 2)[0])
+	if err != nil {
+		return nil, "", err
+	}
+	_, owner, _, err := vocab.ParsePublicKeyDoc(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("key %s: %w", keyID, err)
+	}
+	a, err := s.fetchActor(ctx, owner, "")
+	if err != nil {
+		return nil, "", err
+	}
+	if a.KeyID != keyID {
+		return nil, "", fmt.Errorf("key %s is not the key of its owner %s", keyID, owner)
+	}
+	pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
+	return pub, a.ID, err
+}
+
+// ParseHandle reads "@user@host" or "user@host".
+func ParseHandle(handle string) (user, host string, err error) {
+	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	user, host, ok := strings.Cut(h, "@")
+	if !ok || user == "" || host == "" || strings.ContainsAny(h, " /?#") {
+		return "", "", proposals.Invalid("handle", "write a handle like @movement@example.org")
+	}
+	return user, strings.ToLower(host), nil
+}
+
+// webfingerLookup resolves a handle to an actor id through WebFinger (HTTPS;
+// plain HTTP only when the instance allows it, for local tests).
+func (s *Service) webfingerLookup(ctx context.Context, user, host string) (string, error) {
+	schemes := []string{"https"}
+	if s.cfg.AllowHTTP {
+		schemes = append(schemes, "http")
+	}
+	var lastErr error
+	for _, scheme := range schemes {
+		u := url.URL{Scheme: scheme, Host: host, Path: "/.well-known/webfinger", RawQuery: "resource=" + url.QueryEscape("acct:"+user+"@"+host)}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		req.Header.Set("Accept", "application/jrd+json, application/json")
+		resp, err := s.client.Do(req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		body, err := signing.ReadBody(resp, 256<<10)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			lastErr = fmt.Errorf("status %d", resp.StatusCode)
+			continue
+		}
+		var doc jrd
+		if err := json.Unmarshal(body, &doc); err != nil {
+			lastErr = err
+			continue
+		}
+		for _, l := range doc.Links {
+			if l.Rel == "self" && (l.Type == activityJSON || strings.Contains(l.Type, "ld+json")) && l.Href != "" {
+				return l.Href, nil
+			}
+		}
+		lastErr = errors.New("no ActivityPub actor in the answer")
+	}
+	return "", fmt.Errorf("could not find @%s@%s: %w", user, host, lastErr)
+}

@@ -1,0 +1,396 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+)
+
+// Run starts the background work (the publisher, the inbox processor and the
+// delivery workers) and returns when ctx ends and they have stopped. Work left
+// in the database when it stops is picked up at the next start.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	loop := func(ch chan struct{}, every time.Duration, step func(context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ticker := time.NewTicker(every)
+			defer ticker.Stop()
+			for {
+				step(ctx)
+				select {
+				case <-ctx.Done():
+					return
+				case <-ch:
+				case <-ticker.C:
+				}
+			}
+		}()
+	}
+	loop(s.pubCh, 2*time.Second, s.publishEvents)
+	loop(s.inboxCh, 2*time.Second, s.processInbox)
+	for range s.cfg.DeliveryWorkers {
+		loop(s.kick, time.Second, s.deliverDue)
+	}
+	wg.Wait()
+}
+
+// Kick wakes the publisher; callers use it after recording an event.
+func (s *Service) Kick() { notify(s.pubCh) }
+
+// publishEvents turns the domain's recorded events into activities queued for
+// every follower, event and deliveries in one transaction: an event is either
+// announced to all followers or still waiting, never half-announced.
+func (s *Service) publishEvents(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := s.publishBatch(ctx)
+		if err != nil {
+			if !errors.Is(err, proposals.ErrNotFound) && ctx.Err() == nil {
+				s.log.Error("federation: publish", "err", err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+		notify(s.kick)
+	}
+}
+
+func (s *Service) publishBatch(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+		events, err := tx.ClaimOutboxEvents(ctx, 16)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		m, err := tx.Movement(ctx)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := s.publishEvent(ctx, tx, m, e); err != nil {
+				return fmt.Errorf("event %d (%s): %w", e.ID, e.Kind, err)
+			}
+			if err := tx.MarkEventProcessed(ctx, e.ID, s.now()); err != nil {
+				return err
+			}
+		}
+		n = len(events)
+		return nil
+	})
+	return n, err
+}
+
+func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.Movement, e storage.OutboxEvent) error {
+	actor := s.actorID(m.Handle)
+	switch e.Kind {
+	case proposals.EventVersionAdopted:
+		v, err := tx.VersionByNumber(ctx, int(e.Ref))
+		if err != nil {
+			return err
+		}
+		note := s.statementNoteDoc(m, v)
+		id := note.ID + "/activity"
+		body, err := vocab.MarshalCreate(id, actor, note)
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveOutboxItem(ctx, storage.OutboxItem{ActivityID: id, ObjectID: note.ID, Body: string(body), PublishedAt: s.now()}); err != nil {
+			return err
+		}
+		return s.toFollowers(ctx, tx, id, body)
+	case proposals.EventProfileUpdated:
+		doc, err := s.actorDocTx(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		id := fmt.Sprintf("%s#updates/%d", actor, e.ID)
+		body, err := vocab.MarshalUpdateActor(id, doc)
+		if err != nil {
+			return err
+		}
+		return s.toFollowers(ctx, tx, id, body)
+	}
+	s.log.Warn("federation: unknown event kind, skipped", "kind", e.Kind)
+	return nil
+}
+
+// actorDocTx is actorDoc inside an open transaction.
+func (s *Service) actorDocTx(ctx context.Context, tx *storage.Tx, m proposals.Movement) (vocab.Actor, error) {
+	doc, err := s.actorDoc(ctx, m)
+	return doc, err
+}
+
+// processInbox handles stored activities. Handlers are idempotent (upserts,
+// deliveries unique per activity and inbox), so an activity handled twice by
+// two processes changes nothing the second time.
+func (s *Service) processInbox(ctx context.Context) {
+	for ctx.Err() == nil {
+		var batch []storage.InboxActivity
+		err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { batch, err = tx.UnprocessedInbox(ctx, inboxBatch); return err })
+		if err != nil || len(batch) == 0 {
+			return
+		}
+		for _, a := range batch {
+			msg := ""
+			if err := s.handleActivity(ctx, a); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				msg = err.Error()
+				s.log.Info("federation: activity not handled", "id", a.ID, "type", a.Type, "err", err)
+			}
+			if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.MarkInboxProcessed(ctx, a.ID, msg, s.now()) }); err != nil {
+				s.log.Error("federation: mark processed", "err", err)
+				return
+			}
+		}
+	}
+}
+
+func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivity) error {
+	act, err := vocab.ParseActivity([]byte(stored.Body))
+	if err != nil {
+		return err
+	}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return err
+	}
+	me := s.actorID(m.Handle)
+	switch act.Type {
+	case "Follow":
+		return s.onFollow(ctx, act, me)
+	case "Undo":
+		return s.onUndo(ctx, act)
+	case "Accept", "Reject":
+		return s.onAnswer(ctx, act)
+	case "Create", "Update":
+		return s.onCreateOrUpdate(ctx, act)
+	case "Delete":
+		if act.ObjectID == act.Actor {
+			return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteFollower(ctx, act.Actor) })
+		}
+	}
+	return nil // other types are ignored, harmlessly
+}
+
+func (s *Service) onFollow(ctx context.Context, act vocab.Activity, me string) error {
+	if act.ObjectID != me {
+		return fmt.Errorf("Follow of %s, not of this movement", act.ObjectID)
+	}
+	remote, err := s.knownActor(ctx, act.Actor)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		manual, err := tx.ManuallyApprovesFollowers(ctx)
+		if err != nil {
+			return err
+		}
+		status := "accepted"
+		if manual {
+			status = "pending"
+		}
+		if err := tx.SaveFollower(ctx, remote.ID, act.ID, string(act.Raw), status, s.now()); err != nil {
+			return err
+		}
+		f, err := tx.Follower(ctx, remote.ID)
+		if err != nil || f.Status != "accepted" {
+			return err // held for an admin
+		}
+		return s.answerFollow(ctx, tx, f, true)
+	})
+}
+
+func (s *Service) onUndo(ctx context.Context, act vocab.Activity) error {
+	if act.ObjectType != "" && act.ObjectType != "Follow" {
+		return nil
+	}
+	if act.Object != nil {
+		inner, err := vocab.ParseActivity(act.Object)
+		if err == nil && inner.Actor != act.Actor {
+			return errors.New("Undo of another actor's Follow")
+		}
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteFollower(ctx, act.Actor) })
+}
+
+// onAnswer records an Accept or Reject of our Follow. Some servers send the
+// Follow's id, some embed it, some only name us: the actor is what counts.
+func (s *Service) onAnswer(ctx context.Context, act vocab.Activity) error {
+	status := "accepted"
+	if act.Type == "Reject" {
+		status = "rejected"
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		f, err := tx.FollowedActor(ctx, act.Actor)
+		if err != nil {
+			return err // an answer to a Follow we never sent
+		}
+		return tx.SetFollowingStatus(ctx, f.FollowID, status, s.now())
+	})
+}
+
+// onCreateOrUpdate keeps statement versions from followed movements, and
+// refreshes an actor that announced a profile change.
+func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) error {
+	objects := act.Objects
+	if act.Object != nil {
+		objects = append(objects, act.Object)
+	}
+	for _, obj := range objects {
+		if act.Type == "Update" && act.ObjectID == act.Actor {
+			_, err := s.fetchActor(ctx, act.Actor, "")
+			return err
+		}
+		note, err := vocab.ParseNote(obj)
+		if err != nil || note.Statement == nil {
+			continue // a status or another object: nothing to keep
+		}
+		if note.AttributedTo != act.Actor {
+			return errors.New("a statement attributed to another actor")
+		}
+		if err := s.keepStatement(ctx, act.Actor, note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) keepStatement(ctx context.Context, actor string, note vocab.ParsedNote) error {
+	content, err := jsonOf(note.Statement)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.FollowedActor(ctx, actor); err != nil {
+			return err // only the statements of movements we follow are kept
+		}
+		return tx.SaveRemoteStatement(ctx, storage.RemoteStatement{ActorID: actor, Version: note.Statement.Version,
+			NoteID: note.ID, Content: content, ReceivedAt: s.now()})
+	})
+}
+
+// deliverDue sends the deliveries that are due, one batch at a time.
+func (s *Service) deliverDue(ctx context.Context) {
+	for ctx.Err() == nil {
+		var batch []storage.Delivery
+		now := s.now()
+		err := s.db.InTx(ctx, func(tx *storage.Tx) (err error) {
+			batch, err = tx.ClaimDeliveries(ctx, now, now.Add(leaseFor), claimBatch)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("federation: claim deliveries", "err", err)
+			}
+			return
+		}
+		if len(batch) == 0 {
+			return
+		}
+		for _, d := range batch {
+			s.attempt(ctx, d)
+		}
+	}
+}
+
+// attempt POSTs one delivery, signed now (a signature's date must be fresh at
+// each retry), and records the result.
+func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
+	status, wait, err := s.post(ctx, d)
+	now := s.now()
+	record := func(fn func(tx *storage.Tx) error) {
+		if err := s.db.InTx(context.WithoutCancel(ctx), fn); err != nil {
+			s.log.Error("federation: record delivery", "id", d.ID, "err", err)
+		}
+	}
+	if err == nil {
+		record(func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d, now) })
+		return
+	}
+	retryAt := s.nextAttempt(d, status, wait, now)
+	if retryAt == nil {
+		s.log.Warn("federation: delivery given up", "inbox", d.Inbox, "activity", d.ActivityID, "attempts", d.Attempts+1, "err", err)
+	}
+	record(func(tx *storage.Tx) error {
+		return tx.DeliveryFailed(ctx, d, truncate(err.Error(), 500), retryAt, now, pauseAfter, now.Add(pauseFor))
+	})
+}
+
+func (s *Service) post(ctx context.Context, d storage.Delivery) (int, time.Duration, error) {
+	keyID, key, err := s.signingIdentity(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	body := []byte(d.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Inbox, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Content-Type", `application/activity+json`)
+	if err := signing.Sign(req, keyID, key, body, s.now()); err != nil {
+		return 0, 0, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	signing.ReadBody(resp, 64<<10)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.StatusCode, 0, nil
+	}
+	wait, _ := retryAfter(resp.Header.Get("Retry-After"), s.now())
+	return resp.StatusCode, wait, fmt.Errorf("%s answered %d", d.Inbox, resp.StatusCode)
+}
+
+// nextAttempt is when to retry, or nil to give up: exponential backoff with
+// jitter from RetryBase, Retry-After honoured, bounded in attempts and age. A
+// 4xx other than 408 and 429 is the peer refusing for good.
+func (s *Service) nextAttempt(d storage.Delivery, status int, wait time.Duration, now time.Time) *time.Time {
+	permanent := status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+	if permanent || d.Attempts+1 >= maxAttempts || now.Sub(d.CreatedAt) > giveUpAfter {
+		return nil
+	}
+	delay := s.cfg.RetryBase << d.Attempts
+	if delay > maxRetryDelay || delay <= 0 {
+		delay = maxRetryDelay
+	}
+	delay += time.Duration(rand.Int64N(int64(s.cfg.RetryBase)/2 + 1))
+	if wait > delay {
+		delay = min(wait, maxRetryDelay)
+	}
+	at := now.Add(delay)
+	return &at
+}
+
+func hostOf(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("not an inbox URL: %q", rawURL)
+	}
+	return strings.ToLower(u.Host), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,498 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// RemoteActor is what the instance keeps of an actor on another server.
+type RemoteActor struct {
+	ID           string    `db:"id"`
+	Type         string    `db:"type"`
+	Handle       string    `db:"handle"` // user@host, once known
+	Name         string    `db:"name"`
+	Summary      string    `db:"summary"`
+	URL          string    `db:"url"`
+	Inbox        string    `db:"inbox"`
+	SharedInbox  string    `db:"shared_inbox"`
+	Featured     string    `db:"featured"`
+	KeyID        string    `db:"key_id"`
+	PublicKeyPEM string    `db:"public_key_pem"`
+	FetchedAt    time.Time `db:"fetched_at"`
+}
+
+// DeliveryInbox is where activities for this actor go: its server's shared
+// inbox when it has one, so one POST reaches every follower on that server.
+func (a RemoteActor) DeliveryInbox() string {
+	if a.SharedInbox != "" {
+		return a.SharedInbox
+	}
+	return a.Inbox
+}
+
+const remoteActorColumns = `id, type, handle, name, summary, url, inbox, shared_inbox, featured, key_id, public_key_pem, fetched_at`
+
+// SaveRemoteActor inserts or refreshes a remote actor.
+func (tx *Tx) SaveRemoteActor(ctx context.Context, a RemoteActor) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO remote_actors (`+remoteActorColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (id) DO UPDATE SET type = excluded.type,
+			handle = CASE WHEN excluded.handle <> '' THEN excluded.handle ELSE remote_actors.handle END,
+			name = excluded.name, summary = excluded.summary, url = excluded.url, inbox = excluded.inbox,
+			shared_inbox = excluded.shared_inbox, featured = excluded.featured, key_id = excluded.key_id,
+			public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at`,
+		a.ID, a.Type, a.Handle, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox, a.Featured, a.KeyID, a.PublicKeyPEM, a.FetchedAt)
+	if err != nil {
+		return fmt.Errorf("save remote actor: %w", err)
+	}
+	return nil
+}
+
+// RemoteActor returns a known remote actor by id.
+func (tx *Tx) RemoteActor(ctx context.Context, id string) (RemoteActor, error) {
+	var a RemoteActor
+	if err := tx.x.GetContext(ctx, &a, `SELECT `+remoteActorColumns+` FROM remote_actors WHERE id = $1`, id); err != nil {
+		return a, notFound(err, "remote actor")
+	}
+	return a, nil
+}
+
+// RemoteActorByKey returns the actor that owns a key id.
+func (tx *Tx) RemoteActorByKey(ctx context.Context, keyID string) (RemoteActor, error) {
+	var a RemoteActor
+	if err := tx.x.GetContext(ctx, &a, `SELECT `+remoteActorColumns+` FROM remote_actors WHERE key_id = $1 LIMIT 1`, keyID); err != nil {
+		return a, notFound(err, "remote key")
+	}
+	return a, nil
+}
+
+// Follower is a remote actor following the movement.
+type Follower struct {
+	RemoteActor
+	FollowID   string    `db:"follow_id"`
+	FollowJSON string    `db:"follow_json"`
+	Status     string    `db:"status"`
+	Since      time.Time `db:"created_at"`
+}
+
+// SaveFollower records a Follow; a repeated Follow replaces the earlier one
+// (its id is what the Accept must name).
+func (tx *Tx) SaveFollower(ctx context.Context, actorID, followID, followJSON, status string, at time.Time) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO followers (actor_id, follow_id, follow_json, status, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (actor_id) DO UPDATE SET follow_id = excluded.follow_id, follow_json = excluded.follow_json,
+			status = CASE WHEN followers.status = 'accepted' THEN 'accepted' ELSE excluded.status END`,
+		actorID, followID, followJSON, status, at)
+	if err != nil {
+		return fmt.Errorf("save follower: %w", err)
+	}
+	return nil
+}
+
+// Follower returns one follower.
+func (tx *Tx) Follower(ctx context.Context, actorID string) (Follower, error) {
+	var f Follower
+	err := tx.x.GetContext(ctx, &f, `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
+		a.public_key_pem, a.fetched_at, f.follow_id, f.follow_json, f.status, f.created_at
+		FROM followers f JOIN remote_actors a ON a.id = f.actor_id WHERE f.actor_id = $1`, actorID)
+	if err != nil {
+		return f, notFound(err, "follower")
+	}
+	return f, nil
+}
+
+// SetFollowerStatus approves a pending follower.
+func (tx *Tx) SetFollowerStatus(ctx context.Context, actorID, status string) error {
+	return tx.updateOne(ctx, "follower", `UPDATE followers SET status = $1 WHERE actor_id = $2`, status, actorID)
+}
+
+// DeleteFollower removes a follower (Undo{Follow}, or a rejection).
+func (tx *Tx) DeleteFollower(ctx context.Context, actorID string) error {
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM followers WHERE actor_id = $1`, actorID); err != nil {
+		return fmt.Errorf("delete follower: %w", err)
+	}
+	return nil
+}
+
+// Followers lists followers with the given status ("" for all), newest first.
+func (tx *Tx) Followers(ctx context.Context, status string) ([]Follower, error) {
+	var fs []Follower
+	err := tx.x.SelectContext(ctx, &fs, `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
+		a.public_key_pem, a.fetched_at, f.follow_id, f.follow_json, f.status, f.created_at
+		FROM followers f JOIN remote_actors a ON a.id = f.actor_id
+		WHERE ($1 = '' OR f.status = $1) ORDER BY f.created_at DESC, a.id`, status)
+	if err != nil {
+		return nil, fmt.Errorf("list followers: %w", err)
+	}
+	return fs, nil
+}
+
+// FollowerInboxes lists the distinct inboxes of accepted followers, shared
+// inboxes first: one delivery per server, not one per follower.
+func (tx *Tx) FollowerInboxes(ctx context.Context) ([]string, error) {
+	var inboxes []string
+	err := tx.x.SelectContext(ctx, &inboxes, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS target
+		FROM followers f JOIN remote_actors a ON a.id = f.actor_id WHERE f.status = 'accepted' ORDER BY target`)
+	if err != nil {
+		return nil, fmt.Errorf("follower inboxes: %w", err)
+	}
+	return inboxes, nil
+}
+
+// CountFollowers counts accepted followers.
+func (tx *Tx) CountFollowers(ctx context.Context) (int, error) {
+	var n int
+	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM followers WHERE status = 'accepted'`); err != nil {
+		return 0, fmt.Errorf("count followers: %w", err)
+	}
+	return n, nil
+}
+
+// Followed is a remote actor the movement follows.
+type Followed struct {
+	RemoteActor
+	FollowID  string    `db:"follow_id"`
+	Status    string    `db:"status"`
+	Since     time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+// SaveFollowing records that the movement sent a Follow.
+func (tx *Tx) SaveFollowing(ctx context.Context, actorID, followID string, at time.Time) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO following (actor_id, follow_id, status, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $3)
+		ON CONFLICT (actor_id) DO UPDATE SET follow_id = excluded.follow_id, status = 'pending', updated_at = excluded.updated_at`, actorID, followID, at)
+	if err != nil {
+		return fmt.Errorf("save following: %w", err)
+	}
+	return nil
+}
+
+// SetFollowingStatus records the answer to our Follow, found by its id.
+func (tx *Tx) SetFollowingStatus(ctx context.Context, followID, status string, at time.Time) error {
+	return tx.updateOne(ctx, "following", `UPDATE following SET status = $1, updated_at = $2 WHERE follow_id = $3`, status, at, followID)
+}
+
+// SetFollowingStatusByActor records an answer that names the actor, not our Follow's id.
+func (tx *Tx) SetFollowingStatusByActor(ctx context.Context, actorID, status string, at time.Time) error {
+	return tx.updateOne(ctx, "following", `UPDATE following SET status = $1, updated_at = $2 WHERE actor_id = $3`, status, at, actorID)
+}
+
+const followedSelect = `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
+	a.public_key_pem, a.fetched_at, f.follow_id, f.status, f.created_at, f.updated_at
+	FROM following f JOIN remote_actors a ON a.id = f.actor_id `
+
+// Following lists whom the movement follows.
+func (tx *Tx) Following(ctx context.Context) ([]Followed, error) {
+	var fs []Followed
+	if err := tx.x.SelectContext(ctx, &fs, followedSelect+`ORDER BY f.created_at DESC, a.id`); err != nil {
+		return nil, fmt.Errorf("list following: %w", err)
+	}
+	return fs, nil
+}
+
+// FollowedActor returns one followed actor.
+func (tx *Tx) FollowedActor(ctx context.Context, actorID string) (Followed, error) {
+	var f Followed
+	if err := tx.x.GetContext(ctx, &f, followedSelect+`WHERE f.actor_id = $1`, actorID); err != nil {
+		return f, notFound(err, "followed actor")
+	}
+	return f, nil
+}
+
+// DeleteFollowing forgets a followed actor (after an Undo was queued).
+func (tx *Tx) DeleteFollowing(ctx context.Context, actorID string) error {
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM following WHERE actor_id = $1`, actorID); err != nil {
+		return fmt.Errorf("delete following: %w", err)
+	}
+	return nil
+}
+
+// RecordInboxActivity stores an activity by its id; it reports false when the
+// id was seen before (a redelivery, which must change nothing).
+func (tx *Tx) RecordInboxActivity(ctx context.Context, id, typ, actor, body string, at time.Time) (bool, error) {
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO inbox_activities (id, type, actor, body, received_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO NOTHING`, id, typ, actor, body, at)
+	if err != nil {
+		return false, fmt.Errorf("record inbox activity: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// InboxActivity is a received activity waiting to be processed.
+type InboxActivity struct {
+	ID    string `db:"id"`
+	Type  string `db:"type"`
+	Actor string `db:"actor"`
+	Body  string `db:"body"`
+}
+
+// UnprocessedInbox returns up to limit activities not processed yet, oldest first.
+func (tx *Tx) UnprocessedInbox(ctx context.Context, limit int) ([]InboxActivity, error) {
+	var as []InboxActivity
+	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body FROM inbox_activities WHERE processed_at IS NULL
+		ORDER BY received_at, id LIMIT $1`+tx.lockClause(" FOR UPDATE SKIP LOCKED"), limit)
+	if err != nil {
+		return nil, fmt.Errorf("unprocessed inbox: %w", err)
+	}
+	return as, nil
+}
+
+// MarkInboxProcessed records that an activity was handled (errMsg if it failed
+// for good: it is not retried, but kept for an admin to read).
+func (tx *Tx) MarkInboxProcessed(ctx context.Context, id, errMsg string, at time.Time) error {
+	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET processed_at = $1, error = $2 WHERE id = $3`, at, errMsg, id)
+}
+
+// Delivery is one activity on its way to one inbox.
+type Delivery struct {
+	ID            int64        `db:"id"`
+	ActivityID    string       `db:"activity_id"`
+	Inbox         string       `db:"inbox"`
+	Host          string       `db:"host"`
+	Body          string       `db:"body"`
+	Status        string       `db:"status"`
+	Attempts      int          `db:"attempts"`
+	NextAttemptAt time.Time    `db:"next_attempt_at"`
+	LastError     string       `db:"last_error"`
+	CreatedAt     time.Time    `db:"created_at"`
+	DoneAt        sql.NullTime `db:"done_at"`
+}
+
+// EnqueueDelivery queues an activity for an inbox, once: the same activity is
+// never queued twice for the same inbox.
+func (tx *Tx) EnqueueDelivery(ctx context.Context, activityID, inbox, host, body string, at time.Time) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO deliveries (activity_id, inbox, host, body, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) ON CONFLICT (activity_id, inbox) DO NOTHING`, activityID, inbox, host, body, at)
+	if err != nil {
+		return fmt.Errorf("enqueue delivery: %w", err)
+	}
+	return nil
+}
+
+const deliveryColumns = `id, activity_id, inbox, host, body, status, attempts, next_attempt_at, last_error, created_at, done_at`
+
+// ClaimDeliveries takes up to limit due deliveries to hosts that are not
+// paused, and leases them until leaseUntil: another worker, in this process or
+// another one on the same PostgreSQL, skips them (FOR UPDATE SKIP LOCKED) and
+// will not see them as due until the lease ends, which is also how the work of
+// a worker that crashed comes back.
+func (tx *Tx) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error) {
+	var ds []Delivery
+	err := tx.x.SelectContext(ctx, &ds, `SELECT `+deliveryColumns+` FROM deliveries d
+		WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+		AND NOT EXISTS (SELECT 1 FROM host_health h WHERE h.host = d.host AND h.paused_until > $1)
+		ORDER BY d.next_attempt_at, d.id LIMIT $2`+tx.lockClause(" FOR UPDATE OF d SKIP LOCKED"), now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	for _, d := range ds {
+		if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2`, leaseUntil, d.ID); err != nil {
+			return nil, fmt.Errorf("lease delivery: %w", err)
+		}
+	}
+	return ds, nil
+}
+
+// DeliverySucceeded marks a delivery done and the host healthy.
+func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery, at time.Time) error {
+	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE id = $2`, at, d.ID); err != nil {
+		return fmt.Errorf("delivery succeeded: %w", err)
+	}
+	_, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host = $1`, d.Host)
+	return err
+}
+
+// DeliveryFailed records a failed attempt: the delivery is tried again at
+// retryAt, or given up when retryAt is nil. The host's failure count grows and,
+// past pauseAfter consecutive failures, the host is paused until pauseUntil.
+func (tx *Tx) DeliveryFailed(ctx context.Context, d Delivery, errMsg string, retryAt *time.Time, at time.Time, pauseAfter int, pauseUntil time.Time) error {
+	status, next := "pending", at
+	if retryAt == nil {
+		status = "failed"
+	} else {
+		next = *retryAt
+	}
+	var done sql.NullTime
+	if retryAt == nil {
+		done = sql.NullTime{Time: at, Valid: true}
+	}
+	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3, done_at = $4 WHERE id = $5`,
+		status, next, errMsg, done, d.ID); err != nil {
+		return fmt.Errorf("delivery failed: %w", err)
+	}
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO host_health (host, consecutive_failures) VALUES ($1, 1)
+		ON CONFLICT (host) DO UPDATE SET consecutive_failures = host_health.consecutive_failures + 1`, d.Host); err != nil {
+		return fmt.Errorf("host health: %w", err)
+	}
+	_, err := tx.x.ExecContext(ctx, `UPDATE host_health SET paused_until = $1 WHERE host = $2 AND consecutive_failures >= $3`, pauseUntil, d.Host, pauseAfter)
+	return err
+}
+
+// QueueStats summarises the delivery queue for admins.
+type QueueStats struct {
+	Pending   int `db:"pending"`
+	Delivered int `db:"delivered"`
+	Failed    int `db:"failed"`
+}
+
+// DeliveryStats counts deliveries by status.
+func (tx *Tx) DeliveryStats(ctx context.Context) (QueueStats, error) {
+	var s QueueStats
+	err := tx.x.GetContext(ctx, &s, `SELECT
+		COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending,
+		COALESCE(SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered,
+		COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed FROM deliveries`)
+	if err != nil {
+		return s, fmt.Errorf("delivery stats: %w", err)
+	}
+	return s, nil
+}
+
+// RecentDeliveries lists the newest deliveries that are not done, and failures.
+func (tx *Tx) RecentDeliveries(ctx context.Context, limit int) ([]Delivery, error) {
+	var ds []Delivery
+	err := tx.x.SelectContext(ctx, &ds, `SELECT `+deliveryColumns+` FROM deliveries WHERE status <> 'delivered'
+		ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// HostHealth is a host's failure record.
+type HostHealth struct {
+	Host                string       `db:"host"`
+	ConsecutiveFailures int          `db:"consecutive_failures"`
+	PausedUntil         sql.NullTime `db:"paused_until"`
+}
+
+// FailingHosts lists hosts with failures, most failing first.
+func (tx *Tx) FailingHosts(ctx context.Context) ([]HostHealth, error) {
+	var hs []HostHealth
+	if err := tx.x.SelectContext(ctx, &hs, `SELECT host, consecutive_failures, paused_until FROM host_health ORDER BY consecutive_failures DESC, host`); err != nil {
+		return nil, fmt.Errorf("failing hosts: %w", err)
+	}
+	return hs, nil
+}
+
+// RecordEvent notes something federation must announce, in the caller's transaction.
+func (tx *Tx) RecordEvent(ctx context.Context, kind string, ref int64, at time.Time) error {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO outbox_events (kind, ref, created_at) VALUES ($1, $2, $3)`, kind, ref, at); err != nil {
+		return fmt.Errorf("record event: %w", err)
+	}
+	return nil
+}
+
+// OutboxEvent is a domain event waiting to be published.
+type OutboxEvent struct {
+	ID   int64  `db:"id"`
+	Kind string `db:"kind"`
+	Ref  int64  `db:"ref"`
+}
+
+// ClaimOutboxEvents returns unprocessed events, oldest first, locked on PostgreSQL
+// so that two publishers do not announce one event twice.
+func (tx *Tx) ClaimOutboxEvents(ctx context.Context, limit int) ([]OutboxEvent, error) {
+	var es []OutboxEvent
+	err := tx.x.SelectContext(ctx, &es, `SELECT id, kind, ref FROM outbox_events WHERE processed_at IS NULL ORDER BY id LIMIT $1`+
+		tx.lockClause(" FOR UPDATE SKIP LOCKED"), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox events: %w", err)
+	}
+	return es, nil
+}
+
+// MarkEventProcessed records that an event was published.
+func (tx *Tx) MarkEventProcessed(ctx context.Context, id int64, at time.Time) error {
+	return tx.updateOne(ctx, "outbox event", `UPDATE outbox_events SET processed_at = $1 WHERE id = $2`, at, id)
+}
+
+// OutboxItem is an activity the movement published.
+type OutboxItem struct {
+	ActivityID  string       `db:"activity_id"`
+	ObjectID    string       `db:"object_id"`
+	Body        string       `db:"body"`
+	PublishedAt time.Time    `db:"published_at"`
+	DeletedAt   sql.NullTime `db:"deleted_at"`
+}
+
+// SaveOutboxItem stores a published activity (once).
+func (tx *Tx) SaveOutboxItem(ctx context.Context, it OutboxItem) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO outbox_items (activity_id, object_id, body, published_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (activity_id) DO NOTHING`, it.ActivityID, it.ObjectID, it.Body, it.PublishedAt)
+	if err != nil {
+		return fmt.Errorf("save outbox item: %w", err)
+	}
+	return nil
+}
+
+// OutboxItems lists published activities that were not withdrawn, newest first.
+func (tx *Tx) OutboxItems(ctx context.Context, limit int) ([]OutboxItem, error) {
+	var its []OutboxItem
+	err := tx.x.SelectContext(ctx, &its, `SELECT activity_id, object_id, body, published_at, deleted_at FROM outbox_items
+		WHERE deleted_at IS NULL ORDER BY published_at DESC, activity_id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox items: %w", err)
+	}
+	return its, nil
+}
+
+// CountOutboxItems counts published activities.
+func (tx *Tx) CountOutboxItems(ctx context.Context) (int, error) {
+	var n int
+	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM outbox_items WHERE deleted_at IS NULL`); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}
+
+// MarkOutboxItemDeleted records that a publication was withdrawn.
+func (tx *Tx) MarkOutboxItemDeleted(ctx context.Context, objectID string, at time.Time) error {
+	return tx.updateOne(ctx, "outbox item", `UPDATE outbox_items SET deleted_at = $1 WHERE object_id = $2 AND deleted_at IS NULL`, at, objectID)
+}
+
+// RemoteStatement is a statement version received from a followed movement.
+type RemoteStatement struct {
+	ActorID    string    `db:"actor_id"`
+	Version    int       `db:"version"`
+	NoteID     string    `db:"note_id"`
+	Content    string    `db:"content"` // JSON of the statement document
+	ReceivedAt time.Time `db:"received_at"`
+}
+
+// SaveRemoteStatement keeps a received version (a redelivery changes nothing).
+func (tx *Tx) SaveRemoteStatement(ctx context.Context, s RemoteStatement) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO remote_statements (actor_id, version, note_id, content, received_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (actor_id, version) DO NOTHING`, s.ActorID, s.Version, s.NoteID, s.Content, s.ReceivedAt)
+	if err != nil {
+		return fmt.Errorf("save remote statement: %w", err)
+	}
+	return nil
+}
+
+// LatestRemoteStatements returns the newest version received from each actor.
+func (tx *Tx) LatestRemoteStatements(ctx context.Context) ([]RemoteStatement, error) {
+	var ss []RemoteStatement
+	err := tx.x.SelectContext(ctx, &ss, `SELECT s.actor_id, s.version, s.note_id, s.content, s.received_at FROM remote_statements s
+		WHERE s.version = (SELECT MAX(version) FROM remote_statements r WHERE r.actor_id = s.actor_id) ORDER BY s.actor_id`)
+	if err != nil {
+		return nil, fmt.Errorf("latest remote statements: %w", err)
+	}
+	return ss, nil
+}
+
+// ManuallyApprovesFollowers reports the movement's follower setting.
+func (tx *Tx) ManuallyApprovesFollowers(ctx context.Context) (bool, error) {
+	var b bool
+	if err := tx.x.GetContext(ctx, &b, `SELECT manually_approves_followers FROM movement WHERE id = 1`); err != nil {
+		return false, notFound(err, "movement")
+	}
+	return b, nil
+}
+
+// SetManuallyApprovesFollowers changes the movement's follower setting.
+func (tx *Tx) SetManuallyApprovesFollowers(ctx context.Context, manual bool) error {
+	return tx.updateOne(ctx, "movement", `UPDATE movement SET manually_approves_followers = $1 WHERE id = 1`, manual)
+}
