@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/commonground/commonground/federation/signing"
@@ -67,12 +68,26 @@ type Service struct {
 	now     func() time.Time
 	client  *http.Client
 	key     *rsa.PrivateKey
-	handle  string
 	kick    chan struct{} // wakes the delivery workers
 	inboxCh chan struct{} // wakes the inbox processor
 	pubCh   chan struct{} // wakes the publisher
-	once    sync.Once
+
+	// keys caches parsed remote public keys by key id; a failed verification
+	// bypasses it (refresh), so a rotated key replaces the cached one.
+	keysMu sync.RWMutex
+	keys   map[string]cachedKey
+	// handle is the movement's handle once set up; it never changes after.
+	handle atomic.Pointer[string]
 }
+
+type cachedKey struct {
+	pub   *rsa.PublicKey
+	owner string
+	until time.Time
+}
+
+// keyCacheFor bounds how long a cached key is trusted without a refetch.
+const keyCacheFor = time.Hour
 
 // New prepares federation for the movement on db. It needs the movement's key
 // pair; the movement itself may be set up later (until then federation answers
@@ -98,14 +113,27 @@ func New(cfg Config, db *storage.DB, log *slog.Logger, now func() time.Time) (*S
 	}
 	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: 10 * time.Second,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
-	return &Service{cfg: cfg, db: db, log: log, now: now, client: client, key: key,
+	return &Service{cfg: cfg, db: db, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
 		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1)}, nil
 }
 
 // movement returns the movement, or ErrNotFound before setup.
 func (s *Service) movement(ctx context.Context) (m proposals.Movement, err error) {
-	err = s.db.Query(ctx, func(tx *storage.Tx) (err error) { m, err = tx.Movement(ctx); return err })
+	err = s.db.Single(ctx, func(tx *storage.Tx) (err error) { m, err = tx.Movement(ctx); return err })
 	return m, err
+}
+
+// movementHandle is the movement's handle, read once: it is fixed at setup.
+func (s *Service) movementHandle(ctx context.Context) (string, error) {
+	if h := s.handle.Load(); h != nil {
+		return *h, nil
+	}
+	m, err := s.movement(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.handle.Store(&m.Handle)
+	return m.Handle, nil
 }
 
 // The movement's URLs. The actor lives at /users/{handle}, as on Mastodon.

@@ -315,7 +315,7 @@ func (s *Service) followingCollection(ctx context.Context, m proposals.Movement)
 // not backfill history, so a new follower sees the statement here.
 func (s *Service) featuredCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
 	var v proposals.Version
-	err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
+	err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +355,7 @@ func (s *Service) statementNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v proposals.Version
-	err = s.db.Query(r.Context(), func(tx *storage.Tx) (err error) { v, err = tx.VersionByNumber(r.Context(), n); return err })
+	err = s.db.Single(r.Context(), func(tx *storage.Tx) (err error) { v, err = tx.VersionByNumber(r.Context(), n); return err })
 	if err != nil {
 		fail(w, http.StatusNotFound, "no such version")
 		return
@@ -379,7 +379,8 @@ func acceptsActivityContentType(ct string) bool {
 // parses the activity, checks that its actor owns the signing key, stores it
 // once by id and answers 202 at once; a worker processes it afterwards.
 func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.ourMovement(r); !ok {
+	handle, err := s.movementHandle(r.Context())
+	if err != nil || (chi.URLParam(r, "handle") != "" && !strings.EqualFold(chi.URLParam(r, "handle"), handle)) {
 		fail(w, http.StatusNotFound, "no such inbox")
 		return
 	}
@@ -420,7 +421,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fresh bool
-	err = s.db.InTx(r.Context(), func(tx *storage.Tx) (err error) {
+	err = s.db.Single(r.Context(), func(tx *storage.Tx) (err error) { // one INSERT: atomic on its own
 		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, string(body), s.now())
 		return err
 	})

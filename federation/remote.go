@@ -72,7 +72,7 @@ func (s *Service) fetchActor(ctx context.Context, id, handle string) (storage.Re
 // knownActor returns a stored actor, fetching it the first time.
 func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActor, error) {
 	var a storage.RemoteActor
-	err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
+	err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
 	if errors.Is(err, proposals.ErrNotFound) {
 		return s.fetchActor(ctx, id, "")
 	}
@@ -85,8 +85,30 @@ func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActo
 // point at a stub that names its owner: the owner is fetched then.
 func (s *Service) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
 	if !refresh {
+		s.keysMu.RLock()
+		c, ok := s.keys[keyID]
+		s.keysMu.RUnlock()
+		if ok && s.now().Before(c.until) {
+			return c.pub, c.owner, nil
+		}
+	}
+	pub, owner, err := s.loadKey(ctx, keyID, refresh)
+	if err == nil {
+		s.keysMu.Lock()
+		if len(s.keys) > 100_000 {
+			clear(s.keys) // bound memory; the store still has every key
+		}
+		s.keys[keyID] = cachedKey{pub: pub, owner: owner, until: s.now().Add(keyCacheFor)}
+		s.keysMu.Unlock()
+	}
+	return pub, owner, err
+}
+
+// loadKey reads a key from the store or, when asked or unknown, from its owner.
+func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+	if !refresh {
 		var a storage.RemoteActor
-		err := s.db.Query(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
+		err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
 		if err == nil {
 			pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
 			return pub, a.ID, err

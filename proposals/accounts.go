@@ -211,7 +211,7 @@ func (s *Service) SessionMember(ctx context.Context, token string) (m Member, er
 	if token == "" {
 		return Member{}, ErrUnauthenticated
 	}
-	err = s.store.Query(ctx, func(tx Tx) (err error) {
+	err = s.store.Single(ctx, func(tx Tx) (err error) {
 		m, err = tx.SessionMember(ctx, TokenHash(token), s.now())
 		return err
 	})

@@ -11,8 +11,8 @@ import (
 type Store interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
 	ReadTx(ctx context.Context, fn func(Tx) error) error
-	// Query runs fn outside a transaction: only for a single-statement read.
-	Query(ctx context.Context, fn func(Tx) error) error
+	// Single runs fn outside a transaction: only for work of one statement.
+	Single(ctx context.Context, fn func(Tx) error) error
 }
 
 // Tx is the storage port: the reads and writes a service method composes inside
@@ -74,7 +74,7 @@ func (s *Service) keyPair(ctx context.Context) (k KeyPair, err error) {
 
 // Movement returns the instance's movement, or ErrNotFound before setup.
 func (s *Service) Movement(ctx context.Context) (m Movement, err error) {
-	err = s.store.Query(ctx, func(tx Tx) error {
+	err = s.store.Single(ctx, func(tx Tx) error {
 		m, err = tx.Movement(ctx)
 		return err
 	})

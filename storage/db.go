@@ -167,10 +167,11 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Query runs fn on the pool without a transaction. It is for reads of one
-// statement, which are consistent on their own: it saves the BEGIN and COMMIT
-// round trips that every signed-in request would otherwise pay for its session.
-func (db *DB) Query(ctx context.Context, fn func(tx *Tx) error) error {
+// Single runs fn on the pool without a transaction. It is for work of one
+// statement (a read, or a write that is atomic on its own): it saves the BEGIN
+// and COMMIT round trips that hot paths, such as every signed-in request's
+// session check or every inbox POST, would otherwise pay.
+func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{x: db.x, dialect: db.dialect})
 }
 

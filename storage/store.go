@@ -16,8 +16,8 @@ func (s domainStore) InTx(ctx context.Context, fn func(proposals.Tx) error) erro
 	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-func (s domainStore) Query(ctx context.Context, fn func(proposals.Tx) error) error {
-	return s.db.Query(ctx, func(tx *Tx) error { return fn(tx) })
+func (s domainStore) Single(ctx context.Context, fn func(proposals.Tx) error) error {
+	return s.db.Single(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
 func (s domainStore) ReadTx(ctx context.Context, fn func(proposals.Tx) error) error {
