@@ -354,3 +354,71 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 		b.Fatalf("%d deliveries, want %d: shared inboxes must get one each", got, 500*b.N)
 	}
 }
+
+// TestPublishingReachesFollowersAndCanBeWithdrawn: a follower's server gets the
+// Create{Note} with the structured statement, once per shared inbox, and a
+// withdrawal as Delete{Tombstone}.
+func TestPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T) {
+	in := newInstance(t, storagetest.SQLite(t), 2)
+	eve := newRemote(t, "eve")
+	now := time.Now()
+	for _, name := range []string{"eve", "ann"} { // two followers on one server
+		id := eve.actor(name)
+		if got := post(t, in.actor()+"/inbox", mustFollow(id+"/follow", id, in.actor()), id+"#main-key", eve.key, now, nil); got != 202 && name == "eve" {
+			t.Fatalf("follow: %d", got)
+		}
+	}
+	// ann's key is eve's too in this stand-in server, so her Follow verifies as well.
+	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 2 }) // two Accepts
+	ctx := context.Background()
+	err := in.db.InTx(ctx, func(tx *storage.Tx) error {
+		v, _ := tx.CurrentVersion(ctx)
+		v.Number++
+		v.Statement = proposals.Statement{Preamble: "We care for rivers.", Items: []proposals.Item{{ID: "r1", Section: proposals.Objectives, Text: "Clean water <for> all"}}}
+		if err := tx.CreateVersion(ctx, v); err != nil {
+			return err
+		}
+		return tx.RecordEvent(ctx, proposals.EventVersionAdopted, int64(v.Number), time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.fed.Kick()
+	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 3 })
+	time.Sleep(300 * time.Millisecond)
+	bodies := eve.inboxBodies()
+	if len(bodies) != 3 {
+		t.Fatalf("%d activities reached the shared inbox, want 2 Accepts and 1 Create (one per server)", len(bodies))
+	}
+	act, err := vocab.ParseActivity(bodies[2])
+	if err != nil || act.Type != "Create" {
+		t.Fatalf("publication: %v %s", err, bodies[2])
+	}
+	note, err := vocab.ParseNote(act.Object)
+	if err != nil || note.Statement == nil || note.Statement.Statement.Items[0].Text != "Clean water <for> all" || !strings.Contains(note.Content, "Clean water &lt;for&gt; all") {
+		t.Fatalf("note: %+v %v", note, err)
+	}
+	admin := proposals.Member{ID: 1, Role: proposals.RoleAdmin, Status: proposals.StatusActive}
+	if err := in.fed.WithdrawPublication(ctx, admin, note.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 4 })
+	del, _ := vocab.ParseActivity(eve.inboxBodies()[3])
+	if del.Type != "Delete" || del.ObjectID != note.ID || del.ObjectType != "Tombstone" {
+		t.Fatalf("withdrawal: %+v", del)
+	}
+	if err := in.fed.WithdrawPublication(ctx, admin, note.ID); err == nil {
+		t.Fatal("withdrawing twice succeeded")
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -165,6 +165,7 @@ type Overview struct {
 	Queue      storage.QueueStats
 	Stuck      []storage.Delivery
 	Hosts      []storage.HostHealth
+	Published  []storage.OutboxItem
 	Manual     bool
 }
 
@@ -204,6 +205,9 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 			return err
 		}
 		if o.Stuck, err = tx.RecentDeliveries(ctx, 20); err != nil {
+			return err
+		}
+		if o.Published, err = tx.OutboxItems(ctx, 20); err != nil {
 			return err
 		}
 		o.Hosts, err = tx.FailingHosts(ctx)

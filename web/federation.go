@@ -82,3 +82,7 @@ func (s *Server) setApproval(r *http.Request, actor proposals.Member) (string, e
 	manual := r.PostForm.Get("manual") == "yes"
 	return "Saved.", s.fed.SetManualApproval(r.Context(), actor, manual)
 }
+
+func (s *Server) withdrawPublication(r *http.Request, actor proposals.Member) (string, error) {
+	return "Withdrawal sent: followers' servers remove the publication.", s.fed.WithdrawPublication(r.Context(), actor, r.PostForm.Get("object"))
+}

@@ -141,6 +141,7 @@ func (s *Server) routes() http.Handler {
 				r.Post("/federation/followers/approve", s.fedAction(s.approveFollower))
 				r.Post("/federation/followers/remove", s.fedAction(s.removeFollower))
 				r.Post("/federation/approval", s.fedAction(s.setApproval))
+				r.Post("/federation/withdraw", s.fedAction(s.withdrawPublication))
 			}
 		})
 		r.Group(func(r chi.Router) {
