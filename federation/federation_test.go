@@ -422,3 +422,31 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestOnlyFacilitatorsDecideMatches(t *testing.T) {
+	in := newInstance(t, storagetest.SQLite(t), 1)
+	ctx := context.Background()
+	for _, role := range []proposals.Role{proposals.RoleMember, proposals.RoleFacilitator} {
+		name := string(role)
+		if _, err := in.svc.CreateMember(ctx, proposals.NewAccount{Username: name, Password: "a long shared secret"}, role); err != nil {
+			t.Fatal(err)
+		}
+		token, _, err := in.svc.SignIn(ctx, name, "a long shared secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"a": {"self|x"}, "b": {"other|y"}, "decision": {"rejected"}}
+		req, _ := http.NewRequest("POST", in.url+"/common-ground/decide", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "cg_session", Value: token})
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := map[proposals.Role]int{proposals.RoleMember: 403, proposals.RoleFacilitator: 400}[role] // 400: no such objectives
+		if resp.StatusCode != want {
+			t.Errorf("%s deciding a match: %d, want %d", role, resp.StatusCode, want)
+		}
+	}
+}

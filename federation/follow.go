@@ -55,8 +55,12 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 		}
 		return s.deliverTo(ctx, tx, followID, remote.Inbox, body)
 	})
+	if err != nil {
+		return remote, err
+	}
 	notify(s.kick)
-	return remote, err
+	s.fetchFeatured(ctx, remote)
+	return remote, nil
 }
 
 // Unfollow sends Undo{Follow} and forgets the actor.
@@ -161,6 +165,7 @@ type Overview struct {
 	Handle     string
 	Followers  []storage.Follower
 	Following  []storage.Followed
+	Status     map[string]string                  // ally status by actor id: pending, following, allied, rejected
 	Statements map[string]storage.RemoteStatement // latest received, by actor id
 	Queue      storage.QueueStats
 	Stuck      []storage.Delivery
@@ -187,6 +192,14 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 		}
 		if o.Following, err = tx.Following(ctx); err != nil {
 			return err
+		}
+		followers := map[string]string{}
+		for _, f := range o.Followers {
+			followers[f.ID] = f.Status
+		}
+		o.Status = map[string]string{}
+		for _, f := range o.Following {
+			o.Status[f.ID] = AllyStatus(f, followers)
 		}
 		stmts, err := tx.LatestRemoteStatements(ctx)
 		if err != nil {

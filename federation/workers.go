@@ -237,13 +237,17 @@ func (s *Service) onAnswer(ctx context.Context, act vocab.Activity) error {
 	if act.Type == "Reject" {
 		status = "rejected"
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
-		f, err := tx.FollowedActor(ctx, act.Actor)
-		if err != nil {
+	var followed storage.Followed
+	err := s.db.InTx(ctx, func(tx *storage.Tx) (err error) {
+		if followed, err = tx.FollowedActor(ctx, act.Actor); err != nil {
 			return err // an answer to a Follow we never sent
 		}
-		return tx.SetFollowingStatus(ctx, f.FollowID, status, s.now())
+		return tx.SetFollowingStatus(ctx, followed.FollowID, status, s.now())
 	})
+	if err == nil && status == "accepted" {
+		s.fetchFeatured(ctx, followed.RemoteActor) // in case it was not readable before
+	}
+	return err
 }
 
 // onCreateOrUpdate keeps statement versions from followed movements, and

@@ -57,6 +57,7 @@ var templateFuncs = template.FuncMap{
 	"presetLabel":   presetLabel,
 	"statementOf":   statementOf,
 	"sectionList":   sectionsOf,
+	"objectivesOf":  objectivesOf,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -95,7 +96,7 @@ func navFor(v *proposals.Member, path string) []navLink {
 		return []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
 	}
 	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"},
-		{Href: "/federation", Label: "Federation"}, {Href: "/members", Label: "Members"}}
+		{Href: "/common-ground", Label: "Common ground"}, {Href: "/federation", Label: "Allies"}, {Href: "/members", Label: "Members"}}
 	if v.IsAdmin() {
 		links = append(links, navLink{Href: "/settings", Label: "Settings"})
 	}

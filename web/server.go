@@ -136,6 +136,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/comments/{id}/hide", s.commentAction(s.hideComment))
 			if s.fed != nil {
 				r.Get("/federation", s.federationPage)
+				r.Get("/common-ground", s.commonGround)
+				r.Get("/common-ground.json", s.commonGroundJSON)
+				r.Post("/common-ground/decide", s.decideMatch)
 				r.Post("/federation/follow", s.fedAction(s.follow))
 				r.Post("/federation/unfollow", s.fedAction(s.unfollow))
 				r.Post("/federation/followers/approve", s.fedAction(s.approveFollower))

@@ -36,6 +36,16 @@ func (s *Server) requestedVersion(r *http.Request) (proposals.Version, error) {
 	return s.svc.Version(r.Context(), n)
 }
 
+// statementAt is the movement and the version a statement page asks for.
+func (s *Server) statementAt(r *http.Request) (proposals.Movement, proposals.Version, error) {
+	v, err := s.requestedVersion(r)
+	if err != nil {
+		return proposals.Movement{}, v, err
+	}
+	m, err := s.svc.Movement(r.Context())
+	return m, v, err
+}
+
 // sectionView is a section of a statement as the templates show it.
 type sectionView struct {
 	Section proposals.Section
@@ -64,17 +74,12 @@ type statementPage struct {
 // statement is the public page of the statement: anyone may read it, with
 // title and description metadata for link previews.
 func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
-	v, err := s.requestedVersion(r)
+	m, v, err := s.statementAt(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	current, err := s.svc.CurrentVersion(r.Context())
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	m, err := s.svc.Movement(r.Context())
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -105,12 +110,7 @@ func describe(m proposals.Movement, st proposals.Statement) string {
 
 // statementMarkdown serves the statement as Markdown, for copying elsewhere.
 func (s *Server) statementMarkdown(w http.ResponseWriter, r *http.Request) {
-	v, err := s.requestedVersion(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	m, err := s.svc.Movement(r.Context())
+	m, v, err := s.statementAt(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -150,12 +150,7 @@ type sectionJSONItem struct {
 }
 
 func (s *Server) statementJSON(w http.ResponseWriter, r *http.Request) {
-	v, err := s.requestedVersion(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	m, err := s.svc.Movement(r.Context())
+	m, v, err := s.statementAt(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

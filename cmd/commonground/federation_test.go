@@ -213,3 +213,91 @@ func TestDiscoveryDocuments(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// commonGround reads a peer's common ground as JSON.
+func (p *peer) commonGround() (clusters []map[string]string) {
+	_, body := p.get("/common-ground.json", "")
+	var cg struct {
+		Clusters []struct {
+			Members map[string]string `json:"members"`
+		} `json:"clusters"`
+	}
+	json.Unmarshal([]byte(body), &cg)
+	for _, c := range cg.Clusters {
+		clusters = append(clusters, c.Members)
+	}
+	return clusters
+}
+
+// clusterWith finds the cluster holding text, as movement name → wording.
+func (p *peer) clusterWith(text string) map[string]string {
+	for _, c := range p.commonGround() {
+		for _, w := range c {
+			if w == text {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+func TestThreeAlliesSeeTheSameCommonGround(t *testing.T) {
+	peers := []*peer{newPeer(t, "river", "127.0.0.2"), newPeer(t, "forest", "127.0.0.3"), newPeer(t, "delta", "127.0.0.4")}
+	a, b, c := peers[0], peers[1], peers[2]
+	a.adopt("Tell the truth about the climate emergency")
+	a.adopt("Free public transport in every city")
+	b.adopt("Governments must be honest about the climate crisis")
+	b.adopt("Protect old-growth forests from logging")
+	c.adopt("Authorities must tell the truth about the climate breakdown")
+	c.adopt("Net zero emissions by 2030")
+
+	for _, p := range peers {
+		for _, q := range peers {
+			if p != q {
+				p.post("/federation/follow", url.Values{"handle": {q.handle()}}, 303)
+			}
+		}
+	}
+	for _, p := range peers {
+		eventually(t, p.name+" is allied with both others", 20*time.Second, func() bool {
+			_, page := p.get("/federation", "")
+			return strings.Count(page, ">allied<") == 2
+		})
+	}
+
+	want := map[string]string{
+		"River Movement":  "Tell the truth about the climate emergency",
+		"Forest Movement": "Governments must be honest about the climate crisis",
+		"Delta Movement":  "Authorities must tell the truth about the climate breakdown",
+	}
+	for _, p := range peers {
+		eventually(t, p.name+" sees the three wordings of the truth objective together", 20*time.Second, func() bool {
+			got := p.clusterWith(want["River Movement"])
+			return fmt.Sprint(got) == fmt.Sprint(want)
+		})
+	}
+	for _, p := range peers {
+		if cl := p.clusterWith("Protect old-growth forests from logging"); cl != nil {
+			t.Fatalf("%s groups the forest objective with %v", p.name, cl)
+		}
+	}
+
+	// A new version at one instance changes the common ground at the others.
+	a.adopt("Net zero carbon emissions by 2030")
+	for _, p := range []*peer{b, c} {
+		eventually(t, p.name+" sees river's new objective matched with delta's", 20*time.Second, func() bool {
+			cl := p.clusterWith("Net zero carbon emissions by 2030")
+			return cl != nil && cl["Delta Movement"] == "Net zero emissions by 2030"
+		})
+	}
+
+	// The pages a person sees, saved for looking at (when a browser is installed).
+	if findChromium() != "" {
+		br := newBrowser(t, newBrowserProcess(t), b.base())
+		br.signIn("admin", "a long shared secret")
+		br.open("/common-ground", ".cluster")
+		br.shot("30-common-ground")
+		br.open("/federation", ".remote")
+		br.shot("31-allies")
+	}
+}

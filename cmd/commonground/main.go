@@ -21,6 +21,7 @@ Commands:
   serve     run the instance (the default)
   migrate   apply database migrations and exit
   admin     operator commands from the shell (run "commonground admin" to list them)
+  match     group objectives that state the same aim: commonground match FILE.json
   version   print the version
 
 Run "commonground COMMAND --help" for a command's flags.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = withConfig(command, args, getenv, stdout, func(c Config) error { return migrate(ctx, c, stdout, stderr) })
 	case "admin":
 		err = admin(ctx, args, getenv, os.Stdin, stdout, stderr)
+	case "match":
+		err = matchCommand(args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "commonground", version)
 	case "help", "-h", "--help":

@@ -1,0 +1,258 @@
+package consensus
+
+// This file holds the English stemmer used by the objective matcher: the
+// Porter algorithm (M.F. Porter, "An algorithm for suffix stripping", 1980),
+// in the form of the reference ANSI C implementation (including its "bli"
+// and "logi" rules). It maps inflected and derived forms to a common stem:
+// "emissions" and "emission" → "emiss", "housing" and "houses" → "hous",
+// "unionize" and "unions" → "union".
+
+// matchStem returns the Porter stem of a lower-case word. Words that are not
+// plain ASCII letters, and words of one or two letters, are returned as they
+// are.
+func matchStem(word string) string {
+	if len(word) <= 2 {
+		return word
+	}
+	for i := 0; i < len(word); i++ {
+		if word[i] < 'a' || word[i] > 'z' {
+			return word
+		}
+	}
+	s := &porterState{b: []byte(word)}
+	s.step1ab()
+	if len(s.b) > 2 {
+		s.step1c()
+		s.step2()
+		s.step3()
+		s.step4()
+		s.step5()
+	}
+	return string(s.b)
+}
+
+// porterState is the word being stemmed; j marks the end of the stem when a
+// suffix has been matched by ends.
+type porterState struct {
+	b []byte
+	j int
+}
+
+// cons reports whether b[i] is a consonant.
+func (s *porterState) cons(i int) bool {
+	switch s.b[i] {
+	case 'a', 'e', 'i', 'o', 'u':
+		return false
+	case 'y':
+		if i == 0 {
+			return true
+		}
+		return !s.cons(i - 1)
+	}
+	return true
+}
+
+// m measures the number of consonant sequences in b[0..j]: [C](VC)^m[V].
+func (s *porterState) m() int {
+	n, i := 0, 0
+	for {
+		if i > s.j {
+			return n
+		}
+		if !s.cons(i) {
+			break
+		}
+		i++
+	}
+	i++
+	for {
+		for {
+			if i > s.j {
+				return n
+			}
+			if s.cons(i) {
+				break
+			}
+			i++
+		}
+		i++
+		n++
+		for {
+			if i > s.j {
+				return n
+			}
+			if !s.cons(i) {
+				break
+			}
+			i++
+		}
+		i++
+	}
+}
+
+// vowelInStem reports whether b[0..j] contains a vowel.
+func (s *porterState) vowelInStem() bool {
+	for i := 0; i <= s.j; i++ {
+		if !s.cons(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// doubleC reports whether b[i-1..i] is a double consonant.
+func (s *porterState) doubleC(i int) bool {
+	if i < 1 || s.b[i] != s.b[i-1] {
+		return false
+	}
+	return s.cons(i)
+}
+
+// cvc reports whether b[i-2..i] is consonant-vowel-consonant and the last
+// consonant is not w, x or y (used to restore an e: cav(e), lov(e), hop(e)).
+func (s *porterState) cvc(i int) bool {
+	if i < 2 || !s.cons(i) || s.cons(i-1) || !s.cons(i-2) {
+		return false
+	}
+	switch s.b[i] {
+	case 'w', 'x', 'y':
+		return false
+	}
+	return true
+}
+
+// ends reports whether the word ends with suffix, and if so sets j to the
+// end of the stem before it.
+func (s *porterState) ends(suffix string) bool {
+	n := len(suffix)
+	if n > len(s.b) || string(s.b[len(s.b)-n:]) != suffix {
+		return false
+	}
+	s.j = len(s.b) - n - 1
+	return true
+}
+
+// setTo replaces the suffix after j with r.
+func (s *porterState) setTo(r string) {
+	s.b = append(s.b[:s.j+1], r...)
+}
+
+// r replaces the suffix with r when the stem has m > 0.
+func (s *porterState) r(r string) {
+	if s.m() > 0 {
+		s.setTo(r)
+	}
+}
+
+func (s *porterState) step1ab() {
+	k := len(s.b) - 1
+	if s.b[k] == 's' {
+		switch {
+		case s.ends("sses"):
+			s.b = s.b[:len(s.b)-2]
+		case s.ends("ies"):
+			s.setTo("i")
+		case len(s.b) >= 2 && s.b[len(s.b)-2] != 's':
+			s.b = s.b[:len(s.b)-1]
+		}
+	}
+	if s.ends("eed") {
+		if s.m() > 0 {
+			s.b = s.b[:len(s.b)-1]
+		}
+		return
+	}
+	if (s.ends("ed") || s.ends("ing")) && s.vowelInStem() {
+		s.b = s.b[:s.j+1]
+		switch {
+		case s.ends("at"):
+			s.setTo("ate")
+		case s.ends("bl"):
+			s.setTo("ble")
+		case s.ends("iz"):
+			s.setTo("ize")
+		case s.doubleC(len(s.b) - 1):
+			switch s.b[len(s.b)-1] {
+			case 'l', 's', 'z':
+			default:
+				s.b = s.b[:len(s.b)-1]
+			}
+		default:
+			s.j = len(s.b) - 1
+			if s.m() == 1 && s.cvc(len(s.b)-1) {
+				s.b = append(s.b, 'e')
+			}
+		}
+	}
+}
+
+func (s *porterState) step1c() {
+	if s.ends("y") && s.vowelInStem() {
+		s.b[len(s.b)-1] = 'i'
+	}
+}
+
+// porterStep2 and porterStep3 list suffix → replacement, tried in order; the
+// first suffix that matches decides (as in the reference implementation).
+var porterStep2 = [][2]string{
+	{"ational", "ate"}, {"tional", "tion"},
+	{"enci", "ence"}, {"anci", "ance"},
+	{"izer", "ize"},
+	{"bli", "ble"}, {"alli", "al"}, {"entli", "ent"}, {"eli", "e"}, {"ousli", "ous"},
+	{"ization", "ize"}, {"ation", "ate"}, {"ator", "ate"},
+	{"alism", "al"}, {"iveness", "ive"}, {"fulness", "ful"}, {"ousness", "ous"},
+	{"aliti", "al"}, {"iviti", "ive"}, {"biliti", "ble"},
+	{"logi", "log"},
+}
+
+var porterStep3 = [][2]string{
+	{"icate", "ic"}, {"ative", ""}, {"alize", "al"},
+	{"iciti", "ic"}, {"ical", "ic"}, {"ful", ""}, {"ness", ""},
+}
+
+var porterStep4 = []string{
+	"al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent",
+	"ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize",
+}
+
+func (s *porterState) step2() { s.replaceFirst(porterStep2) }
+func (s *porterState) step3() { s.replaceFirst(porterStep3) }
+
+func (s *porterState) replaceFirst(rules [][2]string) {
+	for _, rule := range rules {
+		if s.ends(rule[0]) {
+			s.r(rule[1])
+			return
+		}
+	}
+}
+
+func (s *porterState) step4() {
+	for _, suffix := range porterStep4 {
+		if !s.ends(suffix) {
+			continue
+		}
+		if suffix == "ion" && (s.j < 0 || (s.b[s.j] != 's' && s.b[s.j] != 't')) {
+			continue
+		}
+		if s.m() > 1 {
+			s.b = s.b[:s.j+1]
+		}
+		return
+	}
+}
+
+func (s *porterState) step5() {
+	s.j = len(s.b) - 1
+	if s.b[len(s.b)-1] == 'e' {
+		s.j = len(s.b) - 2
+		a := s.m()
+		if a > 1 || (a == 1 && !s.cvc(len(s.b)-2)) {
+			s.b = s.b[:len(s.b)-1]
+		}
+	}
+	s.j = len(s.b) - 1
+	if s.b[len(s.b)-1] == 'l' && s.doubleC(len(s.b)-1) && s.m() > 1 {
+		s.b = s.b[:len(s.b)-1]
+	}
+}
