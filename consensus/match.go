@@ -247,6 +247,7 @@ type matchCorpus struct {
 	kind     []byte    // by feature id: c concept, t term, a action, n number, x decisive number, f frame
 	indexed  []bool    // by feature id: used to find candidates
 	anchor   []int32   // by feature id: the indexed feature it always comes with, or -1
+	anchorOf []string  // by feature id: the key of the feature it always comes with, or ""
 	frameObj []string  // by feature id, for frames: the object
 	frameFam []string  // by feature id, for frames: the action family
 	df       []int32   // by feature id
@@ -348,6 +349,7 @@ func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 		}
 		c.indexed[id] = c.indexed[id] && c.df[id] > 1 && c.df[id] <= c.maxDF
 	}
+	c.anchorOf = anchors
 	c.anchor = make([]int32, len(base))
 	for id := range c.anchor {
 		c.anchor[id] = -1
@@ -775,6 +777,10 @@ func (c *matchCorpus) explainCounts(counts map[int32]int) string {
 		case strings.HasPrefix(key, "c:"):
 			concepts = append(concepts, c.surface[id])
 		case strings.HasPrefix(key, "t:"):
+			if a := c.anchorOf[id]; strings.HasPrefix(a, "c:") && said[a[2:]] {
+				// The wording of a concept already named.
+				continue
+			}
 			terms = append(terms, c.surface[id])
 		case strings.HasPrefix(key, "w:"):
 			if ci, ok := matchLex.wordStems[key[2:]]; ok && said[matchLex.names[ci]] {

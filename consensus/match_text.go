@@ -83,7 +83,8 @@ func matchAnalyze(text string) matchAnalysis {
 		}
 	}
 	matchMarkQualifiers(toks)
-	matchPolarity(toks)
+	segOf := matchSegments(toks)
+	matchPolarity(toks, segOf)
 	matchFrames(toks)
 	occs := matchFeatures(toks)
 	occs = append(occs, matchBigrams(toks)...)
@@ -97,7 +98,6 @@ func matchAnalyze(text string) matchAnalysis {
 		}
 		occs = append(occs, matchOcc{key: "n:" + f.kind + ":" + f.value, surface: f.text, weight: w, pos: f.pos})
 	}
-	segOf := matchSegments(toks)
 	var segs [][]matchOcc
 	for _, o := range occs {
 		s := segOf[o.pos]
@@ -754,13 +754,13 @@ func matchIsContent(t *matchToken) bool {
 // on closures of nuclear plants" keeps them open). A direction that comes
 // after the words of a clause ("fossil fuel subsidies must end", "the ban
 // should not go ahead") applies to the words since the last comma.
-func matchPolarity(toks []matchToken) {
+func matchPolarity(toks []matchToken, seg []int) {
 	start := 0
 	for i := 0; i <= len(toks); i++ {
 		if i < len(toks) && toks[i].kind != mtBreak && !matchClauseBreakAt(toks, i) {
 			continue
 		}
-		matchClausePolarity(toks[start:i])
+		matchClausePolarity(toks[start:i], seg[start:i])
 		start = i + 1
 	}
 	// A harm named after a word turns the direction on that word around:
@@ -774,6 +774,17 @@ func matchPolarity(toks []matchToken) {
 				break
 			}
 			toks[k].pol = -toks[k].pol
+		}
+		// What follows the harm ("discrimination in housing", "violence
+		// against women") is where it happens, not what the action is on.
+		for k := i + 1; k < len(toks); k++ {
+			u := &toks[k]
+			if u.kind == mtBreak || u.kind == mtSoft || matchDirection(u) != 0 {
+				break
+			}
+			if matchIsContent(u) {
+				u.pol, u.cue = 0, ""
+			}
 		}
 	}
 }
@@ -797,7 +808,7 @@ func matchClauseBreakAt(toks []matchToken, i int) bool {
 	return false
 }
 
-func matchClausePolarity(clause []matchToken) {
+func matchClausePolarity(clause []matchToken, seg []int) {
 	cur, cue := int8(0), ""
 	neg, negWord := false, ""
 	// chained: a direction word was seen and only stop words since;
@@ -899,9 +910,11 @@ func matchClausePolarity(clause []matchToken) {
 	if tp == 0 {
 		return
 	}
+	// The trailing predicate reaches back to the last comma or list boundary
+	// ("energy efficiency requirements and utility caps" caps utilities).
 	segStart := 0
 	for i := lastContent; i >= 0; i-- {
-		if clause[i].kind == mtSoft {
+		if clause[i].kind == mtSoft || seg[i] >= 0 && seg[i] != seg[lastContent] {
 			segStart = i + 1
 			break
 		}
