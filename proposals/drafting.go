@@ -30,7 +30,7 @@ type DraftingTx interface {
 	// ProposalForUpdate locks the proposal against concurrent votes and closes.
 	ProposalForUpdate(ctx context.Context, id int64) (Proposal, error)
 	// ProposalForVote locks the proposal so that it cannot close under a vote,
-	// without stopping other votes.
+	// without stopping other votes. It fills only ID, Status, Round, ClosesAt and Rule.
 	ProposalForVote(ctx context.Context, id int64) (Proposal, error)
 	UpdateProposal(ctx context.Context, p Proposal) error
 	Proposals(ctx context.Context, status []ProposalStatus, limit int) ([]ProposalSummary, error)

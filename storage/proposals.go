@@ -122,10 +122,32 @@ func (tx *Tx) ProposalForUpdate(ctx context.Context, id int64) (proposals.Propos
 	return tx.proposal(ctx, id, tx.lockClause(" FOR UPDATE OF p"))
 }
 
-// ProposalForVote returns a proposal share-locked: votes run side by side,
-// but a close waits for them, and they wait for a close.
+// ProposalForVote returns what a vote needs of a proposal (id, status, round,
+// deadline, rule), share-locked: votes run side by side, but a close waits for
+// them, and they wait for a close. It reads only those columns because every
+// vote pays for it.
 func (tx *Tx) ProposalForVote(ctx context.Context, id int64) (proposals.Proposal, error) {
-	return tx.proposal(ctx, id, tx.lockClause(" FOR SHARE OF p"))
+	var r struct {
+		ID       int64          `db:"id"`
+		Status   string         `db:"status"`
+		Round    int            `db:"round"`
+		ClosesAt sql.NullTime   `db:"closes_at"`
+		Rule     sql.NullString `db:"rule"`
+	}
+	err := tx.x.GetContext(ctx, &r, `SELECT p.id, p.status, p.round, p.closes_at, p.rule FROM proposals p WHERE p.id = $1`+
+		tx.lockClause(" FOR SHARE OF p"), id)
+	if err != nil {
+		return proposals.Proposal{}, notFound(err, "proposal")
+	}
+	p := proposals.Proposal{ID: r.ID, Status: proposals.ProposalStatus(r.Status), Round: r.Round, ClosesAt: timePtr(r.ClosesAt)}
+	if r.Rule.Valid {
+		rule, err := consensus.ParseRule([]byte(r.Rule.String))
+		if err != nil {
+			return p, fmt.Errorf("proposal %d rule: %w", r.ID, err)
+		}
+		p.Rule = &rule
+	}
+	return p, nil
 }
 
 func (tx *Tx) lockClause(clause string) string {
