@@ -452,10 +452,9 @@ func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 // rather than between whole objectives.
 const matchSegmentFactor = 0.9
 
-// segDot is the shared weight of two feature lists (0 if they share only
-// actions), and the shared features when asked.
-func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
-	var dot, actions float64
+// eachShared calls fn with the index in a and in b of every feature both
+// sorted lists hold, until fn returns false.
+func eachShared(a, b []matchFeat, fn func(i, j int) bool) {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -464,19 +463,31 @@ func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
 		case a[i].id > b[j].id:
 			j++
 		default:
-			ww := float64(a[i].w) * float64(b[j].w)
-			if c.action[a[i].id] {
-				actions += ww
-			} else {
-				dot += ww
-				if shared != nil {
-					*shared = append(*shared, a[i].id)
-				}
+			if !fn(i, j) {
+				return
 			}
 			i++
 			j++
 		}
 	}
+}
+
+// segDot is the shared weight of two feature lists (0 if they share only
+// actions), and the shared features when asked.
+func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
+	var dot, actions float64
+	eachShared(a, b, func(i, j int) bool {
+		ww := float64(a[i].w) * float64(b[j].w)
+		if c.action[a[i].id] {
+			actions += ww
+			return true
+		}
+		dot += ww
+		if shared != nil {
+			*shared = append(*shared, a[i].id)
+		}
+		return true
+	})
 	if dot == 0 {
 		return 0
 	}
@@ -513,33 +524,22 @@ func (c *matchCorpus) actionConflict(a, b []matchFeat) (object, actA, actB strin
 // all: a concept, two words, or a temperature or an amount of money. One
 // shared ordinary word ("war", "profit") is not common ground.
 func (c *matchCorpus) evidence(a, b []matchFeat) bool {
-	terms := 0
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i].id < b[j].id:
-			i++
-		case a[i].id > b[j].id:
-			j++
-		default:
-			id := a[i].id
-			i++
-			j++
-			if c.base[id] < 0.5 {
-				continue
-			}
-			switch c.kind[id] {
-			case 'c', 'x', 'f':
-				return true
-			case 't':
-				terms++
-				if terms >= 2 {
-					return true
-				}
-			}
+	terms, enough := 0, false
+	eachShared(a, b, func(i, _ int) bool {
+		id := a[i].id
+		if c.base[id] < 0.5 {
+			return true
 		}
-	}
-	return false
+		switch c.kind[id] {
+		case 'c', 'x', 'f':
+			enough = true
+		case 't':
+			terms++
+			enough = terms >= 2
+		}
+		return !enough
+	})
+	return enough
 }
 
 // bestParts compares the parts of two documents (each part with the other

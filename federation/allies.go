@@ -70,6 +70,13 @@ func (s *Service) keepIfStatement(ctx context.Context, actor string, obj []byte)
 	}
 }
 
+// decodeStatement reads a received statement as stored.
+func decodeStatement(r storage.RemoteStatement) (vocab.StatementDoc, error) {
+	var doc vocab.StatementDoc
+	err := json.Unmarshal([]byte(r.Content), &doc)
+	return doc, err
+}
+
 // Source is a movement whose statement takes part in the common ground.
 type Source struct {
 	Key     string // the actor id, or "self"
@@ -174,9 +181,9 @@ func (s *Service) gather(ctx context.Context) (statementSet, []storage.MatchDeci
 			if !ok {
 				continue
 			}
-			var doc vocab.StatementDoc
-			if err := json.Unmarshal([]byte(r.Content), &doc); err != nil {
-				continue
+			doc, err := decodeStatement(r)
+			if err != nil {
+				continue // a stored version this binary cannot read counts as none
 			}
 			src := Source{Key: f.ID, Name: firstNonEmpty(f.Name, f.Handle), Handle: f.Handle, Link: r.NoteID, Version: doc.Version}
 			set.add(src, doc.Statement, func(string) string { return firstNonEmpty(f.URL, f.ID) })

@@ -40,7 +40,7 @@ type remote struct {
 	headers  []http.Header
 }
 
-func newRemote(t testing.TB, name string) *remote {
+func newRemote(t testing.TB) *remote {
 	t.Helper()
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
 	r := &remote{key: key}
@@ -67,7 +67,6 @@ func newRemote(t testing.TB, name string) *remote {
 	})
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
-	_ = name
 	return r
 }
 
@@ -156,7 +155,7 @@ func inboxCount(t testing.TB, db *storage.DB) int {
 
 func TestInboxRefusesWhatIsNotProperlySigned(t *testing.T) {
 	in := newInstance(t, storagetest.SQLite(t), 2)
-	eve := newRemote(t, "eve")
+	eve := newRemote(t)
 	eveID, eveKey := eve.actor("eve"), eve.actor("eve")+"#main-key"
 	follow, _ := vocab.MarshalFollow(eve.srv.URL+"/follows/1", eveID, in.actor())
 	inbox := in.actor() + "/inbox"
@@ -239,7 +238,7 @@ func mustActivity(s string) []byte { return []byte(s) }
 // (signature check with a cached key, parse, store once), 32 senders at once.
 func BenchmarkInboxOnPostgres(b *testing.B) {
 	in := newInstance(b, storagetest.Postgres(b), 1)
-	eve := newRemote(b, "eve")
+	eve := newRemote(b)
 	eveID, eveKey := eve.actor("eve"), eve.actor("eve")+"#main-key"
 	inbox := in.url + "/inbox"
 	// Warm the key cache with one request.
@@ -294,7 +293,7 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 	in := newInstance(b, db, 32)
 	var servers []*remote
 	for range 10 {
-		servers = append(servers, newRemote(b, "x"))
+		servers = append(servers, newRemote(b))
 	}
 	ctx := context.Background()
 	err := db.InTx(ctx, func(tx *storage.Tx) error {
@@ -360,7 +359,7 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 // withdrawal as Delete{Tombstone}.
 func TestPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T) {
 	in := newInstance(t, storagetest.SQLite(t), 2)
-	eve := newRemote(t, "eve")
+	eve := newRemote(t)
 	now := time.Now()
 	for _, name := range []string{"eve", "ann"} { // two followers on one server
 		id := eve.actor(name)

@@ -165,8 +165,8 @@ type Overview struct {
 	Handle     string
 	Followers  []storage.Follower
 	Following  []storage.Followed
-	Status     map[string]string                  // ally status by actor id: pending, following, allied, rejected
-	Statements map[string]storage.RemoteStatement // latest received, by actor id
+	Status     map[string]string             // ally status by actor id: pending, following, allied, rejected
+	Statements map[string]vocab.StatementDoc // latest received, by actor id
 	Queue      storage.QueueStats
 	Stuck      []storage.Delivery
 	Hosts      []storage.HostHealth
@@ -179,7 +179,7 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 	if !viewer.Active() {
 		return Overview{}, proposals.ErrForbidden
 	}
-	o := Overview{Statements: map[string]storage.RemoteStatement{}}
+	o := Overview{Statements: map[string]vocab.StatementDoc{}}
 	m, err := s.movement(ctx)
 	if err != nil {
 		return o, err
@@ -206,7 +206,9 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 			return err
 		}
 		for _, st := range stmts {
-			o.Statements[st.ActorID] = st
+			if doc, err := decodeStatement(st); err == nil {
+				o.Statements[st.ActorID] = doc
+			}
 		}
 		if o.Manual, err = tx.ManuallyApprovesFollowers(ctx); err != nil {
 			return err

@@ -44,11 +44,11 @@ func (s *Service) Mount(r chi.Router) {
 // activity+json or ld+json; browsers ask for HTML.
 func wantsActivityJSON(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
-		if mt == activityJSON || (mt == "application/ld+json" && strings.Contains(params["profile"], "activitystreams")) || mt == "application/ld+json" {
+		if mt == activityJSON || mt == "application/ld+json" { // ld+json with or without the AS profile
 			return true
 		}
 	}
@@ -191,17 +191,14 @@ func (s *Service) nodeinfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, `application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+version+`#"`, http.StatusOK, body)
 }
 
-// actorDoc is the movement as an ActivityPub Group.
-func (s *Service) actorDoc(ctx context.Context, m proposals.Movement) (vocab.Actor, error) {
-	var kp proposals.KeyPair
-	var manual bool
-	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
-		if kp, err = tx.KeyPair(ctx); err != nil {
-			return err
-		}
-		manual, err = tx.ManuallyApprovesFollowers(ctx)
-		return err
-	})
+// actorDoc is the movement as an ActivityPub Group, read through tx (the
+// publisher calls it inside the transaction that queues the Update).
+func (s *Service) actorDoc(ctx context.Context, tx *storage.Tx, m proposals.Movement) (vocab.Actor, error) {
+	kp, err := tx.KeyPair(ctx)
+	if err != nil {
+		return vocab.Actor{}, err
+	}
+	manual, err := tx.ManuallyApprovesFollowers(ctx)
 	if err != nil {
 		return vocab.Actor{}, err
 	}
@@ -232,7 +229,8 @@ func (s *Service) actor(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	doc, err := s.actorDoc(r.Context(), m)
+	var doc vocab.Actor
+	err := s.db.ReadTx(r.Context(), func(tx *storage.Tx) (err error) { doc, err = s.actorDoc(r.Context(), tx, m); return err })
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "actor unavailable")
 		return

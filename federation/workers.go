@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -114,7 +115,7 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		}
 		return s.toFollowers(ctx, tx, id, body)
 	case proposals.EventProfileUpdated:
-		doc, err := s.actorDocTx(ctx, tx, m)
+		doc, err := s.actorDoc(ctx, tx, m)
 		if err != nil {
 			return err
 		}
@@ -127,12 +128,6 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 	}
 	s.log.Warn("federation: unknown event kind, skipped", "kind", e.Kind)
 	return nil
-}
-
-// actorDocTx is actorDoc inside an open transaction.
-func (s *Service) actorDocTx(ctx context.Context, tx *storage.Tx, m proposals.Movement) (vocab.Actor, error) {
-	doc, err := s.actorDoc(ctx, m)
-	return doc, err
 }
 
 // processInbox handles stored activities. Handlers are idempotent (upserts,
@@ -277,7 +272,7 @@ func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) erro
 }
 
 func (s *Service) keepStatement(ctx context.Context, actor string, note vocab.ParsedNote) error {
-	content, err := jsonOf(note.Statement)
+	content, err := json.Marshal(note.Statement)
 	if err != nil {
 		return err
 	}
@@ -286,7 +281,7 @@ func (s *Service) keepStatement(ctx context.Context, actor string, note vocab.Pa
 			return err // only the statements of movements we follow are kept
 		}
 		return tx.SaveRemoteStatement(ctx, storage.RemoteStatement{ActorID: actor, Version: note.Statement.Version,
-			NoteID: note.ID, Content: content, ReceivedAt: s.now()})
+			NoteID: note.ID, Content: string(content), ReceivedAt: s.now()})
 	})
 }
 

@@ -33,7 +33,9 @@ type DraftingTx interface {
 	// without stopping other votes. It fills only ID, Status, Round, ClosesAt and Rule.
 	ProposalForVote(ctx context.Context, id int64) (Proposal, error)
 	UpdateProposal(ctx context.Context, p Proposal) error
-	Proposals(ctx context.Context, status []ProposalStatus, limit int) ([]ProposalSummary, error)
+	// Proposals lists proposals with the given statuses (all when none) that
+	// viewerID may see: opened ones, their own, and every draft when allDrafts.
+	Proposals(ctx context.Context, status []ProposalStatus, viewerID int64, allDrafts bool, limit int) ([]ProposalSummary, error)
 	DueProposals(ctx context.Context, now time.Time) ([]int64, error)
 
 	FreezeVoters(ctx context.Context, proposalID int64, memberIDs []int64) error
@@ -597,13 +599,10 @@ func (s *Service) ListProposals(ctx context.Context, viewer Member, statuses ...
 	if !viewer.Active() {
 		return nil, ErrForbidden
 	}
-	var all []ProposalSummary
-	err = s.read(ctx, func(tx Tx) (err error) { all, err = tx.Proposals(ctx, statuses, 500); return err })
-	for _, p := range all {
-		if p.Opened || p.AuthorID == viewer.ID || viewer.IsFacilitator() {
-			ps = append(ps, p)
-		}
-	}
+	err = s.read(ctx, func(tx Tx) (err error) {
+		ps, err = tx.Proposals(ctx, statuses, viewer.ID, viewer.IsFacilitator(), 500)
+		return err
+	})
 	return ps, err
 }
 
@@ -640,25 +639,33 @@ func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, pare
 	return id, err
 }
 
+// changeComment runs change on one comment in a transaction and returns the
+// comment's proposal, for the caller to go back to.
+func (s *Service) changeComment(ctx context.Context, commentID int64, change func(tx Tx, c Comment) error) (int64, error) {
+	var proposalID int64
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Comment(ctx, commentID)
+		if err != nil {
+			return err
+		}
+		proposalID = c.ProposalID
+		return change(tx, c)
+	})
+	return proposalID, err
+}
+
 // EditComment lets an author correct a comment within CommentEditWindow.
 func (s *Service) EditComment(ctx context.Context, actor Member, commentID int64, body string) (int64, error) {
 	body, err := CheckComment(body)
 	if err != nil {
 		return 0, err
 	}
-	var proposalID int64
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		c, err := tx.Comment(ctx, commentID)
-		if err != nil {
-			return err
-		}
-		proposalID = c.ProposalID
+	return s.changeComment(ctx, commentID, func(tx Tx, c Comment) error {
 		if !c.Editable(&actor, s.now()) {
 			return Forbidden("comments can be edited by their author for %d minutes", int(CommentEditWindow.Minutes()))
 		}
 		return tx.UpdateCommentBody(ctx, commentID, body, s.now())
 	})
-	return proposalID, err
 }
 
 // HideComment hides a comment from the discussion, leaving a visible trace of
@@ -671,19 +678,12 @@ func (s *Service) HideComment(ctx context.Context, actor Member, commentID int64
 	if reason == "" || utf8.RuneCountInString(reason) > 300 {
 		return 0, Invalid("reason", "say briefly why the comment is hidden (at most 300 characters)")
 	}
-	var proposalID int64
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		c, err := tx.Comment(ctx, commentID)
-		if err != nil {
-			return err
-		}
-		proposalID = c.ProposalID
+	return s.changeComment(ctx, commentID, func(tx Tx, c Comment) error {
 		if c.HiddenAt != nil {
 			return Conflict("this comment is already hidden")
 		}
 		return tx.HideComment(ctx, commentID, actor.ID, reason, s.now())
 	})
-	return proposalID, err
 }
 
 // DecisionSettings returns the rule for each part of the statement and whether

@@ -75,9 +75,7 @@ func (p Proposal) FallbackAvailable() bool {
 type ProposalSummary struct {
 	ID         int64
 	Title      string
-	AuthorID   int64
 	AuthorName string
-	Opened     bool // voting was opened at some point
 	Status     ProposalStatus
 	ClosesAt   *time.Time
 	Votes      int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -401,6 +402,33 @@ func TestHidingTwiceKeepsTheFirstTrace(t *testing.T) {
 		}
 		if _, err := svc.HideComment(ctx, admin, c, "second reason"); !errors.Is(err, proposals.ErrConflict) {
 			t.Fatalf("hiding twice: %v", err)
+		}
+	})
+}
+
+func TestProposalListShowsDraftsOnlyToAuthorAndFacilitators(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 2)
+		opened := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.RemoveItem, ItemID: "zero"})
+		mine, _ := svc.CreateProposal(ctx, ms[1], "My draft", "")
+		theirs, _ := svc.CreateProposal(ctx, ms[0], "Their draft", "")
+		ids := func(viewer proposals.Member) []int64 {
+			list, err := svc.ListProposals(ctx, viewer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, p := range list {
+				out = append(out, p.ID)
+			}
+			return out
+		}
+		if got := fmt.Sprint(ids(ms[1])); got != fmt.Sprint([]int64{opened, mine.ID}) {
+			t.Fatalf("member sees %s, want the opened proposal and their own draft", got)
+		}
+		if got := ids(admin); len(got) != 3 || !slices.Contains(got, theirs.ID) {
+			t.Fatalf("facilitator sees %v, want all three", got)
 		}
 	})
 }

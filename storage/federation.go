@@ -34,6 +34,9 @@ func (a RemoteActor) DeliveryInbox() string {
 
 const remoteActorColumns = `id, type, handle, name, summary, url, inbox, shared_inbox, featured, key_id, public_key_pem, fetched_at`
 
+// remoteActorColumnsOfA is remoteActorColumns for a query that calls remote_actors "a".
+const remoteActorColumnsOfA = `a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id, a.public_key_pem, a.fetched_at`
+
 // SaveRemoteActor inserts or refreshes a remote actor.
 func (tx *Tx) SaveRemoteActor(ctx context.Context, a RemoteActor) error {
 	_, err := tx.x.ExecContext(ctx, `INSERT INTO remote_actors (`+remoteActorColumns+`)
@@ -90,12 +93,13 @@ func (tx *Tx) SaveFollower(ctx context.Context, actorID, followID, followJSON, s
 	return nil
 }
 
+const followerSelect = `SELECT ` + remoteActorColumnsOfA + `, f.follow_id, f.follow_json, f.status, f.created_at
+	FROM followers f JOIN remote_actors a ON a.id = f.actor_id `
+
 // Follower returns one follower.
 func (tx *Tx) Follower(ctx context.Context, actorID string) (Follower, error) {
 	var f Follower
-	err := tx.x.GetContext(ctx, &f, `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
-		a.public_key_pem, a.fetched_at, f.follow_id, f.follow_json, f.status, f.created_at
-		FROM followers f JOIN remote_actors a ON a.id = f.actor_id WHERE f.actor_id = $1`, actorID)
+	err := tx.x.GetContext(ctx, &f, followerSelect+`WHERE f.actor_id = $1`, actorID)
 	if err != nil {
 		return f, notFound(err, "follower")
 	}
@@ -118,10 +122,7 @@ func (tx *Tx) DeleteFollower(ctx context.Context, actorID string) error {
 // Followers lists followers with the given status ("" for all), newest first.
 func (tx *Tx) Followers(ctx context.Context, status string) ([]Follower, error) {
 	var fs []Follower
-	err := tx.x.SelectContext(ctx, &fs, `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
-		a.public_key_pem, a.fetched_at, f.follow_id, f.follow_json, f.status, f.created_at
-		FROM followers f JOIN remote_actors a ON a.id = f.actor_id
-		WHERE ($1 = '' OR f.status = $1) ORDER BY f.created_at DESC, a.id`, status)
+	err := tx.x.SelectContext(ctx, &fs, followerSelect+`WHERE ($1 = '' OR f.status = $1) ORDER BY f.created_at DESC, a.id`, status)
 	if err != nil {
 		return nil, fmt.Errorf("list followers: %w", err)
 	}
@@ -178,8 +179,7 @@ func (tx *Tx) SetFollowingStatusByActor(ctx context.Context, actorID, status str
 	return tx.updateOne(ctx, "following", `UPDATE following SET status = $1, updated_at = $2 WHERE actor_id = $3`, status, at, actorID)
 }
 
-const followedSelect = `SELECT a.id, a.type, a.handle, a.name, a.summary, a.url, a.inbox, a.shared_inbox, a.featured, a.key_id,
-	a.public_key_pem, a.fetched_at, f.follow_id, f.status, f.created_at, f.updated_at
+const followedSelect = `SELECT ` + remoteActorColumnsOfA + `, f.follow_id, f.status, f.created_at, f.updated_at
 	FROM following f JOIN remote_actors a ON a.id = f.actor_id `
 
 // Following lists whom the movement follows.

@@ -192,9 +192,7 @@ func (tx *Tx) UpdateProposal(ctx context.Context, p proposals.Proposal) error {
 type summaryRow struct {
 	ID         int64        `db:"id"`
 	Title      string       `db:"title"`
-	AuthorID   int64        `db:"author_id"`
 	AuthorName string       `db:"author_name"`
-	OpenedAt   sql.NullTime `db:"opened_at"`
 	Status     string       `db:"status"`
 	ClosesAt   sql.NullTime `db:"closes_at"`
 	Votes      int          `db:"votes"`
@@ -202,21 +200,24 @@ type summaryRow struct {
 	UpdatedAt  time.Time    `db:"updated_at"`
 }
 
-// Proposals lists proposals with the given statuses (all when none), open ones
-// first, then by most recent change.
-func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus, limit int) ([]proposals.ProposalSummary, error) {
-	where, args := "", []any{}
+// Proposals lists the proposals with the given statuses (all when none) that
+// viewerID may see, open ones first, then by most recent change. A proposal
+// never opened for voting is seen by its author, and by all when allDrafts.
+// The filter is in the query so that LIMIT counts only what is shown.
+func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus, viewerID int64, allDrafts bool, limit int) ([]proposals.ProposalSummary, error) {
+	args := []any{viewerID, allDrafts}
+	where := "WHERE (p.opened_at IS NOT NULL OR p.author_id = $1 OR $2)"
 	if len(statuses) > 0 {
 		marks := make([]string, len(statuses))
 		for i, s := range statuses {
 			args = append(args, string(s))
-			marks[i] = fmt.Sprintf("$%d", i+1)
+			marks[i] = fmt.Sprintf("$%d", len(args))
 		}
-		where = "WHERE p.status IN (" + strings.Join(marks, ", ") + ")"
+		where += " AND p.status IN (" + strings.Join(marks, ", ") + ")"
 	}
 	args = append(args, limit)
 	var rows []summaryRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, p.author_id, p.opened_at, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
 		p.status, p.closes_at, p.updated_at,
 		(SELECT COUNT(*) FROM votes v WHERE v.proposal_id = p.id AND v.round = p.round) AS votes,
 		(SELECT COUNT(*) FROM comments c WHERE c.proposal_id = p.id) AS comments
@@ -228,7 +229,7 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	}
 	out := make([]proposals.ProposalSummary, len(rows))
 	for i, r := range rows {
-		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorID: r.AuthorID, Opened: r.OpenedAt.Valid, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
+		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
 			ClosesAt: timePtr(r.ClosesAt), Votes: r.Votes, Comments: r.Comments, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil

@@ -28,15 +28,17 @@ func (s *Server) renderCommonGround(w http.ResponseWriter, r *http.Request, stat
 
 // commonGroundJSON is the common ground for scripts and tests.
 type commonGroundJSON struct {
-	Allies   int `json:"allies"`
-	Clusters []struct {
-		Score     float64           `json:"score"`
-		Why       string            `json:"why"`
-		Confirmed bool              `json:"confirmed"`
-		Members   map[string]string `json:"members"` // movement name → wording
-		Keys      []string          `json:"keys"`
-	} `json:"clusters"`
-	Contradictions int `json:"contradictions"`
+	Allies         int           `json:"allies"`
+	Clusters       []clusterJSON `json:"clusters"`
+	Contradictions int           `json:"contradictions"`
+}
+
+type clusterJSON struct {
+	Score     float64           `json:"score"`
+	Why       string            `json:"why"`
+	Confirmed bool              `json:"confirmed"`
+	Members   map[string]string `json:"members"` // movement name → wording
+	Keys      []string          `json:"keys"`
 }
 
 func (s *Server) commonGroundJSON(w http.ResponseWriter, r *http.Request) {
@@ -47,13 +49,7 @@ func (s *Server) commonGroundJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	out := commonGroundJSON{Allies: cg.Allies, Contradictions: len(cg.Contradictions)}
 	for _, c := range cg.Clusters {
-		var jc = struct {
-			Score     float64           `json:"score"`
-			Why       string            `json:"why"`
-			Confirmed bool              `json:"confirmed"`
-			Members   map[string]string `json:"members"`
-			Keys      []string          `json:"keys"`
-		}{Score: c.Score, Why: c.Why, Confirmed: c.Confirmed, Members: map[string]string{}}
+		jc := clusterJSON{Score: c.Score, Why: c.Why, Confirmed: c.Confirmed, Members: map[string]string{}}
 		for _, w := range c.Wordings {
 			jc.Members[w.Source.Name] = w.Text
 			jc.Keys = append(jc.Keys, w.Key)

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
-	"github.com/commonground/commonground/storage"
 )
 
 type federationPage struct {
@@ -14,15 +12,6 @@ type federationPage struct {
 	Error    formError
 	Overview federation.Overview
 	Handle   string
-}
-
-// statementOf decodes a received statement for display.
-func statementOf(rs storage.RemoteStatement) (st struct {
-	Version   int                 `json:"Version"`
-	Statement proposals.Statement `json:"Statement"`
-}) {
-	json.Unmarshal([]byte(rs.Content), &st)
-	return st
 }
 
 func (s *Server) federationPage(w http.ResponseWriter, r *http.Request) {

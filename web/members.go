@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -27,23 +25,10 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request) {
 
 // memberAction runs an admin's change to one member and returns to the list.
 func (s *Server) memberAction(do func(r *http.Request, actor proposals.Member, id int64) (string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-		if err != nil {
-			s.renderError(w, r, proposals.ErrNotFound)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		msg, err := do(r, *viewer(r), id)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		s.redirectWithFlash(w, r, "/members", msg)
-	}
+	return s.onID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
+		msg, err := do(r, actor, id)
+		return "/members", msg, err
+	})
 }
 
 func (s *Server) setRole(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -117,17 +102,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	s.renderInvitations(w, r, http.StatusCreated, formError{}, s.opts.BaseURL.String()+"/join/"+token)
 }
 
-func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, proposals.ErrNotFound)
-		return
-	}
-	if err := s.svc.RevokeInvitation(r.Context(), *viewer(r), id); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	s.redirectWithFlash(w, r, "/members/invitations", "Invitation revoked.")
+func (s *Server) revokeInvitation(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
+	return "/members/invitations", "Invitation revoked.", s.svc.RevokeInvitation(r.Context(), actor, id)
 }
 
 type settingsPage struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -240,25 +241,12 @@ func (s *Server) comment(r *http.Request, actor proposals.Member, id int64) (str
 	return "Comment posted.", err
 }
 
-// commentAction edits or hides a comment and returns to its proposal.
+// commentAction edits or hides a comment and returns to it on its proposal.
 func (s *Server) commentAction(do func(r *http.Request, actor proposals.Member, id int64) (int64, string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-		if err != nil {
-			s.renderError(w, r, proposals.ErrNotFound)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		proposalID, msg, err := do(r, *viewer(r), id)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		s.redirectWithFlash(w, r, proposalPath(proposalID)+"#comment-"+strconv.FormatInt(id, 10), msg)
-	}
+	return s.onID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
+		proposalID, msg, err := do(r, actor, id)
+		return proposalPath(proposalID) + "#comment-" + strconv.FormatInt(id, 10), msg, err
+	})
 }
 
 func (s *Server) editComment(r *http.Request, actor proposals.Member, id int64) (int64, string, error) {
@@ -320,17 +308,16 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	send := func(t tallyJSON) bool {
-		b, _ := json.Marshal(t)
-		if _, err := fmt.Fprintf(w, "event: tally\ndata: %s\n\n", b); err != nil {
+	send := func(data []byte) bool {
+		if _, err := fmt.Fprintf(w, "event: tally\ndata: %s\n\n", data); err != nil {
 			return false
 		}
 		return rc.Flush() == nil
 	}
-	if !send(first) {
+	last, _ := json.Marshal(first)
+	if !send(last) {
 		return
 	}
-	last := first
 	ticker := time.NewTicker(2 * time.Second)
 	defer ticker.Stop()
 	stop := time.After(streamFor)
@@ -349,10 +336,11 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
-			if fmt.Sprint(t) != fmt.Sprint(last) && !send(t) {
+			data, _ := json.Marshal(t)
+			if !bytes.Equal(data, last) && !send(data) {
 				return
 			}
-			last = t
+			last = data
 		}
 	}
 }

@@ -55,7 +55,6 @@ var templateFuncs = template.FuncMap{
 	"dict":          dict,
 	"days":          days,
 	"presetLabel":   presetLabel,
-	"statementOf":   statementOf,
 	"sectionList":   sectionsOf,
 	"objectivesOf":  objectivesOf,
 	"json": func(v any) (string, error) {

@@ -154,7 +154,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/members/{id}/reactivate", s.memberAction(s.reactivate))
 			r.Get("/members/invitations", s.invitations)
 			r.Post("/members/invitations", s.createInvitation)
-			r.Post("/members/invitations/{id}/revoke", s.revokeInvitation)
+			r.Post("/members/invitations/{id}/revoke", s.onID(s.revokeInvitation))
 			r.Get("/settings", s.settings)
 			r.Post("/settings", s.saveSettings)
 			r.Get("/settings/decisions", s.decisionSettings)

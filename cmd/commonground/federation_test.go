@@ -142,7 +142,13 @@ func TestTwoInstancesFederate(t *testing.T) {
 	b.post("/federation/unfollow", url.Values{"actor": {a.actor()}}, 303)
 	eventually(t, "A drops B from its followers", 15*time.Second, func() bool { return a.totalItems("followers") == 0 })
 	a.adopt("Restore the wetlands")
-	time.Sleep(2 * time.Second)
+	// Publishing and queueing to every follower happen in one transaction, so
+	// once the version is in A's outbox any delivery to B would be queued too.
+	eventually(t, "A publishes the new version", 15*time.Second, func() bool {
+		_, body := a.get("/users/river/outbox", "application/activity+json")
+		return strings.Contains(body, "Restore the wetlands")
+	})
+	time.Sleep(time.Second) // deliveries to followers take a few milliseconds here
 	if b.hasReceived("Restore the wetlands") {
 		t.Fatal("B received a version published after it unfollowed")
 	}
@@ -211,7 +217,6 @@ func TestDiscoveryDocuments(t *testing.T) {
 	if status, _ := a.get("/.well-known/host-meta", ""); status != 200 {
 		t.Fatalf("host-meta: %d", status)
 	}
-	_ = fmt.Sprint
 }
 
 // commonGround reads a peer's common ground as JSON.
