@@ -251,6 +251,7 @@ type matchCorpus struct {
 	frameObj []string  // by feature id, for frames: the object
 	frameFam []string  // by feature id, for frames: the action family
 	df       []int32   // by feature id
+	evid     []uint8   // by feature id: what sharing it proves (matchEvidence*)
 	maxDF    int32     // features in more documents are not used to find candidates
 }
 
@@ -348,6 +349,10 @@ func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 			c.indexed[id] = base[id] >= 0.5
 		}
 		c.indexed[id] = c.indexed[id] && c.df[id] > 1 && c.df[id] <= c.maxDF
+	}
+	c.evid = make([]uint8, len(base))
+	for id := range c.evid {
+		c.evid[id] = matchEvidenceOf(c.kind[id], base[id])
 	}
 	c.anchorOf = anchors
 	c.anchor = make([]int32, len(base))
@@ -520,20 +525,43 @@ func (c *matchCorpus) actionConflict(a, b []matchFeat) (object, actA, actB strin
 	return object, actA, actB, conflict
 }
 
+// What sharing a feature proves: nothing on its own, a little (two such are
+// enough to compare two texts), or enough.
+const (
+	matchEvidenceNone uint8 = iota
+	matchEvidenceTerm
+	matchEvidenceDecisive
+)
+
+// matchBroadWeight: a concept weighing less than this names a broad topic
+// or an actor ("government", "emergency") rather than an aim; sharing it
+// counts like sharing one word.
+const matchBroadWeight = 0.6
+
+func matchEvidenceOf(kind byte, base float32) uint8 {
+	switch {
+	case base < 0.5:
+		return matchEvidenceNone
+	case kind == 'x', kind == 'f':
+		return matchEvidenceDecisive
+	case kind == 'c' && base >= matchBroadWeight:
+		return matchEvidenceDecisive
+	case kind == 'c', kind == 't':
+		return matchEvidenceTerm
+	}
+	return matchEvidenceNone
+}
+
 // evidence reports whether two feature lists share enough to be compared at
 // all: a concept, two words, or a temperature or an amount of money. One
 // shared ordinary word ("war", "profit") is not common ground.
 func (c *matchCorpus) evidence(a, b []matchFeat) bool {
 	terms, enough := 0, false
 	eachShared(a, b, func(i, _ int) bool {
-		id := a[i].id
-		if c.base[id] < 0.5 {
-			return true
-		}
-		switch c.kind[id] {
-		case 'c', 'x', 'f':
+		switch c.evid[a[i].id] {
+		case matchEvidenceDecisive:
 			enough = true
-		case 't':
+		case matchEvidenceTerm:
 			terms++
 			enough = terms >= 2
 		}
@@ -607,7 +635,7 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 				// Sharing only an action ("end") is no common ground; the
 				// same action on the same object is.
 				actions += ww
-				if c.kind[fa.id] == 'f' && c.base[fa.id] >= 0.5 {
+				if c.evid[fa.id] == matchEvidenceDecisive {
 					evidence = true
 				}
 				i++
@@ -615,14 +643,12 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 				continue
 			}
 			dot += ww
-			if c.base[fa.id] >= 0.5 {
-				switch c.kind[fa.id] {
-				case 'c', 'x':
-					evidence = true
-				case 't':
-					terms++
-					evidence = evidence || terms >= 2
-				}
+			switch c.evid[fa.id] {
+			case matchEvidenceDecisive:
+				evidence = true
+			case matchEvidenceTerm:
+				terms++
+				evidence = evidence || terms >= 2
 			}
 			if fa.pol != 0 && fb.pol != 0 && c.base[fa.id] >= 0.5 {
 				if fa.pol == fb.pol {

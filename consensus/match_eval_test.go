@@ -159,16 +159,38 @@ func logMatchEval(t *testing.T, name string, r matchEvalResult) {
 }
 
 func TestMatchEval(t *testing.T) {
-	objs, labels, movements := loadMatchEval(t, "eval.json", "labels.json")
+	r := runMatchEval(t, "eval", "eval.json", "labels.json")
+	if r.precision < 0.8 {
+		t.Errorf("precision %.3f < 0.8", r.precision)
+	}
+	if r.recall < 0.8 {
+		t.Errorf("recall %.3f < 0.8", r.recall)
+	}
+	if len(r.nearMissMatched) > 0 {
+		t.Errorf("%d near misses matched", len(r.nearMissMatched))
+	}
+}
+
+// TestMatchHeldout only reports: the held-out set judges the matcher, it is
+// not a target to tune to.
+func TestMatchHeldout(t *testing.T) {
+	runMatchEval(t, "heldout", "heldout.json", "heldout_labels.json")
+}
+
+// runMatchEval matches one labelled set, logs its figures and the near misses
+// it matched, and with MATCH_EVAL_VERBOSE set every group, false positive and
+// missed pair with its score and reason.
+func runMatchEval(t *testing.T, name, data, labels string) matchEvalResult {
+	t.Helper()
+	objs, l, movements := loadMatchEval(t, data, labels)
 	groups := Match(objs, MatchOptions{})
-	r := evaluateMatch(objs, labels, groups)
+	r := evaluateMatch(objs, l, groups)
 	r.movements = movements
-	logMatchEval(t, "eval", r)
+	logMatchEval(t, name, r)
 	byID := map[string]Objective{}
 	for _, o := range objs {
 		byID[o.ID] = o
 	}
-	verbose := os.Getenv("MATCH_EVAL_VERBOSE") != ""
 	// The score of a pair inside Match (with rarity weights), for diagnosis.
 	sorted := append([]Objective(nil), objs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
@@ -185,7 +207,7 @@ func TestMatchEval(t *testing.T) {
 	for _, p := range r.nearMissMatched {
 		show("near miss matched:", p)
 	}
-	if verbose {
+	if os.Getenv("MATCH_EVAL_VERBOSE") != "" {
 		for _, g := range groups {
 			t.Logf("group %v %.3f %s", g.Members, g.Score, g.Why)
 		}
@@ -196,22 +218,5 @@ func TestMatchEval(t *testing.T) {
 			show("missed:", p)
 		}
 	}
-	if r.precision < 0.8 {
-		t.Errorf("precision %.3f < 0.8", r.precision)
-	}
-	if r.recall < 0.8 {
-		t.Errorf("recall %.3f < 0.8", r.recall)
-	}
-	if len(r.nearMissMatched) > 0 {
-		t.Errorf("%d near misses matched", len(r.nearMissMatched))
-	}
-}
-
-// TestMatchHeldout only reports: the held-out set judges the matcher, it is
-// not a target to tune to.
-func TestMatchHeldout(t *testing.T) {
-	objs, labels, movements := loadMatchEval(t, "heldout.json", "heldout_labels.json")
-	r := evaluateMatch(objs, labels, Match(objs, MatchOptions{}))
-	r.movements = movements
-	logMatchEval(t, "heldout", r)
+	return r
 }

@@ -113,7 +113,7 @@ var matchConcepts = []matchConcept{
 		"nuclear", "nuclear power", "nuclear energy", "nuclear plant", "nuclear plants", "nuclear power plant",
 		"nuclear power station", "reactor", "reactors", "pronuclear",
 	}},
-	{name: "government", phrases: []string{
+	{name: "government", weight: 0.5, phrases: []string{
 		"government", "governments", "authorities", "politicians", "ministers", "minister", "parliament",
 		"congress", "lawmakers", "legislators", "leaders", "political leaders", "policymakers", "policy makers",
 		"federal government", "state government", "the state",
@@ -204,6 +204,103 @@ var matchConcepts = []matchConcept{
 	{name: "paris-agreement", phrases: []string{"paris agreement", "paris climate agreement", "paris accord"}},
 	{name: "discrimination", phrases: []string{"discrimination", "discriminate", "racism", "racial discrimination"}},
 	{name: "reparations", phrases: []string{"reparations", "reparation", "redress", "redressing"}},
+	// Climate and environment, beyond energy.
+	{name: "forests", phrases: []string{"forest", "forests", "rainforest", "rainforests", "woodland", "woodlands", "trees", "tree planting"}},
+	{name: "deforestation", phrases: []string{"deforestation", "logging", "forest destruction", "clearcutting", "clear cutting"}},
+	{name: "pollution", phrases: []string{"pollution", "pollutants", "pollutant", "polluting", "polluters", "toxic", "toxics", "contamination", "air pollution", "dirty air"}},
+	{name: "clean-air", parents: []string{"pollution"}, phrases: []string{"clean air", "air quality", "breathable air"}},
+	{name: "plastics", phrases: []string{"plastic", "plastics", "single use plastic", "single use plastics", "packaging"}},
+	{name: "water", phrases: []string{"water", "drinking water", "clean water", "sanitation", "rivers", "sewage", "wastewater"}},
+	{name: "oceans", phrases: []string{"ocean", "oceans", "seas", "marine", "fisheries", "overfishing"}},
+	{name: "aviation", phrases: []string{"aviation", "flights", "flying", "airport", "airports", "air travel", "frequent flyer", "frequent flyers", "private jets"}},
+	{name: "cars", phrases: []string{"car", "cars", "private cars", "motorways", "vehicles", "electric vehicles", "combustion engine", "combustion engines"}},
+	{name: "cycling-walking", phrases: []string{"cycling", "bike", "bikes", "bicycle", "bicycles", "cycle lanes", "bike lanes", "walking", "pedestrians", "active travel"}},
+	{name: "climate-finance", phrases: []string{"climate finance", "loss and damage", "adaptation finance", "green climate fund", "climate debt"}},
+	{name: "adaptation", phrases: []string{"adaptation", "adapt", "resilience", "resilient", "flood defences", "flood defenses"}},
+	{name: "ecocide", phrases: []string{"ecocide"}},
+	{name: "waste", phrases: []string{"waste", "landfill", "incineration", "incinerators", "recycling", "circular economy", "zero waste"}},
+	{name: "pesticides", phrases: []string{"pesticide", "pesticides", "herbicides", "glyphosate", "agrochemicals", "chemical inputs"}},
+	{name: "gmo", phrases: []string{"gmo", "gmos", "genetically modified", "genetic engineering", "gm crops"}},
+	{name: "seeds", phrases: []string{"seed", "seeds", "seed sovereignty", "seed saving"}},
+	// Democracy and government.
+	{name: "proportional-representation", parents: []string{"voting"}, phrases: []string{
+		"proportional representation", "proportional voting", "proportional system", "fair votes",
+		"first past post", "fptp", "single transferable vote", "ranked choice voting", "ranked choice",
+		"mixed member proportional", "electoral reform", "voting reform", "every vote counts", "every vote count",
+	}},
+	{name: "voting-rights", parents: []string{"voting"}, phrases: []string{
+		"voting rights", "right to vote", "voter suppression", "voter registration", "automatic voter registration",
+		"voter id", "disenfranchisement", "disenfranchise", "enfranchise", "enfranchisement", "votes at 16", "voting age",
+	}},
+	{name: "transparency", phrases: []string{"transparency", "transparent", "accountability", "accountable", "openness", "freedom of information", "scrutiny", "oversight"}},
+	{name: "corruption", phrases: []string{"corruption", "corrupt", "lobbying", "lobbyists", "lobbyist", "dark money", "big money", "money in politics", "campaign finance", "political donations", "revolving door", "conflicts of interest"}},
+	{name: "referendum", phrases: []string{"referendum", "referendums", "referenda", "plebiscite", "ballot initiative", "ballot initiatives"}},
+	{name: "devolution", phrases: []string{"devolution", "devolve", "decentralisation", "decentralization", "local control", "subsidiarity", "local government", "municipalities", "councils"}},
+	{name: "protest", phrases: []string{"protest", "protests", "protesters", "protestors", "peaceful protest", "right to protest", "freedom of assembly", "demonstrations", "civil disobedience"}},
+	{name: "free-speech", phrases: []string{"free speech", "freedom of speech", "freedom of expression", "free expression", "censorship", "censor", "press freedom", "free press", "media freedom"}},
+	// Peace.
+	{name: "nuclear-weapons", phrases: []string{
+		"nuclear weapons", "nuclear weapon", "nuclear arms", "nuclear arsenal", "nuclear arsenals", "atomic weapons",
+		"nukes", "trident", "nuclear disarmament", "nuclear deterrent", "nuclear warheads", "warheads", "tpnw",
+		"treaty on prohibition of nuclear weapons", "nuclear ban treaty",
+	}},
+	{name: "arms-trade", phrases: []string{"arms trade", "arms sales", "arms exports", "weapons sales", "weapons exports", "arms deals", "arms embargo", "selling arms", "sell arms", "arms dealers"}},
+	{name: "ceasefire", phrases: []string{"ceasefire", "cease fire", "truce", "armistice", "peace talks", "peace negotiations", "peace process", "negotiated peace", "negotiated settlement"}},
+	{name: "war", weight: 0.5, phrases: []string{"war", "wars", "warfare", "invasion", "occupation", "bombing", "bombings", "airstrikes", "air strikes", "armed conflict", "hostilities"}},
+	{name: "disarmament", phrases: []string{"disarmament", "disarm", "demilitarisation", "demilitarization"}},
+	// Migration.
+	{name: "detention", phrases: []string{"detention", "detain", "detained", "detaining", "detention centres", "detention centers", "immigration detention", "indefinite detention", "immigration removal centres", "camps"}},
+	{name: "deportation", phrases: []string{"deportation", "deportations", "deport", "deported", "deporting", "removals", "forced removals", "expulsions", "pushbacks", "push backs", "refoulement"}},
+	{name: "safe-routes", phrases: []string{"safe routes", "safe and legal routes", "safe passage", "humanitarian visas", "humanitarian corridors", "resettlement", "family reunion", "family reunification"}},
+	{name: "hostile-environment", phrases: []string{"hostile environment", "right to rent", "immigration checks", "no recourse to public funds", "nrpf"}},
+	{name: "regularisation", phrases: []string{"regularisation", "regularization", "regularise", "regularize", "amnesty", "path to citizenship", "pathway to citizenship", "legal status", "leave to remain", "residence permits"}},
+	// Health.
+	{name: "universal-health-care", parents: []string{"health-care"}, phrases: []string{
+		"universal health care", "universal healthcare", "universal health coverage", "medicare for all",
+		"single payer", "national health insurance", "free at point of use", "free at point of delivery",
+		"health care for all", "healthcare for all", "guaranteed health care", "health care is human right",
+		"healthcare is human right", "universal coverage",
+	}},
+	{name: "privatisation", phrases: []string{"privatisation", "privatization", "privatise", "privatize", "privatised", "privatized", "privatising", "privatizing", "outsourcing", "outsourced", "marketisation", "marketization", "private providers"}},
+	{name: "public-ownership", phrases: []string{"public ownership", "publicly owned", "nationalisation", "nationalization", "nationalise", "nationalize", "renationalise", "renationalize", "renationalisation", "renationalization", "public hands", "public control", "municipalise", "municipalize", "common ownership", "democratic ownership"}},
+	{name: "mental-health", parents: []string{"health-care"}, phrases: []string{"mental health", "mental illness", "mental health services", "psychiatric", "wellbeing", "well being"}},
+	{name: "medicines", phrases: []string{"medicines", "medicine", "drugs", "prescription drugs", "drug prices", "prescriptions", "pharmaceutical", "pharmaceuticals", "big pharma", "generic medicines", "vaccines", "vaccine"}},
+	{name: "health-workers", phrases: []string{"nurses", "nurse", "doctors", "doctor", "health workers", "healthcare workers", "care workers", "carers", "staffing", "staff shortages", "nhs staff"}},
+	{name: "social-care", phrases: []string{"social care", "care homes", "care home", "adult social care", "long term care", "home care", "elder care", "disability care"}},
+	// Digital rights.
+	{name: "privacy", phrases: []string{"privacy", "private data", "personal data", "data protection", "surveillance", "mass surveillance", "tracking", "spying", "facial recognition", "biometric", "biometrics", "encryption", "end to end encryption"}},
+	{name: "internet-access", phrases: []string{"internet access", "broadband", "digital divide", "connectivity", "digital inclusion", "online access", "affordable internet"}},
+	{name: "net-neutrality", phrases: []string{"net neutrality", "open internet", "internet freedom"}},
+	{name: "big-tech", phrases: []string{"big tech", "tech giants", "tech companies", "platforms", "online platforms", "social media companies", "monopolies", "monopoly", "antitrust", "competition law"}},
+	{name: "algorithms", phrases: []string{"algorithm", "algorithms", "algorithmic", "artificial intelligence", "automated decision making", "automated decisions", "ai"}},
+	// Work.
+	{name: "working-hours", phrases: []string{"working week", "work week", "workweek", "four day week", "4 day week", "shorter working week", "working hours", "hours of work", "32 hour week", "overtime", "working time"}},
+	{name: "sick-pay", phrases: []string{"sick pay", "paid sick leave", "sick leave", "sick days", "paid sick days", "statutory sick pay"}},
+	{name: "family-leave", phrases: []string{"parental leave", "maternity leave", "paternity leave", "family leave", "paid family leave", "maternity pay", "paternity pay"}},
+	{name: "insecure-work", phrases: []string{"zero hours", "zero hour contracts", "zero hours contracts", "insecure work", "precarious work", "precarious employment", "gig economy", "casual work", "casualisation", "casualization", "fire and rehire", "bogus self employment", "misclassification", "temporary contracts", "agency work"}},
+	{name: "workplace-safety", phrases: []string{"health and safety", "workplace safety", "safe workplaces", "safe workplace", "safe working conditions", "ppe", "protective equipment", "occupational safety", "industrial accidents", "workplace injuries"}},
+	{name: "equal-pay", phrases: []string{"equal pay", "pay gap", "gender pay gap", "pay equity", "equal pay for equal work", "racial pay gap", "pay discrimination"}},
+	{name: "childcare", phrases: []string{"childcare", "child care", "early years", "nurseries", "nursery", "daycare", "day care", "early childhood education", "preschool", "pre k"}},
+	{name: "employment-rights", phrases: []string{"employment rights", "workers rights", "labour rights", "labor rights", "rights at work", "unfair dismissal", "employment protections", "labor law", "labour law", "employment law"}},
+	// Poverty and the cost of living.
+	{name: "child-poverty", parents: []string{"poverty"}, phrases: []string{"child poverty", "children in poverty", "poor children", "two child limit", "two child policy", "child benefit", "child tax credit", "child allowance"}},
+	{name: "cost-of-living", phrases: []string{"cost of living", "prices", "price rises", "inflation", "affordability", "living costs", "essentials", "essential goods", "price gouging"}},
+	{name: "energy-bills", phrases: []string{"energy bills", "fuel poverty", "energy poverty", "heating bills", "energy prices", "fuel bills", "energy costs", "heating", "power bills", "disconnections"}},
+	{name: "benefit-cuts", phrases: []string{"benefit cap", "benefit sanctions", "sanctions", "benefit cuts", "welfare cuts", "austerity", "spending cuts", "bedroom tax", "five week wait"}},
+	{name: "disability", phrases: []string{"disability", "disabled", "disabled people", "disabilities", "accessibility", "accessible", "impairment", "impairments"}},
+	{name: "gender-equality", phrases: []string{"gender equality", "women", "womens", "gender", "sexism", "misogyny", "gender based violence", "violence against women", "feminist", "reproductive rights", "abortion"}},
+	{name: "lgbt", phrases: []string{"lgbt", "lgbtq", "lgbtqia", "queer", "transgender", "trans people", "gay", "lesbian", "bisexual", "sexual orientation", "gender identity"}},
+	{name: "prisons", phrases: []string{"prison", "prisons", "incarceration", "mass incarceration", "jails", "jail", "imprisonment", "prisoners", "bail", "cash bail", "criminal justice"}},
+	// Housing, beyond rent.
+	{name: "housing-conditions", phrases: []string{"repairs", "disrepair", "damp", "mould", "mold", "decent homes", "habitability", "habitable", "safe homes", "housing standards", "overcrowding", "fire safety", "cladding", "healthy homes"}},
+	{name: "empty-homes", phrases: []string{"empty homes", "vacant homes", "empty properties", "vacant properties", "vacancy tax", "empty buildings", "second homes", "vacant units"}},
+	{name: "security-of-tenure", phrases: []string{"security of tenure", "secure tenancies", "open ended tenancies", "indefinite tenancies", "just cause", "good cause", "section 21", "no fault evictions"}},
+	{name: "affordable", weight: 0.5, phrases: []string{"affordable", "affordability", "genuinely affordable", "low cost", "below market"}},
+	// Food, beyond hunger.
+	{name: "right-to-food", parents: []string{"food"}, phrases: []string{"right to food", "food is human right", "right to adequate food", "freedom from hunger"}},
+	{name: "cash-first", phrases: []string{"cash first", "cash grants", "cash transfers", "cash based", "emergency grants", "crisis grants", "local welfare assistance"}},
+	{name: "food-waste", parents: []string{"food"}, phrases: []string{"food waste", "food surplus", "surplus food", "wasted food", "food loss"}},
+	{name: "local-food", parents: []string{"food"}, phrases: []string{"local food", "locally grown", "short supply chains", "farmers markets", "community gardens", "urban agriculture", "community food"}},
 	{name: "usa", weight: matchPlaceWeight, phrases: []string{"united states", "america", "american", "usa", "u.s."}},
 	{name: "uk", weight: matchPlaceWeight, phrases: []string{"uk", "britain", "british", "england", "united kingdom", "u.k."}},
 }
@@ -387,14 +484,14 @@ var matchLex = buildMatchLexicon()
 
 func buildMatchLexicon() *matchConceptIndex {
 	for _, w := range strings.Fields(matchNegativeWords) {
-		matchPolarityWords[w] = -1
+		matchPolarityWords[matchSpelling(w)] = -1
 	}
 	for _, w := range strings.Fields(matchPositiveWords) {
-		matchPolarityWords[w] = +1
+		matchPolarityWords[matchSpelling(w)] = +1
 	}
 	for class, words := range matchActionClasses {
 		for _, w := range strings.Fields(words) {
-			matchActions[w] = class
+			matchActions[matchSpelling(w)] = class
 		}
 	}
 	for p, class := range matchPhraseActions {
@@ -426,6 +523,7 @@ func buildMatchLexicon() *matchConceptIndex {
 				if matchGlueWords[w] {
 					continue
 				}
+				w = matchSpelling(w)
 				words = append(words, w)
 				stems = append(stems, matchStem(w))
 			}
@@ -456,7 +554,7 @@ func matchSplitWords(s string) []string {
 func matchWordSet(s string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(s) {
-		m[w] = true
+		m[matchSpelling(w)] = true
 	}
 	return m
 }
@@ -527,7 +625,8 @@ func matchLookup(w string) (matchWordInfo, string) {
 		cw := v.(*matchCachedWord)
 		return cw.info, cw.stem
 	}
-	cw := &matchCachedWord{info: matchInfo(w), stem: matchStem(w)}
+	n := matchSpelling(w)
+	cw := &matchCachedWord{info: matchInfo(n), stem: matchStem(n)}
 	if matchInfoCacheSize.Load() < 200000 {
 		if _, loaded := matchInfoCache.LoadOrStore(w, cw); !loaded {
 			matchInfoCacheSize.Add(1)

@@ -1,5 +1,7 @@
 package consensus
 
+import "strings"
+
 // This file holds the English stemmer used by the objective matcher: the
 // Porter algorithm (M.F. Porter, "An algorithm for suffix stripping", 1980),
 // in the form of the reference ANSI C implementation (including its "bli"
@@ -256,3 +258,70 @@ func (s *porterState) step5() {
 		s.b = s.b[:len(s.b)-1]
 	}
 }
+
+// matchSpelling writes a British spelling the American way, so that
+// "organise" and "organize", "labour" and "labor", "centre" and "center"
+// agree whichever side of the Atlantic a movement writes from. It is applied
+// to every word, of texts and of the word lists, before stemming.
+func matchSpelling(w string) string {
+	if v, ok := matchSpellingWords[w]; ok {
+		return v
+	}
+	if matchSpellingKeep[w] {
+		return w
+	}
+	// -ise, -ised, -ises, -ising, -isation(s) → -ize...
+	for _, suf := range []string{"isations", "isation", "ising", "ised", "ises", "ise"} {
+		if stem, ok := strings.CutSuffix(w, suf); ok && len(stem) >= 4 {
+			return stem + "iz" + suf[2:]
+		}
+	}
+	// -our, -ours, -oured, -ouring, -ourhood, -ourite, -ourable → -or...
+	if i := strings.Index(w, "our"); i >= 3 {
+		switch w[i+3:] {
+		case "", "s", "ed", "ing", "er", "ers", "hood", "hoods", "ite", "ites", "able", "ful", "less", "ism":
+			return w[:i] + "or" + w[i+3:]
+		}
+	}
+	return w
+}
+
+// matchSpellingWords are British spellings no rule covers, and irregular
+// forms.
+var matchSpellingWords = map[string]string{
+	"centre": "center", "centres": "centers", "theatre": "theater", "theatres": "theaters",
+	"metre": "meter", "metres": "meters", "litre": "liter", "litres": "liters", "fibre": "fiber",
+	"defence": "defense", "offence": "offense", "offences": "offenses", "licence": "license",
+	"licences": "licenses", "pretence": "pretense", "programme": "program", "programmes": "programs",
+	"catalogue": "catalog", "ageing": "aging", "judgement": "judgment", "judgements": "judgments",
+	"mould": "mold", "enrolment": "enrollment", "fulfil": "fulfill", "tyre": "tire", "tyres": "tires",
+	"kerb": "curb", "aluminium": "aluminum", "grey": "gray", "cheque": "check", "cheques": "checks",
+	"paediatric": "pediatric", "anaemia": "anemia", "foetus": "fetus", "oestrogen": "estrogen",
+	"manoeuvre": "maneuver", "plough": "plow", "storey": "story", "draught": "draft",
+	"practise": "practice", "practised": "practiced", "practising": "practicing", "analyse": "analyze",
+	"analysed": "analyzed", "analysing": "analyzing", "paralyse": "paralyze", "paralysed": "paralyzed",
+	// Irregular forms the stemmer cannot bring together: "the sale of public
+	// land" and "selling off public land".
+	"sale": "sell", "sales": "sell", "sold": "sell", "paid": "pay", "built": "build", "bought": "buy",
+	"spent": "spend", "chosen": "choose", "taught": "teach", "fed": "feed", "held": "hold",
+}
+
+// matchSpellingKeep are words that look British by the rules but are not
+// ("promise", "contour"): they are left alone.
+var matchSpellingKeep = func() map[string]bool {
+	keep := map[string]bool{}
+	for _, w := range strings.Fields(`
+		advertise advertised advertises advertising advise advised advises advising arise arises arising
+		chastise comprise comprised comprises comprising compromise compromised compromises compromising
+		demise despise devise devised disguise enterprise enterprises excise exercise exercised exercises
+		exercising expertise franchise franchises improvise incise merchandise otherwise premise premises
+		promise promised promises promising reprise revise revised revises revising supervise supervised
+		supervising surmise surprise surprised surprises surprising televise televised treatise concise
+		precise paradise likewise clockwise noise cruise praise raise raised raises raising rise rises rising
+		wise guise poise sunrise sunrises
+		devour devoured devouring contour contours detour detours troubadour paramour glamour glamourous
+		scour scoured scouring`) {
+		keep[w] = true
+	}
+	return keep
+}()

@@ -33,3 +33,23 @@ func TestMatchStem(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchSpelling(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"organise", "organize"}, {"organising", "organizing"}, {"mobilisation", "mobilization"},
+		{"labour", "labor"}, {"labourers", "laborers"}, {"neighbourhood", "neighborhood"},
+		{"favourite", "favorite"}, {"centre", "center"}, {"programme", "program"},
+		{"defence", "defense"}, {"practise", "practice"},
+		// Left alone: not British spellings.
+		{"promise", "promise"}, {"raise", "raise"}, {"sunrise", "sunrise"}, {"hour", "hour"},
+		{"four", "four"}, {"resources", "resources"}, {"outsourcing", "outsourcing"},
+		{"journey", "journey"}, {"exercise", "exercise"}, {"organize", "organize"},
+	} {
+		if got := matchSpelling(c.in); got != c.want {
+			t.Errorf("matchSpelling(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if a, b := matchStem(matchSpelling("organise")), matchStem(matchSpelling("organize")); a != b {
+		t.Errorf("organise and organize stem to %q and %q", a, b)
+	}
+}

@@ -23,6 +23,11 @@ func TestSimilarityMatches(t *testing.T) {
 		{"Reduce greenhouse gas emissions to net zero by 2025", "Cut carbon emissions to net zero by 2025", []string{"net-zero", "2025"}},
 		{"A citizens' assembly on the climate emergency", "Climate policy must be led by a citizens assembly", []string{"citizens-assembly"}},
 		{"Eviction bans and protections", "Bring an end to all no-fault evictions", []string{"eviction"}},
+		// British and American spelling.
+		{"Organise a citizens' assembly on labour rights", "Organize a citizens assembly on labor rights", []string{"citizens-assembly"}},
+		{"Stop the sale of public land to private developers", "Prevent governments from selling off public land", []string{"land", "sale"}},
+		{"Scrap Trident nuclear weapons", "Get rid of nukes: abolish nuclear weapons", []string{"nuclear-weapons"}},
+		{"Introduce proportional representation", "Scrap first past the post for fair votes", []string{"proportional-representation"}},
 	}
 	for _, c := range cases {
 		for _, pair := range [][2]string{{c.a, c.b}, {c.b, c.a}} {
@@ -49,6 +54,9 @@ func TestSimilarityNonMatches(t *testing.T) {
 		{"End homelessness", "End hunger"},                            // the same action on different things
 		{"End the war on Black people", "Standing for peace not war"}, // one shared ordinary word
 		{"Protect biodiversity", "Strengthen the right to join a union"},
+		// A broad concept alone (an actor, a topic) is no common ground.
+		{"Government must ensure food security", "We demand the government retrain and rehire workers"},
+		{"Nuclear weapons must be abolished", "Phase out nuclear power stations"},
 		{"", "Ban fracking"},
 	}
 	for _, c := range cases {
