@@ -25,7 +25,7 @@ func TestSimilarityMatches(t *testing.T) {
 		{"Eviction bans and protections", "Bring an end to all no-fault evictions", []string{"eviction"}},
 		// British and American spelling.
 		{"Organise a citizens' assembly on labour rights", "Organize a citizens assembly on labor rights", []string{"citizens-assembly"}},
-		{"Stop the sale of public land to private developers", "Prevent governments from selling off public land", []string{"land", "sale"}},
+		{"Stop the sale of public land to private developers", "Prevent governments from selling off public land", []string{"land", "public"}},
 		{"Scrap Trident nuclear weapons", "Get rid of nukes: abolish nuclear weapons", []string{"nuclear-weapons"}},
 		{"Introduce proportional representation", "Scrap first past the post for fair votes", []string{"proportional-representation"}},
 	}
