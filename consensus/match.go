@@ -22,6 +22,9 @@ import (
 //
 //   - the text is lower-cased and split into words; stop words and the
 //     boilerplate of demands ("we demand", "must", "ensure") are dropped;
+//   - British spellings are written the American way ("organise" is
+//     "organize", "labour" is "labor") and irregular forms brought together
+//     ("sale", "sold" and "selling");
 //   - words are stemmed (Porter, match_stem.go): "evictions" and "evicting"
 //     agree;
 //   - a hand-written table of concepts maps synonyms and phrases to one name:
@@ -52,13 +55,17 @@ import (
 // frequency). The score is the cosine of the two weighted feature sets, in
 // [0, 1]; when one text lists several aims, a part that matches the other
 // text (or one of its parts) counts too, discounted by 0.9. Two texts must
-// share a concept, two words, or a temperature or an amount of money to be
-// compared at all (sharing "war" or "profit" is not common ground). Three
+// share a concept, the same action on the same object, two words, or a
+// temperature or an amount of money to be compared at all (sharing "war" or
+// "profit" is not common ground). A broad concept, an actor or a topic
+// rather than an aim ("government", "emergency", "war"), counts only as one
+// word. Three
 // rules veto a match whatever the score: numbers of the same kind that both
 // texts give and that differ (net zero by 2030 is not net zero by 2050);
 // opposite directions on what the texts share (ending fracking is not
-// expanding it); actions of different kinds on the same object (cancelling
-// rent is not controlling it).
+// expanding it), unless both texts do the same thing to it ("support rent
+// control" and "cap rents" both limit rent); actions of different kinds on
+// the same object (cancelling rent is not controlling it).
 //
 // Finding pairs (Match): an inverted index maps features to the objectives
 // that have them. Only features that can make two texts comparable are
@@ -73,12 +80,15 @@ import (
 //
 // Grouping: pairs are taken by descending score. Two free objectives start a
 // group; a free objective joins a group only if its movement is not in it
-// yet and it matches every member of a group of up to three, and at least
-// two thirds of the members of a larger one, so one objective cannot chain
-// two unrelated ones together. Each objective is in at most one group;
-// objectives of the same movement are never grouped. A group's score is the
-// mean of the pair scores that made it; its explanation lists what most of
-// its members share.
+// yet, its mean similarity to the members reaches the threshold (average
+// linkage) and no member is below 0.8 of the threshold, so one objective
+// cannot chain two unrelated ones together and a vetoed pair never ends up
+// in one group. Two groups that formed apart merge when a pair across them
+// matched, their movements differ and the members across them match by the
+// same rule. Each objective is in
+// at most one group; objectives of the same movement are never grouped. A
+// group's score is the mean of the pair scores that made it; its
+// explanation lists what most of its members share.
 
 // Objective is one objective of a movement's core statement.
 type Objective struct {
@@ -252,6 +262,7 @@ type matchCorpus struct {
 	frameFam []string  // by feature id, for frames: the action family
 	df       []int32   // by feature id
 	evid     []uint8   // by feature id: what sharing it proves (matchEvidence*)
+	object   []string  // by feature id: the concept or word it names, as frames name their object
 	maxDF    int32     // features in more documents are not used to find candidates
 }
 
@@ -349,6 +360,20 @@ func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 			c.indexed[id] = base[id] >= 0.5
 		}
 		c.indexed[id] = c.indexed[id] && c.df[id] > 1 && c.df[id] <= c.maxDF
+	}
+	// The object a concept or word names, to compare with frame objects.
+	c.object = make([]string, len(base))
+	for id, k := range c.keys {
+		switch {
+		case strings.HasPrefix(k, "c:"):
+			c.object[id] = k[2:]
+		case strings.HasPrefix(anchors[id], "c:"):
+			c.object[id] = anchors[id][2:]
+		case strings.HasPrefix(k, "t:"):
+			c.object[id] = k[2:]
+		default:
+			c.object[id] = "\x00"
+		}
 	}
 	c.evid = make([]uint8, len(base))
 	for id := range c.evid {
@@ -499,6 +524,18 @@ func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
 	return dot + actions
 }
 
+// sharedFrameObjects lists the objects both texts apply the same action to
+// ("support rent control" and "cap rents" both limit rent): on these their
+// directions agree by definition, whatever the words around say.
+func (c *matchCorpus) sharedFrameObjects(a, b []matchFeat) []string {
+	var objs []string
+	eachShared(a, b, func(i, _ int) bool {
+		objs = append(objs, c.frameObj[a[i].id])
+		return true
+	})
+	return objs
+}
+
 // actionConflict reports whether two texts act on a common object with
 // actions of different families (stop, restrain, promote) and share no
 // action on any object: then they want different things for it. a and b are
@@ -621,6 +658,7 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 	var shared []int32
 	var conflicts []int
 	evidence, terms := false, 0
+	agreed := c.sharedFrameObjects(da.frames, db.frames)
 	i, j := 0, 0
 	for i < len(da.feats) && j < len(db.feats) {
 		fa, fb := &da.feats[i], &db.feats[j]
@@ -650,7 +688,7 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 				terms++
 				evidence = evidence || terms >= 2
 			}
-			if fa.pol != 0 && fb.pol != 0 && c.base[fa.id] >= 0.5 {
+			if fa.pol != 0 && fb.pol != 0 && c.base[fa.id] >= 0.5 && !slices.Contains(agreed, c.object[fa.id]) {
 				if fa.pol == fb.pol {
 					v.agreeW += ww
 				} else {
@@ -1210,8 +1248,12 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 			g := &matchGroupState{members: []int32{e.a, e.b}, movements: map[int32]bool{c.movement[e.a]: true, c.movement[e.b]: true}, scoreSum: e.score, scoreN: 1}
 			groupOf[e.a], groupOf[e.b] = int32(len(groups)), int32(len(groups))
 			groups = append(groups, g)
-		case ga >= 0 && gb >= 0:
+		case ga == gb:
 			continue
+		case ga >= 0 && gb >= 0:
+			if c.mergeGroups(groups, groupOf, ga, gb, tried, threshold) {
+				groups[gb] = nil
+			}
 		default:
 			cand, gi := e.b, ga
 			if gb >= 0 {
@@ -1222,37 +1264,11 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 				continue
 			}
 			tried[[2]int32{cand, gi}] = true
-			size := len(g.members)
-			need := (2*size + 2) / 3
-			if size <= 3 {
-				need = size
-			}
-			matched, failed := 0, 0
-			sum := 0.0
-			for _, m := range g.members {
-				var s float64
-				if m == e.a || m == e.b {
-					s = e.score
-				} else {
-					s = c.compare(int(cand), int(m), false).score
-				}
-				if s >= threshold {
-					matched++
-					sum += s
-					if matched >= need {
-						// Enough; the remaining members are not compared.
-						break
-					}
-				} else {
-					failed++
-					if failed > size-need {
-						break
-					}
-				}
-			}
-			if matched < need {
+			sum, ok := c.joins(g.members, cand, e, threshold)
+			if !ok {
 				continue
 			}
+			matched := len(g.members)
 			g.members = append(g.members, cand)
 			g.movements[c.movement[cand]] = true
 			g.scoreSum += sum
@@ -1260,7 +1276,82 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 			groupOf[cand] = gi
 		}
 	}
-	return groups
+	live := groups[:0]
+	for _, g := range groups {
+		if g != nil {
+			live = append(live, g)
+		}
+	}
+	return live
+}
+
+// matchWeakLink: a member of a group may match a newcomer below the
+// threshold, but not below this share of it (a veto scores 0).
+const matchWeakLink = 0.8
+
+// joins reports whether objective cand may join a group of members, having
+// matched one of them (edge e): its mean similarity to the members must
+// reach the threshold (average linkage), and no member may be far below it,
+// so one objective cannot chain two unrelated ones together and a veto
+// always keeps it out. It returns the sum of the similarities.
+func (c *matchCorpus) joins(members []int32, cand int32, e matchEdge, threshold float64) (float64, bool) {
+	sum := 0.0
+	for _, m := range members {
+		s := e.score
+		if m != e.a && m != e.b {
+			s = c.compare(int(cand), int(m), false).score
+		}
+		if s < matchWeakLink*threshold {
+			return 0, false
+		}
+		sum += s
+	}
+	return sum, sum >= threshold*float64(len(members))
+}
+
+// matchMergeMax is the largest group two groups can merge into.
+const matchMergeMax = 12
+
+// mergeGroups joins group gb into group ga when a pair across them matched:
+// two groups that formed apart ("ban zero-hours contracts" with "abolish
+// zero hour contracts", and "outlaw zero-hours contracts" with "end zero
+// hour contracts") state the same aim if their movements differ and the
+// members across them match as a free objective must match a group to join
+// it: on average at least the threshold, none far below.
+func (c *matchCorpus) mergeGroups(groups []*matchGroupState, groupOf []int32, ga, gb int32, tried map[[2]int32]bool, threshold float64) bool {
+	a, b := groups[ga], groups[gb]
+	key := [2]int32{-1 - min(ga, gb), -1 - max(ga, gb)}
+	if tried[key] || len(a.members)+len(b.members) > matchMergeMax {
+		return false
+	}
+	tried[key] = true
+	for m := range b.movements {
+		if a.movements[m] {
+			return false
+		}
+	}
+	cross := len(a.members) * len(b.members)
+	sum := 0.0
+	for _, x := range a.members {
+		for _, y := range b.members {
+			s := c.compare(int(x), int(y), false).score
+			if s < matchWeakLink*threshold {
+				return false
+			}
+			sum += s
+		}
+	}
+	if sum < threshold*float64(cross) {
+		return false
+	}
+	for _, y := range b.members {
+		groupOf[y] = ga
+		a.movements[c.movement[y]] = true
+	}
+	a.members = append(a.members, b.members...)
+	a.scoreSum += b.scoreSum + sum
+	a.scoreN += b.scoreN + cross
+	return true
 }
 
 // groupWhy names what most members of a group share.

@@ -174,7 +174,15 @@ func TestMatchEval(t *testing.T) {
 // TestMatchHeldout only reports: the held-out set judges the matcher, it is
 // not a target to tune to.
 func TestMatchHeldout(t *testing.T) {
-	runMatchEval(t, "heldout", "heldout.json", "heldout_labels.json")
+	for _, name := range []string{"heldout", "heldout2", "heldout3"} {
+		if _, err := os.Stat(filepath.Join("testdata", "match", name+"_labels.json")); err != nil {
+			continue
+		}
+		if os.Getenv("MATCH_EVAL_ONLY") != "" && os.Getenv("MATCH_EVAL_ONLY") != name {
+			continue
+		}
+		runMatchEval(t, name, name+".json", name+"_labels.json")
+	}
 }
 
 // runMatchEval matches one labelled set, logs its figures and the near misses

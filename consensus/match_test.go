@@ -344,3 +344,31 @@ func TestConflicts(t *testing.T) {
 		t.Errorf("no red lines: %#v", c)
 	}
 }
+
+// Groups that formed apart merge when their members match across them, and
+// a newcomer joins a group whose members it matches on average; a veto keeps
+// it out whatever the average.
+func TestMatchGroupsMergeAndJoin(t *testing.T) {
+	objs := []Objective{
+		obj("a1", "a", "Legislation to ban zero-hour contracts."),
+		obj("b1", "b", "Ban zero-hours contracts."),
+		obj("c1", "c", "Abolish zero hour contracts."),
+		obj("d1", "d", "Outlaw zero-hours contracts."),
+		obj("e1", "e", "There must be an end to low and zero hour contracts."),
+		obj("f1", "f", "Expand zero-hours contracts to give employers flexibility."),
+	}
+	groups := Match(objs, MatchOptions{})
+	checkMatchInvariants(t, objs, groups)
+	g := groupOf(groups, "a1")
+	if g < 0 {
+		t.Fatalf("a1 in no group: %v", groups)
+	}
+	for _, id := range []string{"b1", "c1", "d1", "e1"} {
+		if groupOf(groups, id) != g {
+			t.Errorf("%s not with a1: %v", id, groups)
+		}
+	}
+	if groupOf(groups, "f1") == g {
+		t.Errorf("expanding zero-hours contracts joined the group that bans them: %v", groups)
+	}
+}

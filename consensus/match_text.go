@@ -24,18 +24,20 @@ const (
 )
 
 type matchToken struct {
-	kind     matchTokenKind
-	text     string // lower case; for mtSym the symbol
-	stem     string
-	num      float64
-	frac     bool   // a number written as a fraction (1/4)
-	compound bool   // part of a hyphenated compound such as no-fault
-	used     bool   // consumed by a number or a direction phrase
-	detail   bool   // inside a qualifier ("especially ...", "such as ...")
-	frame    string // the action class done to this word, when it is an object
-	info     matchWordInfo
-	pol      int8 // direction on this word, for content words
-	cue      string
+	kind          matchTokenKind
+	text          string // lower case; for mtSym the symbol
+	stem          string
+	num           float64
+	frac          bool   // a number written as a fraction (1/4)
+	compound      bool   // part of a hyphenated compound such as no-fault
+	compoundStart bool   // the first part of one
+	used          bool   // consumed by a number or a direction phrase
+	detail        bool   // inside a qualifier ("especially ...", "such as ...")
+	frame         string // the action class done to this word, when it is an object
+	info          matchWordInfo
+	pol           int8 // direction on this word, for content words
+	cue           string
+	undone        bool // the action on this word is refused ("the ban ... should not go ahead")
 }
 
 // matchOcc is one feature found in a text.
@@ -313,6 +315,12 @@ func matchCore(core string, toks []matchToken) []matchToken {
 	}
 	parts := strings.FieldsFunc(core, func(r rune) bool { return r == '-' || r == '/' })
 	compound := len(parts) > 1 && strings.Contains(core, "-")
+	first := len(toks)
+	defer func() {
+		if compound && len(toks) > first {
+			toks[first].compoundStart = true
+		}
+	}()
 	for _, p := range parts {
 		// Inner punctuation that is not part of a word splits it.
 		for _, q := range strings.FieldsFunc(p, func(r rune) bool {
@@ -929,6 +937,7 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 		} else {
 			t.pol *= tp
 			t.cue = t.cue + " … " + tcue
+			t.undone = tp < 0
 		}
 	}
 }
@@ -939,6 +948,13 @@ func matchFeatures(toks []matchToken) []matchOcc {
 	var where []int
 	for i := range toks {
 		t := &toks[i]
+		// Numbers are in the stream only for the phrases that have one
+		// ("section 21", "4 day week").
+		if t.kind == mtNum && !t.frac {
+			stream = append(stream, t)
+			where = append(where, i)
+			continue
+		}
 		if t.kind != mtWord || t.used || t.info.has(mfGlue) {
 			continue
 		}
@@ -950,7 +966,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 	addConcept := func(c int, pol int8, cue string, factor float32) {
 		occs = append(occs, matchOcc{key: "c:" + matchLex.names[c], surface: matchLex.names[c], weight: matchLex.weights[c] * factor, pol: pol, cue: cue, pos: pos, span: span})
 		for _, p := range matchLex.parents[c] {
-			occs = append(occs, matchOcc{key: "c:" + matchLex.names[p], surface: matchLex.names[p], weight: matchLex.weights[p] * 0.7 * factor, pol: pol, cue: cue, pos: pos})
+			occs = append(occs, matchOcc{key: "c:" + matchLex.names[p], surface: matchLex.names[p], weight: matchLex.weights[p] * 0.8 * factor, pol: pol, cue: cue, pos: pos})
 		}
 	}
 	addFrame := func(class, object, anchor string, factor float32) {
@@ -967,7 +983,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		pos, span = where[i], 1
 		matched := false
 		var phrases []matchPhrase
-		if !t.compound || pos == 0 || !toks[pos-1].compound || toks[pos-1].kind != mtWord {
+		if !t.compound || t.compoundStart {
 			// A phrase does not start inside a hyphenated word ("quasi-law").
 			phrases = matchLex.phrases[t.stem]
 		}
@@ -978,7 +994,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 			}
 			ok := true
 			for k := 0; k < n; k++ {
-				if stream[i+k].stem != ph.stems[k] {
+				if u := stream[i+k]; u.stem != ph.stems[k] && (u.kind != mtNum || u.text != ph.stems[k]) {
 					ok = false
 					break
 				}
@@ -1002,7 +1018,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 			addConcept(ph.concept, pol, cue, factor)
 			for k := 0; k < n; k++ {
 				if stream[i+k].frame != "" {
-					addFrame(stream[i+k].frame, matchLex.names[ph.concept], "c:"+matchLex.names[ph.concept], factor)
+					addFrame(matchFrameClass(stream[i+k]), matchLex.names[ph.concept], "c:"+matchLex.names[ph.concept], factor)
 					break
 				}
 			}
@@ -1018,6 +1034,9 @@ func matchFeatures(toks []matchToken) []matchOcc {
 			continue
 		}
 		i++
+		if t.kind == mtNum {
+			continue
+		}
 		if class := t.info.action; class != "" && !t.compound && !t.info.has(mfStop) {
 			w := float32(matchActionWeight)
 			if t.detail {
@@ -1042,9 +1061,9 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		}
 		if t.frame != "" {
 			if c := int(t.info.concept) - 1; c >= 0 {
-				addFrame(t.frame, matchLex.names[c], "c:"+matchLex.names[c], factor)
+				addFrame(matchFrameClass(t), matchLex.names[c], "c:"+matchLex.names[c], factor)
 			} else {
-				addFrame(t.frame, t.stem, "t:"+t.stem, factor*weakFactor(t))
+				addFrame(matchFrameClass(t), t.stem, "t:"+t.stem, factor*weakFactor(t))
 			}
 		}
 		if c := int(t.info.concept) - 1; c >= 0 {
@@ -1065,6 +1084,16 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		occs = append(occs, matchOcc{key: key, surface: t.text, weight: w, pol: t.pol, cue: t.cue, pos: pos, anchor: anchor})
 	}
 	return occs
+}
+
+// matchFrameClass is the action done to an object word: its class, or, when
+// the text refuses that action, "not " and the class: the frame of "the ban
+// on new oil should not go ahead" is not the frame of "ban new oil".
+func matchFrameClass(t *matchToken) string {
+	if t.undone {
+		return "not " + t.frame
+	}
+	return t.frame
 }
 
 // matchBigramWeight is the weight of two words that follow each other in
