@@ -527,12 +527,19 @@ func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
 // sharedFrameObjects lists the objects both texts apply the same action to
 // ("support rent control" and "cap rents" both limit rent): on these their
 // directions agree by definition, whatever the words around say.
-func (c *matchCorpus) sharedFrameObjects(a, b []matchFeat) []string {
-	var objs []string
-	eachShared(a, b, func(i, _ int) bool {
-		objs = append(objs, c.frameObj[a[i].id])
-		return true
-	})
+func (c *matchCorpus) sharedFrameObjects(a, b []matchFeat, objs []string) []string {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i].id < b[j].id:
+			i++
+		case a[i].id > b[j].id:
+			j++
+		default:
+			objs = append(objs, c.frameObj[a[i].id])
+			i++
+			j++
+		}
+	}
 	return objs
 }
 
@@ -658,7 +665,8 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 	var shared []int32
 	var conflicts []int
 	evidence, terms := false, 0
-	agreed := c.sharedFrameObjects(da.frames, db.frames)
+	var agreedBuf [4]string
+	agreed := c.sharedFrameObjects(da.frames, db.frames, agreedBuf[:0])
 	i, j := 0, 0
 	for i < len(da.feats) && j < len(db.feats) {
 		fa, fb := &da.feats[i], &db.feats[j]
