@@ -55,6 +55,10 @@ group groups form forms kind range process practice measure measures need needs
 standard standards future sector sectors area areas issue issues year years time times
 institution institutions order term terms day days power control controls protection protections
 freedom freedoms maximum minimum legally binding
+real genuine genuinely proper properly decent adequate adequately permanent permanently significant
+significantly major massive mass huge simple simply clear clearly effective effectively robust
+meaningful comprehensive nobody everybody anyone anybody someone somebody whole entire current
+currently existing additional further across board
 `)
 
 // matchWeakWeight is the weight of a weak word; matchConceptWordWeight the
