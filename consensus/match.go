@@ -528,18 +528,10 @@ func (c *matchCorpus) segDot(a, b []matchFeat, shared *[]int32) float64 {
 // ("support rent control" and "cap rents" both limit rent): on these their
 // directions agree by definition, whatever the words around say.
 func (c *matchCorpus) sharedFrameObjects(a, b []matchFeat, objs []string) []string {
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i].id < b[j].id:
-			i++
-		case a[i].id > b[j].id:
-			j++
-		default:
-			objs = append(objs, c.frameObj[a[i].id])
-			i++
-			j++
-		}
-	}
+	eachShared(a, b, func(i, _ int) bool {
+		objs = append(objs, c.frameObj[a[i].id])
+		return true
+	})
 	return objs
 }
 
@@ -602,16 +594,23 @@ func matchEvidenceOf(kind byte, base float32) uint8 {
 func (c *matchCorpus) evidence(a, b []matchFeat) bool {
 	terms, enough := 0, false
 	eachShared(a, b, func(i, _ int) bool {
-		switch c.evid[a[i].id] {
-		case matchEvidenceDecisive:
-			enough = true
-		case matchEvidenceTerm:
-			terms++
-			enough = terms >= 2
-		}
+		enough = c.proves(a[i].id, &terms)
 		return !enough
 	})
 	return enough
+}
+
+// proves reports whether sharing feature id, after the terms already shared
+// (counted in terms), is enough to compare two texts.
+func (c *matchCorpus) proves(id int32, terms *int) bool {
+	switch c.evid[id] {
+	case matchEvidenceDecisive:
+		return true
+	case matchEvidenceTerm:
+		*terms++
+		return *terms >= 2
+	}
+	return false
 }
 
 // bestParts compares the parts of two documents (each part with the other
@@ -665,8 +664,11 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 	var shared []int32
 	var conflicts []int
 	evidence, terms := false, 0
+	// The objects both texts do the same thing to, looked up at the first
+	// opposite direction (rare): directions on them agree.
 	var agreedBuf [4]string
-	agreed := c.sharedFrameObjects(da.frames, db.frames, agreedBuf[:0])
+	var agreed []string
+	agreedKnown := false
 	i, j := 0, 0
 	for i < len(da.feats) && j < len(db.feats) {
 		fa, fb := &da.feats[i], &db.feats[j]
@@ -681,25 +683,22 @@ func (c *matchCorpus) compare(a, b int, explain bool) matchVerdict {
 				// Sharing only an action ("end") is no common ground; the
 				// same action on the same object is.
 				actions += ww
-				if c.evid[fa.id] == matchEvidenceDecisive {
-					evidence = true
-				}
+				evidence = c.proves(fa.id, &terms) || evidence
 				i++
 				j++
 				continue
 			}
 			dot += ww
-			switch c.evid[fa.id] {
-			case matchEvidenceDecisive:
-				evidence = true
-			case matchEvidenceTerm:
-				terms++
-				evidence = evidence || terms >= 2
-			}
-			if fa.pol != 0 && fb.pol != 0 && c.base[fa.id] >= 0.5 && !slices.Contains(agreed, c.object[fa.id]) {
-				if fa.pol == fb.pol {
+			evidence = c.proves(fa.id, &terms) || evidence
+			if fa.pol != 0 && fb.pol != 0 && c.base[fa.id] >= 0.5 {
+				if fa.pol != fb.pol && !agreedKnown {
+					agreed, agreedKnown = c.sharedFrameObjects(da.frames, db.frames, agreedBuf[:0]), true
+				}
+				switch {
+				case fa.pol == fb.pol:
 					v.agreeW += ww
-				} else {
+				case slices.Contains(agreed, c.object[fa.id]):
+				default:
 					v.conflictW += ww
 					if explain {
 						conflicts = append(conflicts, i, j)
@@ -855,7 +854,7 @@ func (c *matchCorpus) explainCounts(counts map[int32]int) string {
 			}
 			terms = append(terms, c.surface[id])
 		case strings.HasPrefix(key, "w:"):
-			if ci, ok := matchLex.wordStems[key[2:]]; ok && said[matchLex.names[ci]] {
+			if ci, ok := matchLex().wordStems[key[2:]]; ok && said[matchLex().names[ci]] {
 				continue
 			}
 			terms = append(terms, c.surface[id])
@@ -1248,7 +1247,8 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 		groupOf[i] = -1
 	}
 	var groups []*matchGroupState
-	tried := map[[2]int32]bool{}
+	// A free objective tries a group, and two groups try each other, once.
+	triedJoin, triedMerge := map[[2]int32]bool{}, map[[2]int32]bool{}
 	for _, e := range edges {
 		ga, gb := groupOf[e.a], groupOf[e.b]
 		switch {
@@ -1257,9 +1257,17 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 			groupOf[e.a], groupOf[e.b] = int32(len(groups)), int32(len(groups))
 			groups = append(groups, g)
 		case ga == gb:
-			continue
 		case ga >= 0 && gb >= 0:
-			if c.mergeGroups(groups, groupOf, ga, gb, tried, threshold) {
+			key := [2]int32{min(ga, gb), max(ga, gb)}
+			a, b := groups[ga], groups[gb]
+			if triedMerge[key] || len(a.members)+len(b.members) > matchMergeMax || sharesMovement(a.movements, b.movements) {
+				continue
+			}
+			triedMerge[key] = true
+			if sum, ok := c.linked(a.members, b.members, e, threshold); ok {
+				c.absorb(a, b.members, sum, groupOf, ga)
+				a.scoreSum += b.scoreSum
+				a.scoreN += b.scoreN
 				groups[gb] = nil
 			}
 		default:
@@ -1268,20 +1276,14 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 				cand, gi = e.a, gb
 			}
 			g := groups[gi]
-			if g.movements[c.movement[cand]] || tried[[2]int32{cand, gi}] {
+			key := [2]int32{cand, gi}
+			if g.movements[c.movement[cand]] || triedJoin[key] {
 				continue
 			}
-			tried[[2]int32{cand, gi}] = true
-			sum, ok := c.joins(g.members, cand, e, threshold)
-			if !ok {
-				continue
+			triedJoin[key] = true
+			if sum, ok := c.linked(g.members, []int32{cand}, e, threshold); ok {
+				c.absorb(g, []int32{cand}, sum, groupOf, gi)
 			}
-			matched := len(g.members)
-			g.members = append(g.members, cand)
-			g.movements[c.movement[cand]] = true
-			g.scoreSum += sum
-			g.scoreN += matched
-			groupOf[cand] = gi
 		}
 	}
 	live := groups[:0]
@@ -1297,69 +1299,53 @@ func (c *matchCorpus) group(edges []matchEdge, threshold float64) []*matchGroupS
 // threshold, but not below this share of it (a veto scores 0).
 const matchWeakLink = 0.8
 
-// joins reports whether objective cand may join a group of members, having
-// matched one of them (edge e): its mean similarity to the members must
-// reach the threshold (average linkage), and no member may be far below it,
-// so one objective cannot chain two unrelated ones together and a veto
-// always keeps it out. It returns the sum of the similarities.
-func (c *matchCorpus) joins(members []int32, cand int32, e matchEdge, threshold float64) (float64, bool) {
-	sum := 0.0
-	for _, m := range members {
-		s := e.score
-		if m != e.a && m != e.b {
-			s = c.compare(int(cand), int(m), false).score
-		}
-		if s < matchWeakLink*threshold {
-			return 0, false
-		}
-		sum += s
-	}
-	return sum, sum >= threshold*float64(len(members))
-}
-
 // matchMergeMax is the largest group two groups can merge into.
 const matchMergeMax = 12
 
-// mergeGroups joins group gb into group ga when a pair across them matched:
-// two groups that formed apart ("ban zero-hours contracts" with "abolish
-// zero hour contracts", and "outlaw zero-hours contracts" with "end zero
-// hour contracts") state the same aim if their movements differ and the
-// members across them match as a free objective must match a group to join
-// it: on average at least the threshold, none far below.
-func (c *matchCorpus) mergeGroups(groups []*matchGroupState, groupOf []int32, ga, gb int32, tried map[[2]int32]bool, threshold float64) bool {
-	a, b := groups[ga], groups[gb]
-	key := [2]int32{-1 - min(ga, gb), -1 - max(ga, gb)}
-	if tried[key] || len(a.members)+len(b.members) > matchMergeMax {
-		return false
-	}
-	tried[key] = true
-	for m := range b.movements {
-		if a.movements[m] {
-			return false
-		}
-	}
-	cross := len(a.members) * len(b.members)
+// linked reports whether the objectives xs and ys, one pair of which
+// matched (edge e), may be in one group: their mean similarity across must
+// reach the threshold (average linkage) and no pair may be far below it, so
+// one objective cannot chain two unrelated ones together and a veto always
+// keeps them apart. It returns the sum of the similarities across. A free
+// objective joins a group this way; two groups that formed apart ("ban
+// zero-hours contracts" with "abolish zero hour contracts", "outlaw
+// zero-hours contracts" with "end zero hour contracts") merge this way.
+func (c *matchCorpus) linked(xs, ys []int32, e matchEdge, threshold float64) (float64, bool) {
 	sum := 0.0
-	for _, x := range a.members {
-		for _, y := range b.members {
-			s := c.compare(int(x), int(y), false).score
+	for _, x := range xs {
+		for _, y := range ys {
+			s := e.score
+			if x != e.a && x != e.b || y != e.a && y != e.b {
+				s = c.compare(int(x), int(y), false).score
+			}
 			if s < matchWeakLink*threshold {
-				return false
+				return 0, false
 			}
 			sum += s
 		}
 	}
-	if sum < threshold*float64(cross) {
-		return false
+	return sum, sum >= threshold*float64(len(xs)*len(ys))
+}
+
+// absorb adds members to group g (number gi), with the sum of their
+// similarities to its members.
+func (c *matchCorpus) absorb(g *matchGroupState, members []int32, sum float64, groupOf []int32, gi int32) {
+	g.scoreSum += sum
+	g.scoreN += len(g.members) * len(members)
+	for _, m := range members {
+		groupOf[m] = gi
+		g.movements[c.movement[m]] = true
 	}
-	for _, y := range b.members {
-		groupOf[y] = ga
-		a.movements[c.movement[y]] = true
+	g.members = append(g.members, members...)
+}
+
+func sharesMovement(a, b map[int32]bool) bool {
+	for m := range b {
+		if a[m] {
+			return true
+		}
 	}
-	a.members = append(a.members, b.members...)
-	a.scoreSum += b.scoreSum + sum
-	a.scoreN += b.scoreN + cross
-	return true
+	return false
 }
 
 // groupWhy names what most members of a group share.

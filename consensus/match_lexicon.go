@@ -317,12 +317,10 @@ var matchConcepts = []matchConcept{
 	{name: "uk", weight: matchPlaceWeight, phrases: []string{"uk", "britain", "british", "england", "united kingdom", "u.k."}},
 }
 
-// matchPolarityWords give the direction of an action on what follows:
-// -1 ends, stops or reduces it; +1 funds, expands or supports it. Written as
-// they appear in text (not stemmed) so that "development" (a thing) is not
-// read as "develop" (an action).
-var matchPolarityWords = map[string]int8{}
-
+// matchNegativeWords and matchPositiveWords give the direction of an action
+// on what follows: -1 ends, stops or reduces it; +1 funds, expands or
+// supports it. Written as they appear in text (not stemmed) so that
+// "development" (a thing) is not read as "develop" (an action).
 var matchNegativeWords = `
 end ends ending ended stop stops stopping stopped ban bans banning banned abolish abolishes
 abolishing abolished abolition oppose opposes opposing opposed halt halts halting halted cancel
@@ -350,12 +348,10 @@ proceeds continue continues continuing defend defends defending uphold upholds u
 finance financing scale welcome welcomes keep keeps keeping open opening reopen reopening
 `
 
-// matchActions group action words by what they do to their object, so that
-// "cease subsidies" and "an end to subsidies" share the action "end" while
-// "rent freeze" and "rent cancellation" do not. The action is a feature of
-// its own (weight matchActionWeight), besides its direction.
-var matchActions = map[string]string{}
-
+// matchActionClasses group action words by what they do to their object, so
+// that "cease subsidies" and "an end to subsidies" share the action "end"
+// while "rent freeze" and "rent cancellation" do not. The action is a feature
+// of its own (weight matchActionWeight), besides its direction.
 var matchActionClasses = map[string]string{
 	"end": `end ends ending ended stop stops stopping stopped halt halts halting halted cease ceases ceasing
 		abolish abolishes abolishing abolished abolition scrap scraps scrapping scrapped eliminate eliminates
@@ -472,8 +468,11 @@ var matchCurrencyWords = map[string]string{
 	"euro": "eur", "euros": "eur", "eur": "eur",
 }
 
-// matchConceptIndex is the concept table compiled to stems.
+// matchConceptIndex is the word lists compiled for lookup: the concept table
+// by stems, and the direction and the action class of each action word.
 type matchConceptIndex struct {
+	polarity map[string]int8   // action word → direction
+	actions  map[string]string // action word or phrase → action class
 	// phrases by their first stem, longest first.
 	phrases map[string][]matchPhrase
 	// single words that name a concept, as written (singular and plural
@@ -492,24 +491,29 @@ type matchPhrase struct {
 	concept int
 }
 
-var matchLex = buildMatchLexicon()
+// matchLex compiles the word lists the first time the matcher runs, not when
+// a program that never matches starts (a few milliseconds).
+var matchLex = sync.OnceValue(buildMatchLexicon)
 
 func buildMatchLexicon() *matchConceptIndex {
+	ix := &matchConceptIndex{
+		polarity: map[string]int8{}, actions: map[string]string{},
+		phrases: map[string][]matchPhrase{}, words: map[string]int{}, wordStems: map[string]int{},
+	}
 	for _, w := range strings.Fields(matchNegativeWords) {
-		matchPolarityWords[matchSpelling(w)] = -1
+		ix.polarity[matchSpelling(w)] = -1
 	}
 	for _, w := range strings.Fields(matchPositiveWords) {
-		matchPolarityWords[matchSpelling(w)] = +1
+		ix.polarity[matchSpelling(w)] = +1
 	}
 	for class, words := range matchActionClasses {
 		for _, w := range strings.Fields(words) {
-			matchActions[matchSpelling(w)] = class
+			ix.actions[matchSpelling(w)] = class
 		}
 	}
 	for p, class := range matchPhraseActions {
-		matchActions[p] = class
+		ix.actions[p] = class
 	}
-	ix := &matchConceptIndex{phrases: map[string][]matchPhrase{}, words: map[string]int{}, wordStems: map[string]int{}}
 	byName := map[string]int{}
 	for i, c := range matchConcepts {
 		byName[c.name] = i
@@ -610,8 +614,9 @@ func matchInfo(w string) matchWordInfo {
 			info.flags |= l.flag
 		}
 	}
-	info.dir = matchPolarityWords[w]
-	info.action = matchActions[w]
+	lex := matchLex()
+	info.dir = lex.polarity[w]
+	info.action = lex.actions[w]
 	if c, ok := matchConceptWord(w); ok {
 		info.concept = int16(c + 1)
 	}

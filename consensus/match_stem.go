@@ -56,40 +56,27 @@ func (s *porterState) cons(i int) bool {
 
 // m measures the number of consonant sequences in b[0..j]: [C](VC)^m[V].
 func (s *porterState) m() int {
-	n, i := 0, 0
+	n := 0
+	i := s.skip(0, true) // leading consonants
 	for {
+		if i = s.skip(i, false); i > s.j { // vowels
+			return n
+		}
+		i = s.skip(i, true) // consonants: one more VC
+		n++
 		if i > s.j {
 			return n
 		}
-		if !s.cons(i) {
-			break
-		}
+	}
+}
+
+// skip returns the first index from i on, up to j+1, whose letter is not a
+// consonant (cons) or not a vowel (!cons).
+func (s *porterState) skip(i int, cons bool) int {
+	for i <= s.j && s.cons(i) == cons {
 		i++
 	}
-	i++
-	for {
-		for {
-			if i > s.j {
-				return n
-			}
-			if s.cons(i) {
-				break
-			}
-			i++
-		}
-		i++
-		n++
-		for {
-			if i > s.j {
-				return n
-			}
-			if !s.cons(i) {
-				break
-			}
-			i++
-		}
-		i++
-	}
+	return i
 }
 
 // vowelInStem reports whether b[0..j] contains a vowel.

@@ -28,6 +28,11 @@ func TestSimilarityMatches(t *testing.T) {
 		{"Stop the sale of public land to private developers", "Prevent governments from selling off public land", []string{"land", "public"}},
 		{"Scrap Trident nuclear weapons", "Get rid of nukes: abolish nuclear weapons", []string{"nuclear-weapons"}},
 		{"Introduce proportional representation", "Scrap first past the post for fair votes", []string{"proportional-representation"}},
+		// The same action on the same object agrees, whatever word comes first.
+		{"Support universal rent control policies", "Place a cap on private rents", []string{"rent"}},
+		// A phrase holding a number, and one that starts a second hyphenated word.
+		{"An end to Section 21 evictions", "Stop no-fault evictions", []string{"no-fault-eviction"}},
+		{"Abolish the poverty-producing two-child limit", "The two-child limit to end", []string{"two-child-limit"}},
 	}
 	for _, c := range cases {
 		for _, pair := range [][2]string{{c.a, c.b}, {c.b, c.a}} {
@@ -57,6 +62,8 @@ func TestSimilarityNonMatches(t *testing.T) {
 		// A broad concept alone (an actor, a topic) is no common ground.
 		{"Government must ensure food security", "We demand the government retrain and rehire workers"},
 		{"Nuclear weapons must be abolished", "Phase out nuclear power stations"},
+		// A refused action is not the action.
+		{"Stop all new oil and gas", "The ban on new oil and gas exploration licences should not go ahead"},
 		{"", "Ban fracking"},
 	}
 	for _, c := range cases {

@@ -555,7 +555,7 @@ func matchMarkPolarityPhrases(toks []matchToken) {
 				last.stem = phrase
 				last.compound = false
 				last.pol = d
-				last.info = matchWordInfo{dir: d, action: matchActions[phrase]}
+				last.info = matchWordInfo{dir: d, action: matchLex().actions[phrase]}
 				break
 			}
 		}
@@ -701,23 +701,8 @@ func matchMarkQualifiers(toks []matchToken) {
 			in = false
 			continue
 		}
-		if !in && t.kind == mtWord {
-			for _, q := range matchQualifierPhrases {
-				if i+len(q) > len(toks) {
-					continue
-				}
-				ok := true
-				for k, w := range q {
-					if toks[i+k].kind != mtWord || toks[i+k].text != w {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					in = true
-					break
-				}
-			}
+		if !in && t.kind == mtWord && matchPhraseAt(toks, i, matchQualifierPhrases) {
+			in = true
 		}
 		t.detail = in
 	}
@@ -798,7 +783,13 @@ func matchPolarity(toks []matchToken, seg []int) {
 }
 
 func matchClauseBreakAt(toks []matchToken, i int) bool {
-	for _, p := range matchClauseBreakPhrases {
+	return matchPhraseAt(toks, i, matchClauseBreakPhrases)
+}
+
+// matchPhraseAt reports whether one of phrases (words as written) starts at
+// toks[i].
+func matchPhraseAt(toks []matchToken, i int, phrases [][]string) bool {
+	for _, p := range phrases {
 		if i+len(p) > len(toks) {
 			continue
 		}
@@ -944,6 +935,7 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 
 // matchFeatures recognises concepts (multi-word first) and terms.
 func matchFeatures(toks []matchToken) []matchOcc {
+	lex := matchLex()
 	var stream []*matchToken
 	var where []int
 	for i := range toks {
@@ -964,9 +956,9 @@ func matchFeatures(toks []matchToken) []matchOcc {
 	var occs []matchOcc
 	pos, span := 0, 1
 	addConcept := func(c int, pol int8, cue string, factor float32) {
-		occs = append(occs, matchOcc{key: "c:" + matchLex.names[c], surface: matchLex.names[c], weight: matchLex.weights[c] * factor, pol: pol, cue: cue, pos: pos, span: span})
-		for _, p := range matchLex.parents[c] {
-			occs = append(occs, matchOcc{key: "c:" + matchLex.names[p], surface: matchLex.names[p], weight: matchLex.weights[p] * 0.8 * factor, pol: pol, cue: cue, pos: pos})
+		occs = append(occs, matchOcc{key: "c:" + lex.names[c], surface: lex.names[c], weight: lex.weights[c] * factor, pol: pol, cue: cue, pos: pos, span: span})
+		for _, p := range lex.parents[c] {
+			occs = append(occs, matchOcc{key: "c:" + lex.names[p], surface: lex.names[p], weight: lex.weights[p] * 0.8 * factor, pol: pol, cue: cue, pos: pos})
 		}
 	}
 	addFrame := func(class, object, anchor string, factor float32) {
@@ -985,7 +977,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		var phrases []matchPhrase
 		if !t.compound || t.compoundStart {
 			// A phrase does not start inside a hyphenated word ("quasi-law").
-			phrases = matchLex.phrases[t.stem]
+			phrases = lex.phrases[t.stem]
 		}
 		for _, ph := range phrases {
 			n := len(ph.stems)
@@ -1018,14 +1010,14 @@ func matchFeatures(toks []matchToken) []matchOcc {
 			addConcept(ph.concept, pol, cue, factor)
 			for k := 0; k < n; k++ {
 				if stream[i+k].frame != "" {
-					addFrame(matchFrameClass(stream[i+k]), matchLex.names[ph.concept], "c:"+matchLex.names[ph.concept], factor)
+					addFrame(matchFrameClass(stream[i+k]), lex.names[ph.concept], "c:"+lex.names[ph.concept], factor)
 					break
 				}
 			}
 			// The wording itself: the same phrase agrees more than a synonym.
 			occs = append(occs, matchOcc{key: "t:" + strings.Join(ph.stems, " "), surface: strings.Join(words, " "),
-				weight: matchConceptWordWeight * matchLex.weights[ph.concept] * factor, pol: pol, cue: cue, pos: pos,
-				anchor: "c:" + matchLex.names[ph.concept]})
+				weight: matchConceptWordWeight * lex.weights[ph.concept] * factor, pol: pol, cue: cue, pos: pos,
+				anchor: "c:" + lex.names[ph.concept]})
 			i += n
 			matched = true
 			break
@@ -1061,7 +1053,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		}
 		if t.frame != "" {
 			if c := int(t.info.concept) - 1; c >= 0 {
-				addFrame(matchFrameClass(t), matchLex.names[c], "c:"+matchLex.names[c], factor)
+				addFrame(matchFrameClass(t), lex.names[c], "c:"+lex.names[c], factor)
 			} else {
 				addFrame(matchFrameClass(t), t.stem, "t:"+t.stem, factor*weakFactor(t))
 			}
@@ -1071,15 +1063,15 @@ func matchFeatures(toks []matchToken) []matchOcc {
 			if w > matchConceptWordWeight {
 				w = matchConceptWordWeight
 			}
-			if matchLex.weights[c] < w {
-				w = matchLex.weights[c]
+			if lex.weights[c] < w {
+				w = lex.weights[c]
 			}
 		}
 		w *= factor
 		key, anchor := "t:"+t.stem, ""
 		if c := int(t.info.concept) - 1; c >= 0 {
 			// A word that names a concept: always comes with its concept.
-			key, anchor = "w:"+t.stem, "c:"+matchLex.names[c]
+			key, anchor = "w:"+t.stem, "c:"+lex.names[c]
 		}
 		occs = append(occs, matchOcc{key: key, surface: t.text, weight: w, pol: t.pol, cue: t.cue, pos: pos, anchor: anchor})
 	}
@@ -1145,7 +1137,7 @@ func matchWordAnchor(t *matchToken) string {
 		return ""
 	}
 	if c := int(t.info.concept) - 1; c >= 0 {
-		return "c:" + matchLex.names[c]
+		return "c:" + matchLex().names[c]
 	}
 	if t.info.has(mfWeak) || len(t.stem) < 2 {
 		return ""
@@ -1199,11 +1191,11 @@ func matchDedupOccs(occs []matchOcc) []matchOcc {
 // matchConceptWord finds the concept a single word names, as written or
 // without a plural s.
 func matchConceptWord(w string) (int, bool) {
-	if c, ok := matchLex.words[w]; ok {
+	if c, ok := matchLex().words[w]; ok {
 		return c, true
 	}
 	if strings.HasSuffix(w, "s") {
-		c, ok := matchLex.words[strings.TrimSuffix(w, "s")]
+		c, ok := matchLex().words[strings.TrimSuffix(w, "s")]
 		return c, ok
 	}
 	return 0, false

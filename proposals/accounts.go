@@ -102,11 +102,7 @@ func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) erro
 	if err != nil {
 		return Member{}, err
 	}
-	acct, err := f.Admin.normalize()
-	if err != nil {
-		return Member{}, err
-	}
-	hash, err := HashPassword(acct.Password)
+	acct, hash, err := f.Admin.prepare()
 	if err != nil {
 		return Member{}, err
 	}
@@ -148,11 +144,7 @@ func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) 
 	if _, err := ParseRole(string(role)); err != nil {
 		return Member{}, err
 	}
-	acct, err := acct.normalize()
-	if err != nil {
-		return Member{}, err
-	}
-	hash, err := HashPassword(acct.Password)
+	acct, hash, err := acct.prepare()
 	if err != nil {
 		return Member{}, err
 	}
@@ -415,11 +407,7 @@ func (s *Service) Invitation(ctx context.Context, token string) (inv Invitation,
 // Using the invitation and creating the account happen together: a taken
 // username leaves the invitation's uses untouched.
 func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (string, Member, error) {
-	acct, err := acct.normalize()
-	if err != nil {
-		return "", Member{}, err
-	}
-	hash, err := HashPassword(acct.Password)
+	acct, hash, err := acct.prepare()
 	if err != nil {
 		return "", Member{}, err
 	}

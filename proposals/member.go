@@ -101,6 +101,17 @@ func (a NewAccount) normalize() (NewAccount, error) {
 	return a, CheckPassword(a.Username, a.Password)
 }
 
+// prepare normalizes an account and hashes its password: what every way of
+// creating an account does before its transaction.
+func (a NewAccount) prepare() (NewAccount, string, error) {
+	a, err := a.normalize()
+	if err != nil {
+		return a, "", err
+	}
+	hash, err := HashPassword(a.Password)
+	return a, hash, err
+}
+
 // CheckPassword applies the password policy: long enough, not absurdly long, and
 // not built from the username.
 func CheckPassword(username, password string) error {
