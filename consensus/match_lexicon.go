@@ -35,7 +35,7 @@ fully truly actually currently way ways thing things use using used able possibl
 helps take takes taking bring brings bringing seek seeks seeking ask asks asking urge urges
 achieve achieving achieved meet meeting deliver delivering provide provides providing provided
 guarantee guarantees guaranteeing guaranteed secure secures securing ensure implement implementing
-implemented enact enacting enacted establish establishes establishing
+implemented enact enacting enacted establish establishes establishing pursue pursues pursuing
 also well whole part alongside
 `)
 
@@ -58,7 +58,7 @@ freedom freedoms maximum minimum legally binding
 real genuine genuinely proper properly decent adequate adequately permanent permanently significant
 significantly major massive mass huge simple simply clear clearly effective effectively robust
 meaningful comprehensive nobody everybody anyone anybody someone somebody whole entire current
-currently existing additional further across board
+currently existing additional further across board timetable timetables timeline timelines roadmap
 `)
 
 // matchWeakWeight is the weight of a weak word; matchConceptWordWeight the
@@ -66,6 +66,7 @@ currently existing additional further across board
 // meaning, the word adds a little for the exact wording).
 const (
 	matchWeakWeight        = 0.35
+	matchTermWeight        = 1
 	matchConceptWordWeight = 0.6
 	matchPlaceWeight       = 0.3
 )
@@ -103,6 +104,12 @@ var matchConcepts = []matchConcept{
 		"fossil fuel", "fossil fuels", "fossil", "oil", "gas", "coal", "petroleum", "oil and gas", "natural gas",
 		"dirty energy", "tar sands", "oil sands", "diesel", "petrol", "pipeline", "pipelines", "north sea oil",
 	}},
+	{name: "new-fossil-fuel", parents: []string{"fossil-fuel"}, phrases: []string{
+		"new fossil fuel", "new fossil fuels", "new oil", "new gas", "new coal", "new oil and gas", "new oil gas",
+		"new fossil fuel projects", "new fossil fuel infrastructure", "fossil fuel expansion", "new pipelines",
+		"new coal mines", "new drilling", "new licences", "new licenses", "new oil and gas licences",
+		"new oil and gas licenses", "leasing and permitting", "new leases", "new permits", "new fossil fuel extraction",
+	}},
 	{name: "fracking", parents: []string{"fossil-fuel"}, phrases: []string{"fracking", "fracked gas", "shale gas", "hydraulic fracturing"}},
 	{name: "renewable-energy", phrases: []string{
 		"renewable", "renewables", "renewable energy", "renewable energies", "clean energy", "green energy",
@@ -120,7 +127,7 @@ var matchConcepts = []matchConcept{
 	{name: "government", weight: 0.5, phrases: []string{
 		"government", "governments", "authorities", "politicians", "ministers", "minister", "parliament",
 		"congress", "lawmakers", "legislators", "leaders", "political leaders", "policymakers", "policy makers",
-		"federal government", "state government", "the state",
+		"federal government", "state government", "the state", "house of commons", "house of representatives",
 	}},
 	{name: "citizens-assembly", parents: []string{"democracy"}, phrases: []string{
 		"citizens assembly", "citizen assembly", "citizens assemblies", "peoples assembly", "sortition",
@@ -233,12 +240,17 @@ var matchConcepts = []matchConcept{
 		"proportional representation", "proportional voting", "proportional system", "fair votes",
 		"first past post", "fptp", "single transferable vote", "ranked choice voting", "ranked choice",
 		"mixed member proportional", "electoral reform", "voting reform", "every vote counts", "every vote count",
+		"share of seats", "proportion of seats", "seats in proportion", "seats proportional", "seats reflect votes",
 	}},
 	{name: "voting-rights", parents: []string{"voting"}, phrases: []string{
 		"voting rights", "right to vote", "voter suppression", "voter registration", "automatic voter registration",
 		"voter id", "disenfranchisement", "disenfranchise", "enfranchise", "enfranchisement", "votes at 16", "voting age",
 	}},
-	{name: "transparency", phrases: []string{"transparency", "transparent", "accountability", "accountable", "openness", "freedom of information", "scrutiny", "oversight"}},
+	{name: "transparency", phrases: []string{"transparency", "transparent", "openness", "freedom of information", "open government", "right to know", "secrecy", "secret"}},
+	{name: "accountability", weight: 0.5, phrases: []string{"accountability", "accountable", "answerable"}},
+	{name: "oversight", phrases: []string{"oversight", "scrutiny", "independent oversight", "independent scrutiny", "watchdog", "watchdogs", "independent body", "independent commissioner"}},
+	{name: "judicial-warrant", phrases: []string{"warrant", "warrants", "judicial authorisation", "judicial authority", "judicial approval", "judicial warrant", "court order", "court orders", "judge", "judges", "judicial"}},
+	{name: "second-chamber", phrases: []string{"house of lords", "upper house", "second chamber", "upper chamber", "lords", "hereditary peers", "senate"}},
 	{name: "corruption", phrases: []string{"corruption", "corrupt", "lobbying", "lobbyists", "lobbyist", "dark money", "big money", "money in politics", "campaign finance", "political donations", "revolving door", "conflicts of interest"}},
 	{name: "referendum", phrases: []string{"referendum", "referendums", "referenda", "plebiscite", "ballot initiative", "ballot initiatives"}},
 	{name: "devolution", phrases: []string{"devolution", "devolve", "decentralisation", "decentralization", "local control", "subsidiarity", "local government", "municipalities", "councils"}},
@@ -259,7 +271,9 @@ var matchConcepts = []matchConcept{
 	{name: "deportation", phrases: []string{"deportation", "deportations", "deport", "deported", "deporting", "removals", "forced removals", "expulsions", "pushbacks", "push backs", "refoulement"}},
 	{name: "safe-routes", phrases: []string{"safe routes", "safe and legal routes", "safe passage", "humanitarian visas", "humanitarian corridors", "resettlement", "family reunion", "family reunification"}},
 	{name: "hostile-environment", phrases: []string{"hostile environment", "right to rent", "immigration checks", "no recourse to public funds", "nrpf"}},
-	{name: "regularisation", phrases: []string{"regularisation", "regularization", "regularise", "regularize", "amnesty", "path to citizenship", "pathway to citizenship", "legal status", "leave to remain", "residence permits"}},
+	{name: "regularisation", phrases: []string{"regularisation", "regularization", "regularise", "regularize", "amnesty", "path to citizenship", "pathway to citizenship", "legal status", "leave to remain", "residence permits",
+		"residency rights", "residence rights", "right to remain", "right of residence", "papers for all", "status for all",
+		"regular status", "permanent residency", "permanent residence"}},
 	// Health.
 	{name: "universal-health-care", parents: []string{"health-care"}, phrases: []string{
 		"universal health care", "universal healthcare", "universal health coverage", "medicare for all",
@@ -272,7 +286,8 @@ var matchConcepts = []matchConcept{
 	{name: "mental-health", parents: []string{"health-care"}, phrases: []string{"mental health", "mental illness", "mental health services", "psychiatric", "wellbeing", "well being"}},
 	{name: "medicines", phrases: []string{"medicines", "medicine", "drugs", "prescription drugs", "drug prices", "prescriptions", "pharmaceutical", "pharmaceuticals", "big pharma", "generic medicines", "vaccines", "vaccine"}},
 	{name: "health-workers", phrases: []string{"nurses", "nurse", "doctors", "doctor", "health workers", "healthcare workers", "care workers", "carers", "staffing", "staff shortages", "nhs staff"}},
-	{name: "social-care", phrases: []string{"social care", "care homes", "care home", "adult social care", "long term care", "home care", "elder care", "disability care"}},
+	{name: "social-care", phrases: []string{"social care", "care homes", "care home", "adult social care", "long term care", "home care", "elder care", "disability care",
+		"home and community based care", "home based care", "community based care", "care at home"}},
 	// Digital rights.
 	{name: "privacy", phrases: []string{"privacy", "private data", "personal data", "data protection", "surveillance", "mass surveillance", "tracking", "spying", "facial recognition", "biometric", "biometrics", "encryption", "end to end encryption"}},
 	{name: "internet-access", phrases: []string{"internet access", "broadband", "digital divide", "connectivity", "digital inclusion", "online access", "affordable internet"}},
@@ -383,6 +398,13 @@ var matchActionFamilies = map[string]string{
 	"fund": "promote", "expand": "promote", "build": "promote", "support": "promote", "keep": "promote",
 }
 
+// matchNegatedActions are what refusing an action that promotes its object
+// does to it: "no increase in surveillance" limits it, "no support for new
+// oil" opposes it.
+var matchNegatedActions = map[string]string{
+	"expand": "limit", "build": "end", "fund": "end", "support": "end", "keep": "end",
+}
+
 // matchActionWeight is the weight of an action feature, matchFrameWeight the
 // weight of an action on an object ("end:subsidy").
 const (
@@ -442,6 +464,27 @@ const matchQualifiedWeight = 0.5
 
 // matchClauseBreaks end the reach of a direction word.
 var matchClauseBreakPhrases = [][]string{{"rather", "than"}, {"instead", "of"}, {"in", "place", "of"}}
+
+// matchIndexations are the ways of tying an amount to prices, as written.
+var matchIndexations = []struct {
+	value   string
+	phrases [][]string
+}{
+	{"above", matchPhrases("inflation busting", "above inflation", "above the rate of inflation", "more than inflation",
+		"real terms increase", "real terms increases", "real terms rise", "real terms rises", "real terms pay rise")},
+	{"in line with", matchPhrases("in line with inflation", "linked to inflation", "tied to inflation", "inflation linked",
+		"index linked", "indexed to inflation", "uprated with inflation", "uprate with inflation", "uprating with inflation",
+		"keep pace with inflation", "keeps pace with inflation", "keeping pace with inflation", "rise with inflation",
+		"rises with inflation", "track inflation")},
+}
+
+func matchPhrases(ps ...string) [][]string {
+	out := make([][]string, len(ps))
+	for i, p := range ps {
+		out[i] = matchSplitWords(p)
+	}
+	return out
+}
 
 // matchNumberWords are spelled-out numbers, counted only before a unit
 // ("two decades", "five-year").

@@ -33,6 +33,13 @@ func TestSimilarityMatches(t *testing.T) {
 		// A phrase holding a number, and one that starts a second hyphenated word.
 		{"An end to Section 21 evictions", "Stop no-fault evictions", []string{"no-fault-eviction"}},
 		{"Abolish the poverty-producing two-child limit", "The two-child limit to end", []string{"two-child-limit"}},
+		// Paraphrases of one aim the word lists know.
+		{"A halt to all leasing and permitting for fossil fuel extraction", "Ban all new oil and gas production", []string{"new-fossil-fuel"}},
+		{"The share of seats a party wins should match its share of votes", "Proportional representation for elections", []string{"proportional-representation"}},
+		{"Surveillance only with a judicial warrant", "Judges, not ministers, must authorise surveillance", []string{"judicial-warrant"}},
+		// "No increase" limits, as "limit" does.
+		{"No increase in state surveillance without justification", "Laws must limit state surveillance to what is necessary", []string{"privacy"}},
+		{"Inflation-busting pay rises for nurses", "Pay rises above inflation for nurses", []string{"health-workers"}},
 	}
 	for _, c := range cases {
 		for _, pair := range [][2]string{{c.a, c.b}, {c.b, c.a}} {
@@ -62,6 +69,8 @@ func TestSimilarityNonMatches(t *testing.T) {
 		// A broad concept alone (an actor, a topic) is no common ground.
 		{"Government must ensure food security", "We demand the government retrain and rehire workers"},
 		{"Nuclear weapons must be abolished", "Phase out nuclear power stations"},
+		// "House" in the name of a chamber is not housing.
+		{"An elected House of Lords", "Build more council houses"},
 		// A refused action is not the action.
 		{"Stop all new oil and gas", "The ban on new oil and gas exploration licences should not go ahead"},
 		{"", "Ban fracking"},
@@ -87,11 +96,12 @@ func TestSimilarityNearMisses(t *testing.T) {
 		{"Cut emissions by 50% by 2030", "Cut emissions by 70% by 2030", "numbers differ: 50% vs 70%"},
 		{"End fossil fuel subsidies", "Fund fossil fuel workers", "opposite directions on fossil-fuel"},
 		{"Ban fracking", "Expand fracking", "opposite directions on fracking"},
-		{"Stop all new oil and gas licences", "The ban on new oil and gas licences should not go ahead", "opposite directions on fossil-fuel"},
+		{"Stop all new oil and gas licences", "The ban on new oil and gas licences should not go ahead", "opposite directions on new-fossil-fuel"},
 		{"Phase out nuclear power", "Keep nuclear plants open", "opposite directions on nuclear-power"},
 		{"Phase out all nuclear power", "An emergency moratorium on the closures of nuclear power plants", "opposite directions on nuclear-power"},
 		{"No new coal mines", "Open new coal mines", "opposite directions"},
 		{"Rent cancellation", "Rent controls", "different actions on rent"},
+		{"An inflation-busting increase in pensions", "Increases to pensions tied to inflation", "numbers differ"},
 	}
 	for _, c := range cases {
 		score, why := Similarity(c.a, c.b)

@@ -75,6 +75,7 @@ type matchAnalysis struct {
 func matchAnalyze(text string) matchAnalysis {
 	toks := matchTokenize(text)
 	facts := matchNumbers(toks)
+	facts = append(facts, matchIndexation(toks)...)
 	matchMarkPolarityPhrases(toks)
 	for i := 0; i+1 < len(toks); i++ {
 		// "free of coercion" is "without coercion".
@@ -121,6 +122,22 @@ func matchAnalyze(text string) matchAnalysis {
 		kept = nil
 	}
 	return matchAnalysis{occs: matchDedupOccs(slices.Clone(occs)), facts: facts, segs: kept}
+}
+
+// matchIndexation finds how a text ties an amount to prices ("an
+// inflation-busting rise" is above inflation, "tied to inflation" is in line
+// with it): a commitment like a number, which must agree.
+func matchIndexation(toks []matchToken) []matchFact {
+	var facts []matchFact
+	for i := range toks {
+		for _, ix := range matchIndexations {
+			if matchPhraseAt(toks, i, ix.phrases) {
+				facts = append(facts, matchFact{kind: "indexation", value: ix.value, text: ix.value + " inflation", pos: i})
+				break
+			}
+		}
+	}
+	return facts
 }
 
 // matchSubstantial counts the words of a part that carry a concept or a
@@ -579,6 +596,12 @@ func matchFrames(toks []matchToken) {
 		class, ok := matchIsAction(&toks[i])
 		if !ok || matchGovernedAction(toks, i) {
 			continue
+		}
+		if i > 0 && toks[i-1].kind == mtWord && toks[i-1].text == "no" && matchNegatedActions[class] != "" {
+			// "no increase in surveillance" limits it. ("Not allow workers
+			// to become ..." is not read this way: "not" may deny a whole
+			// clause, "no" denies the action that follows.)
+			class = matchNegatedActions[class]
 		}
 		next := i + 1
 		for next < len(toks) && toks[next].kind == mtWord && toks[next].used {
@@ -1043,7 +1066,7 @@ func matchFeatures(toks []matchToken) []matchOcc {
 		if !matchIsContent(t) || len(t.stem) < 2 {
 			continue
 		}
-		w := float32(1)
+		w := float32(matchTermWeight)
 		if t.info.has(mfWeak) {
 			w = matchWeakWeight
 		}
