@@ -146,6 +146,11 @@ var matchConcepts = []matchConcept{
 		"social housing", "public housing", "council housing", "council homes", "social homes",
 		"public homes", "housing cooperatives", "community land trust", "community land trusts",
 	}},
+	{name: "right-to-housing", parents: []string{"housing"}, phrases: []string{
+		"right to housing", "right to home", "right to adequate housing", "right to decent home", "housing is human right",
+		"home is human right", "housing is right", "housing as human right", "homes as human right", "housing guarantee",
+		"homes guarantee", "home is basic human right", "housing is basic human right",
+	}},
 	{name: "homelessness", phrases: []string{"homeless", "homelessness", "unsheltered", "rough sleeping", "houseless"}},
 	{name: "rent", phrases: []string{"rent", "rents", "rent levels", "rent increases", "rent rises", "rent hikes"}},
 	{name: "tenants", phrases: []string{"tenant", "tenants", "tenancy", "tenancies", "renter", "renters", "lease", "leases", "private renters"}},
