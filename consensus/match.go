@@ -326,6 +326,25 @@ func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 			c.df[id]++
 		}
 	}
+	// Two words written as one word another text uses ("choke holds",
+	// "chokeholds") also count as that word.
+	for i := range analyses {
+		a := &analyses[i]
+	joins:
+		for _, j := range a.joins {
+			id, ok := dict[j.key]
+			if !ok {
+				continue
+			}
+			for _, o := range a.occs {
+				if o.key == j.key {
+					continue joins
+				}
+			}
+			a.occs = append(a.occs, j)
+			c.df[id]++
+		}
+	}
 	c.base = base
 	c.maxDF = int32(max(64, n/25))
 	c.action = make([]bool, len(base))

@@ -179,7 +179,7 @@ func TestMatchEval(t *testing.T) {
 // TestMatchHeldout only reports: the held-out set judges the matcher, it is
 // not a target to tune to.
 func TestMatchHeldout(t *testing.T) {
-	for _, name := range []string{"heldout", "heldout2", "heldout3"} {
+	for _, name := range []string{"heldout", "heldout2", "heldout3", "heldout4", "heldout5"} {
 		if _, err := os.Stat(filepath.Join("testdata", "match", name+"_labels.json")); err != nil {
 			continue
 		}

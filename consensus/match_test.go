@@ -37,6 +37,8 @@ func TestSimilarityMatches(t *testing.T) {
 		{"A halt to all leasing and permitting for fossil fuel extraction", "Ban all new oil and gas production", []string{"new-fossil-fuel"}},
 		{"The share of seats a party wins should match its share of votes", "Proportional representation for elections", []string{"proportional-representation"}},
 		{"Surveillance only with a judicial warrant", "Judges, not ministers, must authorise surveillance", []string{"judicial-warrant"}},
+		// Two words written as one.
+		{"Ban choke holds by the police", "Prohibit all police chokeholds", []string{"chokeholds"}},
 		// "No increase" limits, as "limit" does.
 		{"No increase in state surveillance without justification", "Laws must limit state surveillance to what is necessary", []string{"privacy"}},
 		{"Inflation-busting pay rises for nurses", "Pay rises above inflation for nurses", []string{"health-workers"}},

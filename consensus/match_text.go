@@ -69,6 +69,9 @@ type matchAnalysis struct {
 	// ("medical debt relief and universal health care"), when there are
 	// several parts with enough content.
 	segs [][]matchOcc
+	// joins are two adjacent words written as one ("choke holds" as
+	// "chokeholds"): counted only when another text has that word.
+	joins []matchOcc
 }
 
 // matchAnalyze reads a text.
@@ -121,7 +124,7 @@ func matchAnalyze(text string) matchAnalysis {
 	if len(kept) < 2 {
 		kept = nil
 	}
-	return matchAnalysis{occs: matchDedupOccs(slices.Clone(occs)), facts: facts, segs: kept}
+	return matchAnalysis{occs: matchDedupOccs(slices.Clone(occs)), facts: facts, segs: kept, joins: matchJoins(occs, toks)}
 }
 
 // matchIndexation finds how a text ties an amount to prices ("an
@@ -138,6 +141,27 @@ func matchIndexation(toks []matchToken) []matchFact {
 		}
 	}
 	return facts
+}
+
+// matchJoins lists, for each two plain words next to each other, the word
+// they make written together.
+func matchJoins(occs []matchOcc, toks []matchToken) []matchOcc {
+	var joins []matchOcc
+	var prev *matchOcc
+	for k := range occs {
+		b := &occs[k]
+		if b.span > 1 || !strings.HasPrefix(b.key, "t:") {
+			continue
+		}
+		a := prev
+		prev = b
+		if a == nil || a.pos+1 != b.pos {
+			continue
+		}
+		joined := matchSpelling(toks[a.pos].text + toks[b.pos].text)
+		joins = append(joins, matchOcc{key: "t:" + matchStem(joined), surface: joined, weight: 1, pol: b.pol, cue: b.cue, pos: a.pos, span: 2})
+	}
+	return joins
 }
 
 // matchSubstantial counts the words of a part that carry a concept or a
