@@ -410,6 +410,10 @@ var matchNegatedActions = map[string]string{
 	"expand": "limit", "build": "end", "fund": "end", "support": "end", "keep": "end",
 }
 
+// matchShieldWords protect what follows them from what follows "from":
+// "protect renters from evictions".
+var matchShieldWords = matchWordSet(`protect protects protecting protection protections shield shields shielding safeguard safeguards safeguarding`)
+
 // matchActionWeight is the weight of an action feature, matchFrameWeight the
 // weight of an action on an object ("end:subsidy").
 const (

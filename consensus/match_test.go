@@ -37,6 +37,9 @@ func TestSimilarityMatches(t *testing.T) {
 		{"A halt to all leasing and permitting for fossil fuel extraction", "Ban all new oil and gas production", []string{"new-fossil-fuel"}},
 		{"The share of seats a party wins should match its share of votes", "Proportional representation for elections", []string{"proportional-representation"}},
 		{"Surveillance only with a judicial warrant", "Judges, not ministers, must authorise surveillance", []string{"judicial-warrant"}},
+		// An action undone by the one before it, and protection from a harm.
+		{"The government must stop approving new fossil fuel projects", "No new coal and gas projects", []string{"new-fossil-fuel"}},
+		{"Protect renters from evictions without a fair reason", "Stop evictions without a good reason", []string{"eviction"}},
 		// Two words written as one.
 		{"Ban choke holds by the police", "Prohibit all police chokeholds", []string{"chokeholds"}},
 		// "No increase" limits, as "limit" does.

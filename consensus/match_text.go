@@ -621,8 +621,9 @@ func matchFrames(toks []matchToken) {
 		if !ok || matchGovernedAction(toks, i) {
 			continue
 		}
-		if i > 0 && toks[i-1].kind == mtWord && toks[i-1].text == "no" && matchNegatedActions[class] != "" {
-			// "no increase in surveillance" limits it. ("Not allow workers
+		if i > 0 && toks[i-1].kind == mtWord && (toks[i-1].text == "no" || matchDirection(&toks[i-1]) < 0) && matchNegatedActions[class] != "" {
+			// "no increase in surveillance" limits it, "stop approving new
+			// oil" ends it. ("Not allow workers
 			// to become ..." is not read this way: "not" may deny a whole
 			// clause, "no" denies the action that follows.)
 			class = matchNegatedActions[class]
@@ -860,6 +861,7 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 	// chained: a direction word was seen and only stop words since;
 	// governed: one of them is a governing preposition ("a moratorium on").
 	chained, governed := false, false
+	shield := false // the direction word protects: "from" then turns it around
 	lastContent := -1
 	for i := range clause {
 		t := &clause[i]
@@ -878,13 +880,22 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 				d, neg = -d, false
 				word = negWord + " " + word
 			}
-			if chained && governed && cur != 0 {
+			switch {
+			case chained && governed && cur != 0:
 				cur *= d
 				cue = cue + " " + word
-			} else {
+			case chained && cur < 0 && d > 0:
+				// "stop approving new oil": the first action undoes the second.
+				cur = -1
+				cue = cue + " " + word
+			default:
 				cur, cue = d, word
 			}
 			chained, governed = true, false
+			shield = matchShieldWords[t.text] && d > 0
+		case shield && t.text == "from":
+			// "protect renters from evictions" is against evictions.
+			cur, cue, shield = -cur, cue+" from", false
 		case !matchIsContent(t):
 			// Stop words keep a chain of direction words going.
 			if t.info.has(mfChain) {
