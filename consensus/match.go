@@ -294,7 +294,9 @@ type matchFeat struct {
 func newMatchCorpus(objs []Objective, rarity bool) *matchCorpus {
 	n := len(objs)
 	analyses := make([]matchAnalysis, n)
-	matchParallel(n, func(i int) { analyses[i] = matchAnalyze(objs[i].Text) })
+	matchParallel(n, func() func(int) {
+		return func(i int) { analyses[i] = matchAnalyze(objs[i].Text) }
+	})
 
 	c := &matchCorpus{docs: make([]matchDoc, n), movement: make([]int32, n)}
 	movements := map[string]int32{}
@@ -951,132 +953,24 @@ type matchNeighbour struct {
 // bound falls below the worst of the best matches found so far.
 func (c *matchCorpus) edges(threshold float64) []matchEdge {
 	n := len(c.docs)
-	post := make([][]matchPosting, len(c.keys))
+	ix := &matchIndex{c: c, threshold: threshold, post: make([][]matchPosting, len(c.keys))}
 	for i := range c.docs {
 		for _, f := range c.docs[i].feats {
 			if c.indexed[f.id] {
-				post[f.id] = append(post[f.id], matchPosting{doc: int32(i), mov: c.movement[i], w: f.w, att: f.att})
+				ix.post[f.id] = append(ix.post[f.id], matchPosting{doc: int32(i), mov: c.movement[i], w: f.w, att: f.att})
 			}
 		}
 	}
 	// The per-document numbers the candidate loop needs, packed for locality.
-	norms, minNorms, rootCommon := make([]float64, n), make([]float64, n), make([]float64, n)
+	ix.norms, ix.minNorms, ix.rootCommon = make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range c.docs {
-		norms[i], minNorms[i], rootCommon[i] = c.docs[i].norm, c.docs[i].minNorm, c.docs[i].rootCommon
+		ix.norms[i], ix.minNorms[i], ix.rootCommon[i] = c.docs[i].norm, c.docs[i].minNorm, c.docs[i].rootCommon
 	}
 	best := make([][]matchNeighbour, n)
-	workers := runtime.GOMAXPROCS(0)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			acc := make([]float32, n)
-			var touched []int32
-			var cands, first []uint64
-			var top matchTop
-			for {
-				start := int(next.Add(64)) - 64
-				if start >= n {
-					return
-				}
-				for i := start; i < min(start+64, n); i++ {
-					di := &c.docs[i]
-					if di.norm == 0 {
-						continue
-					}
-					mi := c.movement[i]
-					touched = touched[:0]
-					for _, f := range di.feats {
-						if !c.indexed[f.id] {
-							continue
-						}
-						for _, p := range post[f.id] {
-							if p.mov == mi {
-								continue
-							}
-							if acc[p.doc] == 0 {
-								touched = append(touched, p.doc)
-							}
-							acc[p.doc] += f.w*p.w + f.att*p.att
-						}
-					}
-					// The matchBlock candidates with the highest bounds are kept
-					// in a heap while scanning; usually they are all that needs
-					// an exact comparison before the bound falls below the worst
-					// of the best kept.
-					ri, ni, mi2 := di.rootCommon, di.norm, di.minNorm
-					boundOf := func(j int32) float64 {
-						mass := float64(acc[j]) + ri*rootCommon[j]
-						bound := mass / (ni * norms[j])
-						if minNorms[j] < norms[j] || mi2 < ni {
-							bound = math.Max(bound, matchSegmentFactor*mass/(mi2*minNorms[j]))
-						}
-						return bound
-					}
-					first = first[:0]
-					more := false
-					floor := threshold // the lowest bound that can enter the first block
-					for _, j := range touched {
-						bound := boundOf(j)
-						if bound < floor {
-							more = more || bound >= threshold
-							continue
-						}
-						key := matchKey(bound, j)
-						switch {
-						case len(first) < matchBlock:
-							first = append(first, key)
-							if len(first) == matchBlock {
-								matchHeapifyMax(first)
-								floor = math.Max(threshold, matchKeyBound(first[0]))
-							}
-						case key < first[0]:
-							first[0] = key
-							matchSiftDownMax(first, 0)
-							floor = math.Max(threshold, matchKeyBound(first[0]))
-							more = true
-						default:
-							more = true
-						}
-					}
-					top.reset()
-					done := false
-					if len(first) > 0 {
-						slices.Sort(first)
-						done = c.examine(i, first, &top, threshold)
-					}
-					if !done && more {
-						// Rare: the first block was not enough. Take the others
-						// (all keys above the first block's), a block at a time.
-						last := first[len(first)-1]
-						cands = cands[:0]
-						for _, j := range touched {
-							if bound := boundOf(j); bound >= threshold {
-								if key := matchKey(bound, j); key > last {
-									cands = append(cands, key)
-								}
-							}
-						}
-						for len(cands) > 0 && !done {
-							m := min(matchBlock, len(cands))
-							matchSelect(cands, m)
-							block := cands[:m]
-							slices.Sort(block)
-							cands = cands[m:]
-							done = c.examine(i, block, &top, threshold)
-						}
-					}
-					for _, j := range touched {
-						acc[j] = 0
-					}
-					best[i] = top.sorted()
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	matchParallel(n, func() func(i int) {
+		s := &matchSearch{ix: ix, acc: make([]float32, n)}
+		return func(i int) { best[i] = s.neighbours(i) }
+	})
 	var edges []matchEdge
 	for i, list := range best {
 		for _, nb := range list {
@@ -1091,6 +985,131 @@ func (c *matchCorpus) edges(threshold float64) []matchEdge {
 		return cmp.Or(-cmp.Compare(x.score, y.score), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
 	})
 	return slices.CompactFunc(edges, func(x, y matchEdge) bool { return x.a == y.a && x.b == y.b })
+}
+
+// matchIndex is the inverted index edges searches, shared by its workers.
+type matchIndex struct {
+	c                           *matchCorpus
+	threshold                   float64
+	post                        [][]matchPosting // by feature id
+	norms, minNorms, rootCommon []float64        // by document
+}
+
+// matchSearch is one worker's buffers for finding best matches.
+type matchSearch struct {
+	ix           *matchIndex
+	acc          []float32 // shared weight from the index, by candidate document
+	touched      []int32   // the candidates with acc > 0
+	cands, first []uint64
+	top          matchTop
+}
+
+// neighbours returns the best matches of document i (at most matchTopK).
+func (s *matchSearch) neighbours(i int) []matchNeighbour {
+	ix, c := s.ix, s.ix.c
+	di := &c.docs[i]
+	if di.norm == 0 {
+		return nil
+	}
+	s.accumulate(i)
+	defer func() {
+		for _, j := range s.touched {
+			s.acc[j] = 0
+		}
+	}()
+	// The matchBlock candidates with the highest bounds are kept in a heap
+	// while scanning; usually they are all that needs an exact comparison
+	// before the bound falls below the worst of the best kept.
+	threshold := ix.threshold
+	s.first = s.first[:0]
+	more := false
+	floor := threshold // the lowest bound that can enter the first block
+	for _, j := range s.touched {
+		bound := s.bound(di, j)
+		if bound < floor {
+			more = more || bound >= threshold
+			continue
+		}
+		key := matchKey(bound, j)
+		switch {
+		case len(s.first) < matchBlock:
+			s.first = append(s.first, key)
+			if len(s.first) == matchBlock {
+				matchHeapifyMax(s.first)
+				floor = math.Max(threshold, matchKeyBound(s.first[0]))
+			}
+		case key < s.first[0]:
+			s.first[0] = key
+			matchSiftDownMax(s.first, 0)
+			floor = math.Max(threshold, matchKeyBound(s.first[0]))
+			more = true
+		default:
+			more = true
+		}
+	}
+	s.top.reset()
+	if len(s.first) == 0 {
+		return nil
+	}
+	slices.Sort(s.first)
+	done := c.examine(i, s.first, &s.top, threshold)
+	if !done && more {
+		// Rare: the first block was not enough. Take the others (all keys
+		// above the first block's), a block at a time.
+		last := s.first[len(s.first)-1]
+		s.cands = s.cands[:0]
+		for _, j := range s.touched {
+			if bound := s.bound(di, j); bound >= threshold {
+				if key := matchKey(bound, j); key > last {
+					s.cands = append(s.cands, key)
+				}
+			}
+		}
+		for len(s.cands) > 0 && !done {
+			m := min(matchBlock, len(s.cands))
+			matchSelect(s.cands, m)
+			block := s.cands[:m]
+			slices.Sort(block)
+			s.cands = s.cands[m:]
+			done = c.examine(i, block, &s.top, threshold)
+		}
+	}
+	return s.top.sorted()
+}
+
+// accumulate adds up, for every document of another movement sharing an
+// indexed feature with document i, the weight they share.
+func (s *matchSearch) accumulate(i int) {
+	c := s.ix.c
+	mi := c.movement[i]
+	s.touched = s.touched[:0]
+	for _, f := range c.docs[i].feats {
+		if !c.indexed[f.id] {
+			continue
+		}
+		for _, p := range s.ix.post[f.id] {
+			if p.mov == mi {
+				continue
+			}
+			if s.acc[p.doc] == 0 {
+				s.touched = append(s.touched, p.doc)
+			}
+			s.acc[p.doc] += f.w*p.w + f.att*p.att
+		}
+	}
+}
+
+// bound is the most document j can score with di: the shared weight from the
+// index plus the most the features left out of it could add, over the norms
+// (or over the smallest parts' norms, discounted, when parts can do better).
+func (s *matchSearch) bound(di *matchDoc, j int32) float64 {
+	ix := s.ix
+	mass := float64(s.acc[j]) + di.rootCommon*ix.rootCommon[j]
+	bound := mass / (di.norm * ix.norms[j])
+	if ix.minNorms[j] < ix.norms[j] || di.minNorm < di.norm {
+		bound = math.Max(bound, matchSegmentFactor*mass/(di.minNorm*ix.minNorms[j]))
+	}
+	return bound
 }
 
 // matchKey orders candidates by descending bound, then ascending index, as
@@ -1384,27 +1403,31 @@ func (c *matchCorpus) groupWhy(members []int32) string {
 	return c.explainCounts(counts)
 }
 
-// matchParallel runs fn(i) for i in [0, n) on all CPUs.
-func matchParallel(n int, fn func(i int)) {
+// matchParallel runs, on all CPUs, the functions worker makes for i in [0,
+// n): each goroutine makes its own, so it can keep buffers between calls.
+func matchParallel(n int, worker func() func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if n < 256 || workers == 1 {
+		fn := worker()
 		for i := 0; i < n; i++ {
 			fn(i)
 		}
 		return
 	}
+	const chunk = 64
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fn := worker()
 			for {
-				start := int(next.Add(128)) - 128
+				start := int(next.Add(chunk)) - chunk
 				if start >= n {
 					return
 				}
-				for i := start; i < min(start+128, n); i++ {
+				for i := start; i < min(start+chunk, n); i++ {
 					fn(i)
 				}
 			}

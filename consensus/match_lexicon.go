@@ -255,7 +255,7 @@ var matchConcepts = []matchConcept{
 	{name: "accountability", weight: 0.5, phrases: []string{"accountability", "accountable", "answerable"}},
 	{name: "oversight", phrases: []string{"oversight", "scrutiny", "independent oversight", "independent scrutiny", "watchdog", "watchdogs", "independent body", "independent commissioner"}},
 	{name: "judicial-warrant", phrases: []string{"warrant", "warrants", "judicial authorisation", "judicial authority", "judicial approval", "judicial warrant", "court order", "court orders", "judge", "judges", "judicial"}},
-	{name: "second-chamber", phrases: []string{"house of lords", "upper house", "second chamber", "upper chamber", "lords", "hereditary peers", "senate"}},
+	{name: "second-chamber", phrases: []string{"house of lords", "upper house", "second chamber", "upper chamber", "lords", "hereditary peers"}},
 	{name: "corruption", phrases: []string{"corruption", "corrupt", "lobbying", "lobbyists", "lobbyist", "dark money", "big money", "money in politics", "campaign finance", "political donations", "revolving door", "conflicts of interest"}},
 	{name: "referendum", phrases: []string{"referendum", "referendums", "referenda", "plebiscite", "ballot initiative", "ballot initiatives"}},
 	{name: "devolution", phrases: []string{"devolution", "devolve", "decentralisation", "decentralization", "local control", "subsidiarity", "local government", "municipalities", "councils"}},

@@ -885,8 +885,8 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 				cur *= d
 				cue = cue + " " + word
 			case chained && cur < 0 && d > 0:
-				// "stop approving new oil": the first action undoes the second.
-				cur = -1
+				// "stop approving new oil": the first action undoes the
+				// second, so the direction stays against.
 				cue = cue + " " + word
 			default:
 				cur, cue = d, word
