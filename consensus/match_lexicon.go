@@ -354,6 +354,7 @@ limiting limitation limitations restrict restricts restricting restriction restr
 resists resisting decommission decommissioning block blocks blocking against repeal repeals
 repealing tackle tackles tackling combat combating combatting halve halving outlaw outlawing
 forbid forbidding curb curbs curbing phaseout demilitarize demilitarise demilitarizing demilitarising
+suspend suspends suspending suspended suspension
 `
 
 var matchPositiveWords = `
@@ -378,6 +379,7 @@ var matchActionClasses = map[string]string{
 		eliminating elimination cancel cancels cancelling canceling cancelled canceled cancellation close closes
 		closing closure closures shut shuts shutting shutdown phaseout repeal repeals repealing decommission
 		decommissioning ban bans banning banned prohibit prohibits prohibiting prohibition outlaw outlawing
+		suspend suspends suspending suspended suspension
 		forbid forbidding block blocks blocking prevent prevents preventing oppose opposes opposing opposed
 		reject rejects rejecting rejected resist resists resisting against`,
 	"limit":  `freeze freezes freezing frozen cap caps capping capped limit limits limiting limitation limitations restrict restricts restricting restriction restrictions curb curbs curbing moratorium control controls regulate regulates regulating regulation regulations`,
@@ -403,11 +405,12 @@ var matchActionFamilies = map[string]string{
 	"fund": "promote", "expand": "promote", "build": "promote", "support": "promote", "keep": "promote",
 }
 
-// matchNegatedActions are what refusing an action that promotes its object
-// does to it: "no increase in surveillance" limits it, "no support for new
-// oil" opposes it.
+// matchNegatedActions are what refusing an action does to its object:
+// "no increase in surveillance" limits it, "no support for new oil" opposes
+// it, and "no cuts to benefits" or "stop closures of libraries" keeps it.
 var matchNegatedActions = map[string]string{
 	"expand": "limit", "build": "end", "fund": "end", "support": "end", "keep": "end",
+	"end": "keep", "reduce": "keep", "remove": "keep",
 }
 
 // matchShieldWords protect what follows them from what follows "from":

@@ -45,6 +45,10 @@ func TestSimilarityMatches(t *testing.T) {
 		// "No increase" limits, as "limit" does.
 		{"No increase in state surveillance without justification", "Laws must limit state surveillance to what is necessary", []string{"privacy"}},
 		{"Inflation-busting pay rises for nurses", "Pay rises above inflation for nurses", []string{"health-workers"}},
+		// Refusing an action that harms something protects it.
+		{"No suspension of the Triple Lock on the state pension", "Protecting the Triple Lock", []string{"triple"}},
+		{"No cuts to disability benefits", "Protect disability benefits", []string{"social-security"}},
+		{"Stop the cuts to benefits", "Defend benefits", []string{"social-security"}},
 	}
 	for _, c := range cases {
 		for _, pair := range [][2]string{{c.a, c.b}, {c.b, c.a}} {
@@ -107,6 +111,9 @@ func TestSimilarityNearMisses(t *testing.T) {
 		{"No new coal mines", "Open new coal mines", "opposite directions"},
 		{"Rent cancellation", "Rent controls", "different actions on rent"},
 		{"An inflation-busting increase in pensions", "Increases to pensions tied to inflation", "numbers differ"},
+		{"Stop the cuts to benefits", "Cut benefits", "opposite directions on social-security"},
+		{"Oppose the closure of hospitals", "Close hospitals", "opposite directions on health-care"},
+		{"Suspend the triple lock", "Keep the triple lock", "opposite directions on triple"},
 	}
 	for _, c := range cases {
 		score, why := Similarity(c.a, c.b)

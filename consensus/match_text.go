@@ -621,11 +621,9 @@ func matchFrames(toks []matchToken) {
 		if !ok || matchGovernedAction(toks, i) {
 			continue
 		}
-		if i > 0 && toks[i-1].kind == mtWord && (toks[i-1].text == "no" || matchDirection(&toks[i-1]) < 0) && matchNegatedActions[class] != "" {
+		if matchRefused(toks, i) && matchNegatedActions[class] != "" {
 			// "no increase in surveillance" limits it, "stop approving new
-			// oil" ends it. ("Not allow workers
-			// to become ..." is not read this way: "not" may deny a whole
-			// clause, "no" denies the action that follows.)
+			// oil" ends it, "oppose the closure of hospitals" keeps them.
 			class = matchNegatedActions[class]
 		}
 		next := i + 1
@@ -644,6 +642,26 @@ func matchFrames(toks []matchToken) {
 		}
 		matchSetHeads(toks, i+1, class)
 	}
+}
+
+// matchRefused reports whether the action at i is refused by the word
+// before it, determiners aside: "no cuts", "stop the cuts", "oppose any
+// closure". ("Not allow workers to become ..." is not read this way: "not"
+// may deny a whole clause, "no" denies the action that follows.)
+func matchRefused(toks []matchToken, i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		u := &toks[k]
+		if u.kind != mtWord {
+			return false
+		}
+		if u.text == "no" || matchDirection(u) < 0 {
+			return true
+		}
+		if u.compound || !u.info.has(mfStop) || u.info.has(mfChain) || u.info.has(mfGov) {
+			return false
+		}
+	}
+	return false
 }
 
 // matchGovernedAction reports whether an action word is inside the object
@@ -884,9 +902,10 @@ func matchClausePolarity(clause []matchToken, seg []int) {
 			case chained && governed && cur != 0:
 				cur *= d
 				cue = cue + " " + word
-			case chained && cur < 0 && d > 0:
-				// "stop approving new oil": the first action undoes the
-				// second, so the direction stays against.
+			case chained && cur < 0:
+				// The first action undoes the second: "stop approving new
+				// oil" is against it, "stop cuts to benefits" for them.
+				cur *= d
 				cue = cue + " " + word
 			default:
 				cur, cue = d, word
