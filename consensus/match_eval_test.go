@@ -55,6 +55,9 @@ type matchEvalResult struct {
 	nearMissMatched               [][2]string
 	falsePos, falseNeg            [][2]string
 	precision, recall             float64
+	// By the groups' confidence: counted pairs and true ones.
+	likelyCounted, likelyTrue     int
+	possibleCounted, possibleTrue int
 }
 
 func matchPairKey(a, b string) [2]string {
@@ -120,9 +123,20 @@ func evaluateMatch(objs []Objective, l matchEvalLabels, groups []MatchGroup) mat
 	}
 	predicted := map[[2]string]bool{}
 	for _, g := range groups {
+		counted, truePos := &r.possibleCounted, &r.possibleTrue
+		if g.Confidence == MatchLikely {
+			counted, truePos = &r.likelyCounted, &r.likelyTrue
+		}
 		for i := range g.Members {
 			for j := i + 1; j < len(g.Members); j++ {
-				predicted[matchPairKey(g.Members[i], g.Members[j])] = true
+				p := matchPairKey(g.Members[i], g.Members[j])
+				predicted[p] = true
+				if !related[p] {
+					*counted++
+				}
+				if match[p] {
+					*truePos++
+				}
 			}
 		}
 	}
@@ -165,6 +179,8 @@ func logMatchEval(t *testing.T, name string, r matchEvalResult) {
 		name, r.movements, r.objectives, r.labelled, r.nearMisses, r.related)
 	t.Logf("%s: %d groups, %d predicted pairs (%d counted, %d true): precision %.3f, recall %.3f, near misses matched %d/%d",
 		name, r.groups, r.predicted, r.counted, r.truePos, r.precision, r.recall, len(r.nearMissMatched), r.nearMisses)
+	t.Logf("%s: likely groups %d of %d counted pairs true, possible groups %d of %d",
+		name, r.likelyTrue, r.likelyCounted, r.possibleTrue, r.possibleCounted)
 }
 
 func TestMatchEval(t *testing.T) {

@@ -401,3 +401,22 @@ func TestMatchGroupsMergeAndJoin(t *testing.T) {
 		t.Errorf("expanding zero-hours contracts joined the group that bans them: %v", groups)
 	}
 }
+
+func TestMatchConfidence(t *testing.T) {
+	groups := Match([]Objective{
+		obj("a-1", "a", "Rent controls now"),
+		obj("b-1", "b", "Rent controls, freezes, and caps"),
+		obj("a-2", "a", "Build council homes"),
+		obj("b-2", "b", "A massive programme of building public and affordable housing"),
+	}, MatchOptions{})
+	want := map[string]MatchConfidence{"a-1": MatchLikely, "a-2": MatchPossible}
+	if len(groups) != 2 {
+		t.Fatalf("groups %+v, want two", groups)
+	}
+	for id, conf := range want {
+		g := groups[groupOf(groups, id)]
+		if g.Confidence != conf || (g.Score >= MatchLikelyScore) != (conf == MatchLikely) {
+			t.Errorf("group of %s: score %.3f, confidence %q; want %q", id, g.Score, g.Confidence, conf)
+		}
+	}
+}

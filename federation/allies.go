@@ -103,8 +103,12 @@ type Cluster struct {
 	Why       string
 	Confirmed bool // a person confirmed it
 	ByHand    bool // a person linked (part of) it
-	Allies    int  // allies in the cluster, this movement not counted
-	WithSelf  bool
+	// Likely: a person confirmed or linked it, or the matcher is confident
+	// (consensus.MatchLikely). The others are suggestions for a person to
+	// check, shown apart.
+	Likely   bool
+	Allies   int // allies in the cluster, this movement not counted
+	WithSelf bool
 }
 
 // Contradiction is a red line of one movement that opposes another's objective.
@@ -220,15 +224,35 @@ func (s *Service) CommonGround(ctx context.Context, viewer proposals.Member) (Co
 	}
 	groups := applyDecisions(consensus.Match(objs, consensus.MatchOptions{}), decisions, set.byKey)
 	cg := CommonGround{Sources: set.sources, Objectives: set.objectives, Allies: len(set.sources) - 1}
+	cg.Clusters = clustersOf(groups, set.byKey)
 	inCluster := map[string]bool{}
+	for _, c := range cg.Clusters {
+		for _, w := range c.Wordings {
+			inCluster[w.Key] = true
+		}
+	}
+	for _, w := range set.objectives {
+		if w.Source.Self && !inCluster[w.Key] {
+			cg.Unique = append(cg.Unique, w)
+		}
+	}
+	cg.Contradictions = contradictions(set)
+	return cg, nil
+}
+
+// clustersOf turns groups of objective keys into clusters of wordings, in
+// the order the page shows them: likely ones first, then by how many
+// movements share them, ours first, then by score.
+func clustersOf(groups []group, byKey map[string]Wording) []Cluster {
+	var out []Cluster
 	for _, g := range groups {
-		c := Cluster{Score: g.Score, Why: g.Why, Confirmed: g.confirmed, ByHand: g.byHand}
+		c := Cluster{Score: g.Score, Why: g.Why, Confirmed: g.confirmed, ByHand: g.byHand,
+			Likely: g.confirmed || g.byHand || g.Confidence == consensus.MatchLikely}
 		for _, key := range g.Members {
-			w, ok := set.byKey[key]
+			w, ok := byKey[key]
 			if !ok {
 				continue
 			}
-			inCluster[key] = true
 			c.Wordings = append(c.Wordings, w)
 			if w.Source.Self {
 				c.WithSelf = true
@@ -239,11 +263,14 @@ func (s *Service) CommonGround(ctx context.Context, viewer proposals.Member) (Co
 		if len(c.Wordings) >= 2 {
 			// This movement's own wording first: the others are read against it.
 			sort.SliceStable(c.Wordings, func(i, j int) bool { return c.Wordings[i].Source.Self && !c.Wordings[j].Source.Self })
-			cg.Clusters = append(cg.Clusters, c)
+			out = append(out, c)
 		}
 	}
-	sort.SliceStable(cg.Clusters, func(i, j int) bool {
-		a, b := cg.Clusters[i], cg.Clusters[j]
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Likely != b.Likely {
+			return a.Likely
+		}
 		if len(a.Wordings) != len(b.Wordings) {
 			return len(a.Wordings) > len(b.Wordings)
 		}
@@ -252,13 +279,24 @@ func (s *Service) CommonGround(ctx context.Context, viewer proposals.Member) (Co
 		}
 		return a.Score > b.Score
 	})
-	for _, w := range set.objectives {
-		if w.Source.Self && !inCluster[w.Key] {
-			cg.Unique = append(cg.Unique, w)
+	return out
+}
+
+// Likely is the common ground a person confirmed or the matcher is
+// confident of.
+func (cg CommonGround) Likely() []Cluster { return cg.clusters(true) }
+
+// Possible is the common ground the matcher suggests for a person to check.
+func (cg CommonGround) Possible() []Cluster { return cg.clusters(false) }
+
+func (cg CommonGround) clusters(likely bool) []Cluster {
+	var out []Cluster
+	for _, c := range cg.Clusters {
+		if c.Likely == likely {
+			out = append(out, c)
 		}
 	}
-	cg.Contradictions = contradictions(set)
-	return cg, nil
+	return out
 }
 
 // contradictions flags red lines that oppose another movement's objective.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/commonground/commonground/consensus"
@@ -48,5 +49,40 @@ func TestDecisionsWinOverTheMatcher(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
+	}
+}
+
+func TestClustersOfPutsLikelyFirstAndMarksTheRestForChecking(t *testing.T) {
+	byKey := map[string]Wording{}
+	for _, k := range []string{"self|a", "x|a", "y|a", "x|b", "y|b", "self|c", "x|c", "x|d", "y|d", "z|d"} {
+		byKey[k] = Wording{Key: k, Source: Source{Key: k[:len(k)-2], Self: strings.HasPrefix(k, "self|")}}
+	}
+	groups := []group{
+		{MatchGroup: consensus.MatchGroup{Members: []string{"x|d", "y|d", "z|d"}, Score: 0.3, Confidence: consensus.MatchPossible}},
+		{MatchGroup: consensus.MatchGroup{Members: []string{"x|b", "y|b"}, Score: 0.7, Confidence: consensus.MatchLikely}},
+		{MatchGroup: consensus.MatchGroup{Members: []string{"self|c", "x|c"}, Score: 0.3, Confidence: consensus.MatchPossible}, confirmed: true},
+		{MatchGroup: consensus.MatchGroup{Members: []string{"x|a", "self|a", "y|a"}, Score: 0.6, Confidence: consensus.MatchLikely}},
+		{MatchGroup: consensus.MatchGroup{Members: []string{"gone|e", "x|e"}, Score: 0.9, Confidence: consensus.MatchLikely}},
+	}
+	var got []string
+	for _, c := range clustersOf(groups, byKey) {
+		var keys []string
+		for _, w := range c.Wordings {
+			keys = append(keys, w.Key)
+		}
+		got = append(got, fmt.Sprintf("%v likely=%v allies=%d self=%v", keys, c.Likely, c.Allies, c.WithSelf))
+	}
+	want := []string{
+		"[self|a x|a y|a] likely=true allies=2 self=true", // likely, biggest, ours first
+		"[self|c x|c] likely=true allies=1 self=true",     // confirmed by a person: likely whatever its score
+		"[x|b y|b] likely=true allies=2 self=false",
+		"[x|d y|d z|d] likely=false allies=3 self=false", // bigger, but only possible
+	} // the group with an objective gone from its statement keeps one wording: dropped
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("clusters:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	cg := CommonGround{Clusters: clustersOf(groups, byKey)}
+	if len(cg.Likely()) != 3 || len(cg.Possible()) != 1 {
+		t.Errorf("Likely %d, Possible %d; want 3 and 1", len(cg.Likely()), len(cg.Possible()))
 	}
 }

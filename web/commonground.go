@@ -37,6 +37,7 @@ type clusterJSON struct {
 	Score     float64           `json:"score"`
 	Why       string            `json:"why"`
 	Confirmed bool              `json:"confirmed"`
+	Likely    bool              `json:"likely"`  // confirmed, linked, or the matcher is confident; else a person should check
 	Members   map[string]string `json:"members"` // movement name → wording
 	Keys      []string          `json:"keys"`
 }
@@ -49,7 +50,7 @@ func (s *Server) commonGroundJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	out := commonGroundJSON{Allies: cg.Allies, Contradictions: len(cg.Contradictions)}
 	for _, c := range cg.Clusters {
-		jc := clusterJSON{Score: c.Score, Why: c.Why, Confirmed: c.Confirmed, Members: map[string]string{}}
+		jc := clusterJSON{Score: c.Score, Why: c.Why, Confirmed: c.Confirmed, Likely: c.Likely, Members: map[string]string{}}
 		for _, w := range c.Wordings {
 			jc.Members[w.Source.Name] = w.Text
 			jc.Keys = append(jc.Keys, w.Key)

@@ -281,6 +281,12 @@ func TestThreeAlliesSeeTheSameCommonGround(t *testing.T) {
 			return fmt.Sprint(got) == fmt.Sprint(want)
 		})
 	}
+	// The page shows the truth objective as likely common ground, above the
+	// possible matches a person should check.
+	if _, page := b.get("/common-ground", ""); !strings.Contains(page, "Shared by us and 2 of 2 allies") ||
+		strings.Contains(page, `id="h-possible"`) && strings.Index(page, "Authorities must tell the truth") > strings.Index(page, `id="h-possible"`) {
+		t.Errorf("forest's common ground page does not show the truth objective as likely common ground:\n%s", page)
+	}
 	for _, p := range peers {
 		if cl := p.clusterWith("Protect old-growth forests from logging"); cl != nil {
 			t.Fatalf("%s groups the forest objective with %v", p.name, cl)

@@ -22,8 +22,10 @@ read standard input. The input is a JSON array:
   [{"movement": "...", "objectives": [{"id": "...", "text": "..."}, ...]}, ...]
 
 (other fields are ignored; objective ids must be unique across the file).
-The output is {"groups": [{"members": [ids], "score": 0.0, "why": "..."}]}:
-groups of two or more, each objective in at most one group.
+The output is {"groups": [{"members": [ids], "score": 0.0, "why": "...",
+"confidence": "likely"}]}: groups of two or more, each objective in at most
+one group. A group scoring under 0.5 is "possible": it shares a topic, and a
+person should check that it states one aim.
 
 Flags:
 `
