@@ -117,12 +117,12 @@ type MatchGroup struct {
 type MatchConfidence string
 
 const (
-	// MatchLikely groups (score at least MatchLikelyScore) usually state one
-	// aim: on the held-out sets, 0.75 to 0.81 of their pairs were labelled
+	// MatchLikely groups (score at least MatchLikelyScore) mostly state one
+	// aim: on the held-out sets, 0.55 to 0.81 of their pairs were labelled
 	// the same aim by a careful reader.
 	MatchLikely MatchConfidence = "likely"
-	// MatchPossible groups share a topic and often, not always, an aim
-	// (0.29 to 0.49 of their pairs): a person should check them.
+	// MatchPossible groups share a topic and less often an aim (0.14 to
+	// 0.49 of their pairs): a person should check them.
 	MatchPossible MatchConfidence = "possible"
 )
 
