@@ -43,20 +43,19 @@ func (s *Service) fetchFeatured(ctx context.Context, remote storage.RemoteActor)
 	if err != nil {
 		return
 	}
-	for i, id := range ids {
-		if i < len(items) && items[i] != nil {
-			s.keepIfStatement(ctx, remote.ID, items[i])
+	fetched := 0
+	for i, item := range items {
+		if len(item) == 0 || item[0] != '"' {
+			s.keepIfStatement(ctx, remote.ID, item) // embedded
 			continue
 		}
-		if i >= 5 || id == "" {
+		if fetched == 5 || ids[i] == "" {
 			continue // a handful of pinned posts is plenty to find the statement
 		}
-		if doc, err := s.fetch(ctx, id); err == nil {
+		fetched++
+		if doc, err := s.fetch(ctx, ids[i]); err == nil {
 			s.keepIfStatement(ctx, remote.ID, doc)
 		}
-	}
-	for _, it := range items[min(len(ids), len(items)):] {
-		s.keepIfStatement(ctx, remote.ID, it)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -144,12 +145,16 @@ func post(t testing.TB, inbox string, body []byte, keyID string, key *rsa.Privat
 }
 
 func inboxCount(t testing.TB, db *storage.DB) int {
+	t.Helper()
 	var n int
-	db.ReadTx(context.Background(), func(tx *storage.Tx) error {
-		acts, err := tx.UnprocessedInbox(context.Background(), 100000)
+	err := db.ReadTx(context.Background(), func(tx *storage.Tx) error {
+		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000)
 		n = len(acts)
 		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -224,6 +229,33 @@ func TestInboxRefusesWhatIsNotProperlySigned(t *testing.T) {
 	}
 	if eve.headers[0].Get("Signature") == "" || eve.headers[0].Get("Digest") == "" {
 		t.Fatal("the Accept was not signed")
+	}
+
+	// An Undo that only names its object ends the follow only when it names
+	// the Follow: undoing a like is not an unfollow.
+	undo := func(n int, object string) {
+		t.Helper()
+		body := `{"@context":"https://www.w3.org/ns/activitystreams","id":"` + eve.srv.URL + `/undos/` + fmt.Sprint(n) +
+			`","type":"Undo","actor":"` + eveID + `","object":"` + object + `"}`
+		if got := post(t, inbox, mustActivity(body), eveKey, eve.key, now, nil); got != 202 {
+			t.Fatalf("Undo of %s: %d", object, got)
+		}
+		waitFor(t, func() bool { return inboxCount(t, in.db) == 0 })
+	}
+	isFollower := func() bool {
+		err := in.db.ReadTx(context.Background(), func(tx *storage.Tx) error { _, err := tx.Follower(context.Background(), eveID); return err })
+		if err != nil && !errors.Is(err, proposals.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	undo(1, eve.srv.URL+"/likes/1")
+	if !isFollower() {
+		t.Fatal("an Undo of a like removed the follower")
+	}
+	undo(2, eve.srv.URL+"/follows/1")
+	if isFollower() {
+		t.Fatal("an Undo naming the Follow left the follower")
 	}
 }
 
@@ -357,21 +389,30 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 // TestPublishingReachesFollowersAndCanBeWithdrawn: a follower's server gets the
 // Create{Note} with the structured statement, once per shared inbox, and a
 // withdrawal as Delete{Tombstone}.
+// On both databases: the inbox worker and the delivery queue use each
+// database's own locking.
 func TestPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T) {
-	in := newInstance(t, storagetest.SQLite(t), 2)
+	storagetest.Each(t, testPublishingReachesFollowersAndCanBeWithdrawn)
+}
+
+func testPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T, db *storage.DB) {
+	in := newInstance(t, db, 2)
 	eve := newRemote(t)
 	now := time.Now()
 	for _, name := range []string{"eve", "ann"} { // two followers on one server
+		// ann's key is eve's too in this stand-in server, so her Follow verifies as well.
 		id := eve.actor(name)
-		if got := post(t, in.actor()+"/inbox", mustFollow(id+"/follow", id, in.actor()), id+"#main-key", eve.key, now, nil); got != 202 && name == "eve" {
-			t.Fatalf("follow: %d", got)
+		if got := post(t, in.actor()+"/inbox", mustFollow(id+"/follow", id, in.actor()), id+"#main-key", eve.key, now, nil); got != 202 {
+			t.Fatalf("%s's follow: %d", name, got)
 		}
 	}
-	// ann's key is eve's too in this stand-in server, so her Follow verifies as well.
 	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 2 }) // two Accepts
 	ctx := context.Background()
 	err := in.db.InTx(ctx, func(tx *storage.Tx) error {
-		v, _ := tx.CurrentVersion(ctx)
+		v, err := tx.CurrentVersion(ctx)
+		if err != nil {
+			return err
+		}
 		v.Number++
 		v.Statement = proposals.Statement{Preamble: "We care for rivers.", Items: []proposals.Item{{ID: "r1", Section: proposals.Objectives, Text: "Clean water <for> all"}}}
 		if err := tx.CreateVersion(ctx, v); err != nil {

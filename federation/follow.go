@@ -59,8 +59,7 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 		return remote, err
 	}
 	notify(s.kick)
-	s.fetchFeatured(ctx, remote)
-	return remote, nil
+	return remote, nil // its pinned statement is fetched when it accepts
 }
 
 // Unfollow sends Undo{Follow} and forgets the actor.
@@ -72,7 +71,7 @@ func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID 
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.FollowedActor(ctx, actorID)
 		if err != nil {
 			return err
@@ -89,9 +88,12 @@ func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID 
 		if err := s.deliverTo(ctx, tx, undoID, f.Inbox, undo); err != nil {
 			return err
 		}
-		defer notify(s.kick)
 		return tx.DeleteFollowing(ctx, actorID)
 	})
+	if err == nil {
+		notify(s.kick) // after commit, so the worker finds the Undo
+	}
+	return err
 }
 
 // answerFollow queues Accept (or Reject) carrying the Follow as received.

@@ -136,25 +136,59 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 func (s *Service) processInbox(ctx context.Context) {
 	for ctx.Err() == nil {
 		var batch []storage.InboxActivity
-		err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { batch, err = tx.UnprocessedInbox(ctx, inboxBatch); return err })
-		if err != nil || len(batch) == 0 {
+		now := s.now()
+		err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { batch, err = tx.UnprocessedInbox(ctx, now, inboxBatch); return err })
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("federation: read inbox", "err", err)
+			}
+			return
+		}
+		if len(batch) == 0 {
 			return
 		}
 		for _, a := range batch {
-			msg := ""
-			if err := s.handleActivity(ctx, a); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				msg = err.Error()
-				s.log.Info("federation: activity not handled", "id", a.ID, "type", a.Type, "err", err)
+			err := s.handleActivity(ctx, a)
+			if ctx.Err() != nil {
+				return
 			}
-			if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.MarkInboxProcessed(ctx, a.ID, msg, s.now()) }); err != nil {
-				s.log.Error("federation: mark processed", "err", err)
+			if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
+				s.log.Error("federation: record handled activity", "err", err)
 				return
 			}
 		}
 	}
+}
+
+// inboxAttempts is how many times an activity is handled before a passing
+// failure counts as final; the waits between them double from a minute.
+const inboxAttempts = 6
+
+// recordHandled marks an activity processed, or, when handling it failed for
+// a reason that may pass (the database, a remote server down), due again
+// later: the sender was told it was received, so it must not be dropped.
+func (s *Service) recordHandled(ctx context.Context, tx *storage.Tx, a storage.InboxActivity, err error) error {
+	if err == nil {
+		return tx.MarkInboxProcessed(ctx, a.ID, "", s.now())
+	}
+	if !refusedForGood(err) && a.Attempts+1 < inboxAttempts {
+		s.log.Warn("federation: activity not handled, will retry", "id", a.ID, "type", a.Type, "err", err)
+		return tx.RetryInbox(ctx, a.ID, err.Error(), s.now().Add(time.Minute<<a.Attempts))
+	}
+	s.log.Info("federation: activity not handled", "id", a.ID, "type", a.Type, "err", err)
+	return tx.MarkInboxProcessed(ctx, a.ID, err.Error(), s.now())
+}
+
+// refusal is an activity this movement will never accept as it is.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+// refusedForGood reports whether handling failed in a way a retry cannot
+// change: a refusal, a malformed document, or something that does not exist.
+func refusedForGood(err error) bool {
+	var r refusal
+	return errors.As(err, &r) || errors.Is(err, vocab.ErrInvalid) || errors.Is(err, proposals.ErrNotFound)
 }
 
 func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivity) error {
@@ -186,7 +220,7 @@ func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivi
 
 func (s *Service) onFollow(ctx context.Context, act vocab.Activity, me string) error {
 	if act.ObjectID != me {
-		return fmt.Errorf("Follow of %s, not of this movement", act.ObjectID)
+		return refusal("Follow of " + act.ObjectID + ", not of this movement")
 	}
 	remote, err := s.knownActor(ctx, act.Actor)
 	if err != nil {
@@ -212,17 +246,30 @@ func (s *Service) onFollow(ctx context.Context, act vocab.Activity, me string) e
 	})
 }
 
+// onUndo ends a follow. The Undo embeds the Follow, or only names it: then
+// the name must be the Follow kept, so that undoing a like is not an unfollow.
 func (s *Service) onUndo(ctx context.Context, act vocab.Activity) error {
 	if act.ObjectType != "" && act.ObjectType != "Follow" {
 		return nil
 	}
 	if act.Object != nil {
 		inner, err := vocab.ParseActivity(act.Object)
-		if err == nil && inner.Actor != act.Actor {
-			return errors.New("Undo of another actor's Follow")
+		if err != nil {
+			return err
+		}
+		if inner.Actor != act.Actor {
+			return refusal("Undo of another actor's Follow")
 		}
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteFollower(ctx, act.Actor) })
+	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+		if act.Object == nil {
+			f, err := tx.Follower(ctx, act.Actor)
+			if err != nil || f.FollowID != act.ObjectID {
+				return err // not a follower, or the Undo of something else
+			}
+		}
+		return tx.DeleteFollower(ctx, act.Actor)
+	})
 }
 
 // onAnswer records an Accept or Reject of our Follow. Some servers send the
@@ -248,21 +295,21 @@ func (s *Service) onAnswer(ctx context.Context, act vocab.Activity) error {
 // onCreateOrUpdate keeps statement versions from followed movements, and
 // refreshes an actor that announced a profile change.
 func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) error {
+	if act.Type == "Update" && act.ObjectID == act.Actor {
+		_, err := s.fetchActor(ctx, act.Actor, "")
+		return err
+	}
 	objects := act.Objects
 	if act.Object != nil {
 		objects = append(objects, act.Object)
 	}
 	for _, obj := range objects {
-		if act.Type == "Update" && act.ObjectID == act.Actor {
-			_, err := s.fetchActor(ctx, act.Actor, "")
-			return err
-		}
 		note, err := vocab.ParseNote(obj)
 		if err != nil || note.Statement == nil {
 			continue // a status or another object: nothing to keep
 		}
 		if note.AttributedTo != act.Actor {
-			return errors.New("a statement attributed to another actor")
+			return refusal("a statement attributed to another actor")
 		}
 		if err := s.keepStatement(ctx, act.Actor, note); err != nil {
 			return err
@@ -313,14 +360,19 @@ func (s *Service) deliverDue(ctx context.Context) {
 // each retry), and records the result.
 func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 	status, wait, err := s.post(ctx, d)
+	if err != nil && ctx.Err() != nil {
+		return // stopped mid-post: the lease expires and the delivery is tried again, not counted as failed
+	}
 	now := s.now()
+	// The result is recorded even when shutdown starts meanwhile.
+	rctx := context.WithoutCancel(ctx)
 	record := func(fn func(tx *storage.Tx) error) {
-		if err := s.db.InTx(context.WithoutCancel(ctx), fn); err != nil {
+		if err := s.db.InTx(rctx, fn); err != nil {
 			s.log.Error("federation: record delivery", "id", d.ID, "err", err)
 		}
 	}
 	if err == nil {
-		record(func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d, now) })
+		record(func(tx *storage.Tx) error { return tx.DeliverySucceeded(rctx, d, now) })
 		return
 	}
 	retryAt := s.nextAttempt(d, status, wait, now)
@@ -328,7 +380,7 @@ func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 		s.log.Warn("federation: delivery given up", "inbox", d.Inbox, "activity", d.ActivityID, "attempts", d.Attempts+1, "err", err)
 	}
 	record(func(tx *storage.Tx) error {
-		return tx.DeliveryFailed(ctx, d, truncate(err.Error(), 500), retryAt, now, pauseAfter, now.Add(pauseFor))
+		return tx.DeliveryFailed(rctx, d, truncate(err.Error(), 500), retryAt, now, pauseAfter, now.Add(pauseFor))
 	})
 }
 

@@ -226,13 +226,18 @@ type InboxActivity struct {
 	Type  string `db:"type"`
 	Actor string `db:"actor"`
 	Body  string `db:"body"`
+	// Attempts is how many times handling it failed for a passing reason.
+	Attempts int `db:"attempts"`
 }
 
-// UnprocessedInbox returns up to limit activities not processed yet, oldest first.
-func (tx *Tx) UnprocessedInbox(ctx context.Context, limit int) ([]InboxActivity, error) {
+// UnprocessedInbox returns up to limit activities not processed yet and due
+// at now, oldest first. It takes no lock: the handlers are idempotent, so two
+// processes handling one activity change nothing the second time.
+func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit int) ([]InboxActivity, error) {
 	var as []InboxActivity
-	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body FROM inbox_activities WHERE processed_at IS NULL
-		ORDER BY received_at, id LIMIT $1`+tx.lockClause(" FOR UPDATE SKIP LOCKED"), limit)
+	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body, attempts FROM inbox_activities
+		WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+		ORDER BY received_at, id LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unprocessed inbox: %w", err)
 	}
@@ -243,6 +248,13 @@ func (tx *Tx) UnprocessedInbox(ctx context.Context, limit int) ([]InboxActivity,
 // for good: it is not retried, but kept for an admin to read).
 func (tx *Tx) MarkInboxProcessed(ctx context.Context, id, errMsg string, at time.Time) error {
 	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET processed_at = $1, error = $2 WHERE id = $3`, at, errMsg, id)
+}
+
+// RetryInbox records that handling an activity failed for a passing reason
+// (errMsg), to be tried again from next.
+func (tx *Tx) RetryInbox(ctx context.Context, id, errMsg string, next time.Time) error {
+	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET attempts = attempts + 1, error = $1, next_attempt_at = $2
+		WHERE id = $3`, errMsg, next, id)
 }
 
 // Delivery is one activity on its way to one inbox.

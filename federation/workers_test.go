@@ -1,0 +1,146 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/federation/vocab"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// An activity whose handling fails for a passing reason is due again later,
+// a bounded number of times; a refusal or a malformed document is final.
+func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+		if _, err := proposals.NewService(db.Store(), time.Now).EnsureKeyPair(ctx); err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://river.example")
+		s, err := New(Config{BaseURL: base}, db, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return now })
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := func(at time.Time) map[string]int {
+			var as []storage.InboxActivity
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { as, err = tx.UnprocessedInbox(ctx, at, 100); return err }); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]int{}
+			for _, a := range as {
+				out[a.ID] = a.Attempts
+			}
+			return out
+		}
+		attempts := map[string]int{} // as the worker reads them
+		fail := func(id string, err error) {
+			t.Helper()
+			a := storage.InboxActivity{ID: id, Attempts: attempts[id]}
+			attempts[id]++
+			if err := db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = db.InTx(ctx, func(tx *storage.Tx) error {
+			for _, id := range []string{"passing", "refused", "malformed"} {
+				if _, err := tx.RecordInboxActivity(ctx, id, "Follow", "https://a.example/u", "{}", now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fail("refused", refusal("Follow of someone else"))
+		fail("malformed", vocab.ErrInvalid)
+		fail("passing", errors.New("dial tcp: connection refused"))
+		if got := due(now); len(got) != 0 {
+			t.Fatalf("due right after: %v, want nothing (the refused and malformed are done, the other waits)", got)
+		}
+		if got := due(now.Add(time.Minute)); len(got) != 1 || got["passing"] != 1 {
+			t.Fatalf("due a minute later: %v, want passing after 1 attempt", got)
+		}
+		for i := 1; i < inboxAttempts; i++ {
+			now = now.Add(time.Minute << i)
+			if due(now)["passing"] != i {
+				t.Fatalf("attempt %d: not due at %v", i+1, now)
+			}
+			fail("passing", errors.New("dial tcp: connection refused"))
+		}
+		if got := due(now.Add(24 * time.Hour)); len(got) != 0 {
+			t.Fatalf("after %d attempts still due: %v", inboxAttempts, got)
+		}
+	})
+}
+
+// Pinned posts listed by link (as Mastodon lists them) are fetched, and the
+// statement among them is kept.
+func TestFetchFeaturedFollowsLinks(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.SQLite(t)
+	if _, err := proposals.NewService(db.Store(), time.Now).EnsureKeyPair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	mux := http.NewServeMux()
+	actor := func() string { return srv.URL + "/users/forest" }
+	mux.HandleFunc("GET /featured", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		fmt.Fprintf(w, `{"@context":"https://www.w3.org/ns/activitystreams","id":"%[1]s/featured","type":"OrderedCollection",
+			"orderedItems":["%[1]s/notes/chat","%[1]s/notes/statement"]}`, srv.URL)
+	})
+	mux.HandleFunc("GET /notes/{name}", func(w http.ResponseWriter, r *http.Request) {
+		n := vocab.Note{ID: srv.URL + "/notes/" + r.PathValue("name"), AttributedTo: actor(), Content: "<p>hello</p>",
+			Published: time.Now(), To: []string{"https://www.w3.org/ns/activitystreams#Public"}}
+		if r.PathValue("name") == "statement" {
+			n.Statement = &vocab.StatementDoc{Version: 3, AdoptedAt: time.Now(), Statement: proposals.Statement{
+				Items: []proposals.Item{{ID: "f1", Section: proposals.Objectives, Text: "Protect old-growth forests"}}}}
+		}
+		body, err := vocab.MarshalNote(n)
+		if err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/activity+json")
+		w.Write(body)
+	})
+	srv = httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	base, _ := url.Parse("https://river.example")
+	s, err := New(Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, db,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := storage.RemoteActor{ID: actor(), Type: "Group", Inbox: actor() + "/inbox", Featured: srv.URL + "/featured", FetchedAt: time.Now()}
+	err = db.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SaveRemoteActor(ctx, remote); err != nil {
+			return err
+		}
+		return tx.SaveFollowing(ctx, remote.ID, "https://river.example/follows/1", time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fetchFeatured(ctx, remote)
+	var kept []storage.RemoteStatement
+	if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { kept, err = tx.LatestRemoteStatements(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 1 || kept[0].Version != 3 || kept[0].NoteID != srv.URL+"/notes/statement" {
+		t.Fatalf("kept %+v, want version 3 from the linked note", kept)
+	}
+}
