@@ -18,6 +18,7 @@ type AccountsTx interface {
 	MemberByUsername(ctx context.Context, username string) (Member, string, error)
 	Members(ctx context.Context) ([]Member, error)
 	CountActiveAdmins(ctx context.Context) (int, error)
+	LockActiveAdmins(ctx context.Context) (int, error)
 	UpdateMemberRole(ctx context.Context, id int64, role Role, at time.Time) error
 	UpdateMemberStatus(ctx context.Context, id int64, status MemberStatus, at time.Time) error
 	UpdatePasswordHash(ctx context.Context, id int64, hash string, at time.Time) error
@@ -337,7 +338,7 @@ func (s *Service) adminChange(ctx context.Context, actor Member, memberID int64,
 }
 
 func (s *Service) keepAnAdmin(ctx context.Context, tx Tx, target Member) error {
-	n, err := tx.CountActiveAdmins(ctx)
+	n, err := tx.LockActiveAdmins(ctx)
 	if err != nil {
 		return err
 	}

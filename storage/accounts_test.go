@@ -240,6 +240,49 @@ func TestSuspensionRolesAndTheLastAdmin(t *testing.T) {
 	})
 }
 
+// Two admins demoting each other at the same moment: one of them wins, and
+// the instance keeps an admin.
+func TestConcurrentDemotionsKeepAnAdmin(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _ := newService(db)
+		ada := setUp(t, svc)
+		bo, err := svc.CreateMember(ctx, proposals.NewAccount{Username: "bo", Password: "long enough pass"}, proposals.RoleAdmin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range 20 {
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for _, pair := range [][2]proposals.Member{{ada, bo}, {bo, ada}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					if err := svc.SetRole(ctx, pair[0], pair[1].ID, proposals.RoleMember); err != nil && !errors.Is(err, proposals.ErrConflict) {
+						t.Errorf("round %d: %v", round, err)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			var admins int
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { admins, err = tx.CountActiveAdmins(ctx); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if admins != 1 {
+				t.Fatalf("round %d: %d admins after two admins demoted each other, want 1", round, admins)
+			}
+			// Both admins again for the next round.
+			for _, m := range []proposals.Member{ada, bo} {
+				if err := db.InTx(ctx, func(tx *storage.Tx) error { return tx.UpdateMemberRole(ctx, m.ID, proposals.RoleAdmin, time.Now()) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
 func TestExpiredSessionsArePurged(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()

@@ -86,6 +86,19 @@ func (tx *Tx) CountActiveAdmins(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// LockActiveAdmins counts admins who are not suspended, locking their rows
+// on PostgreSQL until the transaction ends: two admins demoting each other at
+// once are then decided one after the other, and one of them stays admin.
+// (SQLite has one writer at a time already.)
+func (tx *Tx) LockActiveAdmins(ctx context.Context) (int, error) {
+	var ids []int64
+	err := tx.x.SelectContext(ctx, &ids, `SELECT id FROM members WHERE role = 'admin' AND status = 'active' ORDER BY id`+tx.lockClause(" FOR UPDATE"))
+	if err != nil {
+		return 0, fmt.Errorf("lock admins: %w", err)
+	}
+	return len(ids), nil
+}
+
 // UpdateMemberRole sets a member's role.
 func (tx *Tx) UpdateMemberRole(ctx context.Context, id int64, role proposals.Role, at time.Time) error {
 	return tx.updateOne(ctx, "member", `UPDATE members SET role = $1, updated_at = $2 WHERE id = $3`, role, at, id)
