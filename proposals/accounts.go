@@ -189,13 +189,19 @@ func (s *Service) SignIn(ctx context.Context, username, password string) (string
 	return token, m, err
 }
 
-func (s *Service) openSession(ctx context.Context, memberID int64) (string, error) {
-	token := NewToken()
-	now := s.now()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		return tx.CreateSession(ctx, TokenHash(token), memberID, now, now.Add(SessionLifetime))
+func (s *Service) openSession(ctx context.Context, memberID int64) (token string, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) (err error) {
+		token, err = s.createSession(ctx, tx, memberID)
+		return err
 	})
 	return token, err
+}
+
+// createSession opens a session in tx and returns its token.
+func (s *Service) createSession(ctx context.Context, tx Tx, memberID int64) (string, error) {
+	token := NewToken()
+	now := s.now()
+	return token, tx.CreateSession(ctx, TokenHash(token), memberID, now, now.Add(SessionLifetime))
 }
 
 // SessionMember returns the active member a session token belongs to, or
@@ -405,15 +411,15 @@ func (s *Service) Invitation(ctx context.Context, token string) (inv Invitation,
 }
 
 // Join creates an account through an invitation and signs the new member in.
-// Using the invitation and creating the account happen together: a taken
-// username leaves the invitation's uses untouched.
-func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (string, Member, error) {
+// Using the invitation, creating the account and opening its session happen
+// together: a taken username leaves the invitation's uses untouched, and a
+// failure leaves nothing half done.
+func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (session string, m Member, err error) {
 	acct, hash, err := acct.prepare()
 	if err != nil {
 		return "", Member{}, err
 	}
 	now := s.now()
-	var m Member
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		inv, err := tx.InvitationByToken(ctx, TokenHash(token))
 		if err != nil {
@@ -428,13 +434,16 @@ func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (stri
 		}
 		m, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
 			Role: inv.Role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
+		if err != nil {
+			return err
+		}
+		session, err = s.createSession(ctx, tx, m.ID)
 		return err
 	})
 	if err != nil {
 		return "", Member{}, err
 	}
-	session, err := s.openSession(ctx, m.ID)
-	return session, m, err
+	return session, m, nil
 }
 
 // UpdateProfile changes the movement's name and description; admins only.

@@ -378,3 +378,23 @@ func TestStatementLookups(t *testing.T) {
 		t.Errorf("InSection(red lines) = %+v", got)
 	}
 }
+
+func TestCheckProposalTextNamesTheBadField(t *testing.T) {
+	cases := []struct{ title, rationale, field string }{
+		{"", "why", "title"},
+		{"ok", "a\u0085b", "rationale"}, // a C1 control, invisible
+		{"bell\a", "why", "title"},
+		{"ok", "bad \xff byte", "rationale"},
+		{strings.Repeat("t", MaxTitleLen+1), "", "title"},
+	}
+	for _, c := range cases {
+		_, _, err := checkProposalText(c.title, c.rationale)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("checkProposalText(%q, %q) = %v, want an error on %s", c.title, c.rationale, err, c.field)
+		}
+	}
+	if title, rationale, err := checkProposalText("  Ban fracking \r\n", "Because\r\nwater."); err != nil || title != "Ban fracking" || rationale != "Because\nwater." {
+		t.Errorf("clean text: %q %q %v", title, rationale, err)
+	}
+}

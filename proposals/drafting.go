@@ -88,7 +88,13 @@ func (s *Service) Versions(ctx context.Context) (vs []Version, err error) {
 }
 
 func checkProposalText(title, rationale string) (string, string, error) {
-	title, rationale = strings.TrimSpace(title), strings.TrimSpace(rationale)
+	title, err := cleanText("title", title)
+	if err != nil {
+		return title, rationale, err
+	}
+	if rationale, err = cleanText("rationale", rationale); err != nil {
+		return title, rationale, err
+	}
 	switch {
 	case title == "":
 		return title, rationale, Invalid("title", "give the proposal a title")
@@ -96,19 +102,8 @@ func checkProposalText(title, rationale string) (string, string, error) {
 		return title, rationale, Invalid("title", "at most %d characters", MaxTitleLen)
 	case utf8.RuneCountInString(rationale) > MaxRationaleLen:
 		return title, rationale, Invalid("rationale", "at most %d characters", MaxRationaleLen)
-	case hasControl(title) || hasControl(rationale):
-		return title, rationale, Invalid("title", "remove control characters")
 	}
 	return title, rationale, nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' {
-			return true
-		}
-	}
-	return false
 }
 
 // CreateProposal starts a draft against the current version.
