@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"time"
 
@@ -89,6 +91,7 @@ type proposalPage struct {
 	Threads     []commentThread
 	Now         time.Time
 	Error       formError
+	Retry       formRetry // what was typed in the form that failed
 	IsAuthor    bool
 	Facilitator bool
 	SectionList []proposals.Section
@@ -115,12 +118,35 @@ func threadsOf(cs []proposals.Comment) []commentThread {
 	return threads
 }
 
-func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
-	s.renderProposal(w, r, http.StatusOK, formError{})
+// formRetry is what a person typed in a form of the proposal page that
+// failed, so that the page shows it again instead of losing it.
+type formRetry struct {
+	action string     // the last part of the form's path: "vote", "comments", "changes", "edit"
+	values url.Values // the form as posted
 }
 
-// renderProposal shows the proposal page, with fe above the form that failed.
-func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+// Text is what was typed in field of the form posted to action whose other
+// fields match (name, value pairs: the hidden fields that tell the page's
+// forms apart), or fallback when that is not the form that failed.
+func (f formRetry) Text(action, field, fallback string, match ...string) string {
+	if f.values == nil || f.action != action {
+		return fallback
+	}
+	for i := 0; i+1 < len(match); i += 2 {
+		if f.values.Get(match[i]) != match[i+1] {
+			return fallback
+		}
+	}
+	return f.values.Get(field)
+}
+
+func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
+	s.renderProposal(w, r, http.StatusOK, formError{}, formRetry{})
+}
+
+// renderProposal shows the proposal page, with fe above the forms and what
+// was typed in the form that failed back in its fields.
+func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status int, fe formError, retry formRetry) {
 	id, err := proposalID(r)
 	if err != nil {
 		s.renderError(w, r, err)
@@ -133,7 +159,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	page := proposalPage{shell: s.shell(w, r, v.Proposal.Title), View: v, Positions: consensus.Positions(),
-		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, IsAuthor: me.ID == v.Proposal.AuthorID,
+		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, Retry: retry, IsAuthor: me.ID == v.Proposal.AuthorID,
 		Facilitator: me.IsFacilitator(), SectionList: proposals.Sections, Sections: sectionsOf(v.Base.Statement)}
 	if v.ProposedErr == nil {
 		page.Diff = proposals.DiffStatements(v.Before, v.Proposed)
@@ -162,7 +188,7 @@ func (s *Server) proposalForm(do func(r *http.Request, actor proposals.Member, i
 		msg, err := do(r, *viewer(r), id)
 		if err != nil {
 			if fe, ok := formErrorFor(err); ok {
-				s.renderProposal(w, r, problemFor(err).Status, fe)
+				s.renderProposal(w, r, problemFor(err).Status, fe, formRetry{action: path.Base(r.URL.Path), values: r.PostForm})
 				return
 			}
 			s.renderError(w, r, err)

@@ -87,6 +87,40 @@ func firstLine(s, marker string) string {
 	return ""
 }
 
+// A form that fails shows the page again with what was typed still in it.
+func TestFailedFormsKeepWhatWasTyped(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.createProposal("member")
+	failed := func(who, action string, form url.Values, want ...string) {
+		t.Helper()
+		resp := s.do(who, "POST", path+action, form)
+		page := body(resp)
+		if resp.StatusCode < 400 {
+			t.Fatalf("%s: %d, want a refusal", action, resp.StatusCode)
+		}
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the page shown again lacks %q", action, w)
+			}
+		}
+	}
+	// An item added at a nonsense position keeps its words, in the form of
+	// its section only.
+	typed := "Homes for all, and more homes"
+	failed("member", "/changes", url.Values{"kind": {"add"}, "section": {"values"}, "text": {typed}, "position": {"first"}},
+		`id="add-values" name="text" rows="2" required placeholder="The new wording">`+typed+"</textarea>")
+	if page := body(s.do("member", "GET", path, nil)); strings.Contains(page, typed) {
+		t.Error("the typed text shows on a fresh page too")
+	}
+	failed("member", "/edit", url.Values{"title": {""}, "rationale": {"My careful reasons"}}, ">My careful reasons</textarea>")
+
+	s.do("member", "POST", path+"/changes", url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {"Homes for all"}})
+	s.do("facilitator", "POST", path+"/open", nil)
+	failed("member", "/vote", url.Values{"position": {"maybe"}, "reason": {"I have doubts about the wording"}}, ">I have doubts about the wording</textarea>")
+	comment := strings.Repeat("long ", 3000)
+	failed("member", "/comments", url.Values{"body": {comment}}, `aria-describedby="form-error">`+strings.TrimSpace(comment))
+}
+
 func TestHugeCommentIsRefusedWith413(t *testing.T) {
 	s := newSite(t, storagetest.SQLite(t), "http")
 	path := s.createProposal("member")
