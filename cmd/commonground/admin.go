@@ -33,6 +33,13 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 		return nil
 	}
 	command, args := args[0], args[1:]
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			// The admin commands' flags, not serve's long list.
+			fmt.Fprint(stdout, adminUsage)
+			return errHelp
+		}
+	}
 	own := flag.NewFlagSet("admin "+command, flag.ContinueOnError)
 	own.SetOutput(io.Discard)
 	name := own.String("name", "", "the movement's name")

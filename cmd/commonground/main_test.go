@@ -296,6 +296,9 @@ func TestAdminCommandsFromTheShell(t *testing.T) {
 		cmd.Run()
 		return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 	}
+	if out, _, code := admin("", "init", "--help"); code != 0 || !strings.Contains(out, "--handle HANDLE") || strings.Contains(out, "--listen") {
+		t.Fatalf("admin init --help: exit %d, want the admin commands' flags, not serve's:\n%s", code, out)
+	}
 	token, _, code := admin("", "setup-token")
 	if code != 0 || len(strings.TrimSpace(token)) < 40 {
 		t.Fatalf("setup-token: %q (exit %d)", token, code)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/commonground/commonground/federation"
@@ -92,16 +93,21 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	go purgeSessionsHourly(ctx, svc, log)
-	federating := make(chan struct{})
-	go func() { fed.Run(ctx); close(federating) }()
-	go closeDueProposals(ctx, svc, log, c.SchedulerInterval, fed.Kick)
 	if err := announceSetup(ctx, svc, log, baseURL.String()); err != nil {
-		srv.Close()
+		ln.Close()
 		return err
 	}
+	// The background work stops, and is waited for, however serve returns:
+	// before the database closes (deferred earlier, so it runs later).
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() { stopBackground(); background.Wait() }()
+	background.Go(func() { purgeSessionsHourly(bgCtx, svc, log) })
+	background.Go(func() { fed.Run(bgCtx) }) // workers finish their current step; queued work stays queued
+	background.Go(func() { closeDueProposals(bgCtx, svc, log, c.SchedulerInterval, fed.Kick) })
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", baseURL.String())
 
 	select {
@@ -118,7 +124,8 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	<-federating // workers finish their current step; queued work stays queued
+	stopBackground()
+	background.Wait()
 	log.Info("stopped")
 	return nil
 }
@@ -141,20 +148,13 @@ func announceSetup(ctx context.Context, svc *proposals.Service, log *slog.Logger
 
 // purgeSessionsHourly removes expired sessions until ctx ends.
 func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.Logger) {
-	ticker := time.NewTicker(time.Hour)
-	defer ticker.Stop()
-	for {
+	repeat(ctx, time.Hour, func() {
 		if n, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
+	})
 }
 
 // closeDueProposals decides proposals whose voting period ended: once at start
@@ -162,15 +162,22 @@ func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.
 // every interval. Several processes may run it on one database: closing locks
 // the proposal, and a proposal already decided is skipped.
 func closeDueProposals(ctx context.Context, svc *proposals.Service, log *slog.Logger, interval time.Duration, announce func()) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
+	repeat(ctx, interval, func() {
 		if n, err := svc.CloseDue(ctx); err != nil && ctx.Err() == nil {
 			log.Error("close due proposals", "err", err)
 		} else if n > 0 {
 			log.Info("closed proposals at their deadline", "count", n)
 			announce()
 		}
+	})
+}
+
+// repeat runs fn at once, then every interval, until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, fn func()) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		fn()
 		select {
 		case <-ctx.Done():
 			return
