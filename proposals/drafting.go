@@ -704,7 +704,7 @@ func (s *Service) SaveDecisionSetting(ctx context.Context, actor Member, d Decis
 		return err
 	}
 	if d.VotingPeriod < MinVotingPeriod || d.VotingPeriod > MaxVotingPeriod {
-		return Invalid("voting_period", "between 1 hour and 60 days")
+		return Invalid("voting_days", "between 1 hour and 60 days")
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := settingFor(ctx, tx, d.Kind); err != nil {

@@ -35,7 +35,12 @@ type setupPage struct {
 }
 
 func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {
-	if need, err := s.svc.NeedsSetup(r.Context()); err != nil || !need {
+	need, err := s.svc.NeedsSetup(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if !need {
 		s.redirectWithFlash(w, r, "/", "This instance is already set up.")
 		return
 	}
@@ -201,7 +206,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		page.Error = fe
 		page.Invitation, _ = s.svc.Invitation(r.Context(), page.Token)
 		page.shell = s.shell(w, r, "Join")
-		s.render(w, r, http.StatusBadRequest, "join", page)
+		s.render(w, r, problemFor(err).Status, "join", page)
 		return
 	}
 	s.setSessionCookie(w, session)
@@ -236,7 +241,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusBadRequest, "account", accountPage{shell: s.shell(w, r, "Your account"), Error: fe})
+		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), Error: fe})
 		return
 	}
 	s.setSessionCookie(w, token)

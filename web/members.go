@@ -95,7 +95,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderInvitations(w, r, http.StatusBadRequest, fe, "")
+		s.renderInvitations(w, r, problemFor(err).Status, fe, "")
 		return
 	}
 	// The link is shown once, on this page: the database keeps only its hash.
@@ -135,7 +135,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		m, _ := s.svc.Movement(r.Context())
-		s.render(w, r, http.StatusBadRequest, "settings", settingsPage{shell: s.shell(w, r, "Settings"), Error: fe, Name: name, Summary: summary, Handle: m.Handle})
+		s.render(w, r, problemFor(err).Status, "settings", settingsPage{shell: s.shell(w, r, "Settings"), Error: fe, Name: name, Summary: summary, Handle: m.Handle})
 		return
 	}
 	s.announce()

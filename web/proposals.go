@@ -64,7 +64,7 @@ func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusBadRequest, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal"), Error: fe, Title: title, Rationale: rationale})
+		s.render(w, r, problemFor(err).Status, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal"), Error: fe, Title: title, Rationale: rationale})
 		return
 	}
 	s.redirectWithFlash(w, r, proposalPath(p.ID), "Draft created. Now add the changes it proposes.")
@@ -262,7 +262,13 @@ func (s *Server) vote(r *http.Request, actor proposals.Member, id int64) (string
 }
 
 func (s *Server) comment(r *http.Request, actor proposals.Member, id int64) (string, error) {
-	parent, _ := strconv.ParseInt(r.PostForm.Get("parent_id"), 10, 64)
+	var parent int64
+	if raw := r.PostForm.Get("parent_id"); raw != "" {
+		var err error
+		if parent, err = strconv.ParseInt(raw, 10, 64); err != nil || parent < 1 {
+			return "", proposals.Invalid("body", "the comment you reply to is not known; reload the page")
+		}
+	}
 	_, err := s.svc.AddComment(r.Context(), actor, id, parent, r.PostForm.Get("body"))
 	return "Comment posted.", err
 }
@@ -406,7 +412,7 @@ func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
 		}
 		days, err := strconv.ParseFloat(f.Get("voting_days"), 64)
 		if err != nil {
-			return proposals.Invalid("voting_period", "give a number of days")
+			return proposals.Invalid("voting_days", "give a number of days")
 		}
 		return s.svc.SaveDecisionSetting(r.Context(), *viewer(r), proposals.DecisionSetting{
 			Kind: proposals.RuleKind(f.Get("kind")), Preset: f.Get("preset"), Quorum: quorum,
@@ -418,7 +424,7 @@ func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderDecisions(w, r, http.StatusBadRequest, fe)
+		s.renderDecisions(w, r, problemFor(err).Status, fe)
 		return
 	}
 	s.redirectWithFlash(w, r, "/settings/decisions", "Decision rule saved. Proposals already open keep the rule they opened with.")

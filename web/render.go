@@ -86,16 +86,19 @@ func (s *Server) shell(w http.ResponseWriter, r *http.Request, title string) she
 	}
 	v := viewer(r)
 	return shell{Title: title, MovementName: name, Viewer: v, Flash: s.takeFlash(w, r),
-		Nav: navFor(v, r.URL.Path), RequestID: RequestIDFrom(r.Context())}
+		Nav: navFor(v, r.URL.Path, s.fed != nil), RequestID: RequestIDFrom(r.Context())}
 }
 
 // navFor lists the sections the viewer may open; links appear as features land.
-func navFor(v *proposals.Member, path string) []navLink {
+func navFor(v *proposals.Member, path string, federated bool) []navLink {
 	if v == nil {
 		return []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
 	}
-	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"},
-		{Href: "/common-ground", Label: "Common ground"}, {Href: "/federation", Label: "Allies"}, {Href: "/members", Label: "Members"}}
+	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"}}
+	if federated {
+		links = append(links, navLink{Href: "/common-ground", Label: "Common ground"}, navLink{Href: "/federation", Label: "Allies"})
+	}
+	links = append(links, navLink{Href: "/members", Label: "Members"})
 	if v.IsAdmin() {
 		links = append(links, navLink{Href: "/settings", Label: "Settings"})
 	}

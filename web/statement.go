@@ -24,9 +24,9 @@ func versionParam(r *http.Request, name string) (int, error) {
 	return n, nil
 }
 
-// requestedVersion is the version named by ?version=N, or the current one.
-func (s *Server) requestedVersion(r *http.Request) (proposals.Version, error) {
-	n, err := versionParam(r, "version")
+// requestedVersion is the version named by ?name=N, or the current one.
+func (s *Server) requestedVersion(r *http.Request, name string) (proposals.Version, error) {
+	n, err := versionParam(r, name)
 	if err != nil {
 		return proposals.Version{}, err
 	}
@@ -38,7 +38,7 @@ func (s *Server) requestedVersion(r *http.Request) (proposals.Version, error) {
 
 // statementAt is the movement and the version a statement page asks for.
 func (s *Server) statementAt(r *http.Request) (proposals.Movement, proposals.Version, error) {
-	v, err := s.requestedVersion(r)
+	v, err := s.requestedVersion(r, "version")
 	if err != nil {
 		return proposals.Movement{}, v, err
 	}
@@ -102,10 +102,7 @@ func describe(m proposals.Movement, st proposals.Statement) string {
 	if objs := st.InSection(proposals.Objectives); text == "" && len(objs) > 0 {
 		text = objs[0].Text
 	}
-	if r := []rune(text); len(r) > 200 {
-		text = string(r[:199]) + "…"
-	}
-	return strings.Join(strings.Fields(text), " ")
+	return shorten(text, 200)
 }
 
 // statementMarkdown serves the statement as Markdown, for copying elsewhere.
@@ -191,21 +188,16 @@ type diffPage struct {
 
 // statementDiff compares two versions: ?from=N&to=M (to defaults to current).
 func (s *Server) statementDiff(w http.ResponseWriter, r *http.Request) {
-	fromN, err1 := versionParam(r, "from")
-	toN, err2 := versionParam(r, "to")
-	if err1 != nil || err2 != nil || fromN == 0 {
-		s.renderError(w, r, proposals.Invalid("from", "give two version numbers: ?from=1&to=2"))
+	if r.URL.Query().Get("from") == "" {
+		s.renderError(w, r, proposals.Invalid("from", "give the versions to compare: ?from=1&to=2"))
 		return
 	}
-	from, err := s.svc.Version(r.Context(), fromN)
+	from, err := s.requestedVersion(r, "from")
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	to, err := s.svc.CurrentVersion(r.Context())
-	if toN != 0 {
-		to, err = s.svc.Version(r.Context(), toN)
-	}
+	to, err := s.requestedVersion(r, "to")
 	if err != nil {
 		s.renderError(w, r, err)
 		return

@@ -32,7 +32,6 @@ func newSite(t *testing.T, db *storage.DB, baseScheme string) *site {
 	return newSiteTB(t, db, baseScheme)
 }
 
-func newSiteB(b *testing.B, db *storage.DB) *site { return newSiteTB(b, db, "http") }
 
 func newSiteTB(t testing.TB, db *storage.DB, baseScheme string) *site {
 	t.Helper()

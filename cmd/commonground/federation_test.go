@@ -227,7 +227,9 @@ func (p *peer) commonGround() (clusters []map[string]string) {
 			Members map[string]string `json:"members"`
 		} `json:"clusters"`
 	}
-	json.Unmarshal([]byte(body), &cg)
+	if err := json.Unmarshal([]byte(body), &cg); err != nil {
+		p.t.Fatalf("%s: common ground JSON: %v: %s", p.name, err, body)
+	}
 	for _, c := range cg.Clusters {
 		clusters = append(clusters, c.Members)
 	}
