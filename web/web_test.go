@@ -32,7 +32,6 @@ func newSite(t *testing.T, db *storage.DB, baseScheme string) *site {
 	return newSiteTB(t, db, baseScheme)
 }
 
-
 func newSiteTB(t testing.TB, db *storage.DB, baseScheme string) *site {
 	t.Helper()
 	ctx := context.Background()
