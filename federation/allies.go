@@ -217,11 +217,7 @@ func (s *Service) CommonGround(ctx context.Context, viewer proposals.Member) (Co
 	if err != nil {
 		return CommonGround{}, err
 	}
-	objs := make([]consensus.Objective, len(set.objectives))
-	for i, w := range set.objectives {
-		objs[i] = consensus.Objective{ID: w.Key, Movement: w.Source.Key, Text: w.Text}
-	}
-	groups := applyDecisions(consensus.Match(objs, consensus.MatchOptions{}), decisions, set.byKey)
+	groups := applyDecisions(consensus.Match(objectivesOf(set.objectives), consensus.MatchOptions{}), decisions, set.byKey)
 	cg := CommonGround{Sources: set.sources, Objectives: set.objectives, Allies: len(set.sources) - 1}
 	cg.Clusters = clustersOf(groups, set.byKey)
 	inCluster := map[string]bool{}
@@ -298,17 +294,19 @@ func (cg CommonGround) clusters(likely bool) []Cluster {
 	return out
 }
 
+// objectivesOf is what the matcher reads of each wording.
+func objectivesOf(ws []Wording) []consensus.Objective {
+	out := make([]consensus.Objective, len(ws))
+	for i, w := range ws {
+		out[i] = consensus.Objective{ID: w.Key, Movement: w.Source.Key, Text: w.Text}
+	}
+	return out
+}
+
 // contradictions flags red lines that oppose another movement's objective.
 func contradictions(set statementSet) []Contradiction {
-	toObjective := func(ws []Wording) []consensus.Objective {
-		out := make([]consensus.Objective, len(ws))
-		for i, w := range ws {
-			out[i] = consensus.Objective{ID: w.Key, Movement: w.Source.Key, Text: w.Text}
-		}
-		return out
-	}
 	var out []Contradiction
-	for _, c := range consensus.Conflicts(toObjective(set.redLines), toObjective(set.objectives)) {
+	for _, c := range consensus.Conflicts(objectivesOf(set.redLines), objectivesOf(set.objectives)) {
 		rl, ok1 := set.byKey[c.RedLine]
 		ob, ok2 := set.byKey[c.Objective]
 		if ok1 && ok2 && rl.Source.Key != ob.Source.Key {

@@ -81,13 +81,20 @@ type Service struct {
 }
 
 type cachedKey struct {
-	pub   *rsa.PublicKey
-	owner string
-	until time.Time
+	pub     *rsa.PublicKey
+	owner   string
+	loaded  time.Time
+	fetched bool // from the owner's server, not from the store
 }
 
-// keyCacheFor bounds how long a cached key is trusted without a refetch.
-const keyCacheFor = time.Hour
+// keyCacheFor bounds how long a cached key is trusted without a refetch;
+// keyRefetchAfter is how long a key stays cached before a signature that
+// fails with it may refetch it (a rotated key), so that forged requests
+// cannot make this server fetch a key again and again.
+const (
+	keyCacheFor     = time.Hour
+	keyRefetchAfter = time.Minute
+)
 
 // New prepares federation for the movement on db. It needs the movement's key
 // pair; the movement itself may be set up later (until then federation answers
@@ -155,9 +162,9 @@ func notify(ch chan struct{}) {
 
 // signingIdentity is the key id and key outgoing requests are signed with.
 func (s *Service) signingIdentity(ctx context.Context) (string, *rsa.PrivateKey, error) {
-	m, err := s.movement(ctx)
+	handle, err := s.movementHandle(ctx)
 	if err != nil {
 		return "", nil, err
 	}
-	return s.keyID(m.Handle), s.key, nil
+	return s.keyID(handle), s.key, nil
 }

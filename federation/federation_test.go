@@ -39,6 +39,7 @@ type remote struct {
 	mu       sync.Mutex
 	received [][]byte
 	headers  []http.Header
+	gets     atomic.Int32 // documents fetched from it
 }
 
 func newRemote(t testing.TB) *remote {
@@ -49,6 +50,11 @@ func newRemote(t testing.TB) *remote {
 	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /users/{name}", func(w http.ResponseWriter, req *http.Request) {
+		r.gets.Add(1)
+		if req.PathValue("name") == "gone" {
+			http.Error(w, "gone", http.StatusGone)
+			return
+		}
 		id := r.srv.URL + "/users/" + req.PathValue("name")
 		w.Header().Set("Content-Type", "application/activity+json")
 		json.NewEncoder(w).Encode(map[string]any{
@@ -195,6 +201,19 @@ func TestInboxRefusesWhatIsNotProperlySigned(t *testing.T) {
 	}
 	if n := inboxCount(t, in.db); n != 0 {
 		t.Fatalf("%d refused activities were stored", n)
+	}
+	// Forged requests do not make this server fetch the key again and again.
+	gets := eve.gets.Load()
+	for range 5 {
+		post(t, inbox, follow, eveKey, other, now, nil)
+	}
+	if more := eve.gets.Load() - gets; more != 0 {
+		t.Errorf("5 forged requests made %d fetches of eve's key", more)
+	}
+	// A key its server says is gone is refused (401), not "try later" (503).
+	goneID := eve.actor("gone")
+	if got := post(t, inbox, mustFollow(eve.srv.URL+"/follows/9", goneID, in.actor()), goneID+"#main-key", eve.key, now, nil); got != 401 {
+		t.Errorf("key of a gone actor: %d, want 401", got)
 	}
 
 	// A proper Follow is accepted once, answered with Accept{the Follow as received}.

@@ -386,7 +386,8 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnsupportedMediaType, "send application/activity+json")
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	// Bounded here too, whatever the router in front does: activities are small.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFetchBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

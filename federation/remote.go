@@ -36,10 +36,15 @@ func (s *Service) fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: status %d", rawURL, resp.StatusCode)
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, statusError(resp.StatusCode))
 	}
 	return signing.ReadBody(resp, maxFetchBytes)
 }
+
+// statusError is a remote server's answer other than 200.
+type statusError int
+
+func (e statusError) Error() string { return fmt.Sprintf("status %d", int(e)) }
 
 // fetchActor fetches an actor document and stores it.
 func (s *Service) fetchActor(ctx context.Context, id, handle string) (storage.RemoteActor, error) {
@@ -47,13 +52,22 @@ func (s *Service) fetchActor(ctx context.Context, id, handle string) (storage.Re
 	if err != nil {
 		return storage.RemoteActor{}, err
 	}
+	return s.storeActor(ctx, id, handle, body)
+}
+
+// storeActor reads the actor document fetched from id and stores it.
+func (s *Service) storeActor(ctx context.Context, id, handle string, body []byte) (storage.RemoteActor, error) {
 	ra, err := vocab.ParseActor(body)
 	if err != nil {
 		return storage.RemoteActor{}, fmt.Errorf("actor %s: %w", id, err)
 	}
 	if ra.ID != id {
 		// The id must be the URL fetched, or anyone could speak for anyone.
-		return storage.RemoteActor{}, fmt.Errorf("actor %s: the document's id is %s", id, ra.ID)
+		return storage.RemoteActor{}, refusal(fmt.Sprintf("actor %s: the document's id is %s", id, ra.ID))
+	}
+	if ra.PublicKeyOwner != "" && ra.PublicKeyOwner != ra.ID || ra.PublicKeyID != "" && !sameHost(ra.PublicKeyID, ra.ID) {
+		// Another actor's key id would take over the lookup of that key.
+		return storage.RemoteActor{}, refusal(fmt.Sprintf("actor %s: its key %s is not its own", id, ra.PublicKeyID))
 	}
 	a := storage.RemoteActor{ID: ra.ID, Type: ra.Type, Handle: handle, Name: ra.Name, Summary: ra.Summary, URL: ra.URL,
 		Inbox: ra.Inbox, SharedInbox: ra.SharedInbox, Featured: ra.Featured, KeyID: ra.PublicKeyID, PublicKeyPEM: ra.PublicKeyPEM, FetchedAt: s.now()}
@@ -63,7 +77,7 @@ func (s *Service) fetchActor(ctx context.Context, id, handle string) (storage.Re
 		}
 	}
 	if a.Inbox == "" {
-		return a, fmt.Errorf("actor %s has no inbox", id)
+		return a, refusal(fmt.Sprintf("actor %s has no inbox", id))
 	}
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.SaveRemoteActor(ctx, a) })
 	return a, err
@@ -84,56 +98,71 @@ func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActo
 // key's owner. GoToSocial's key ids end in /main-key without a fragment and
 // point at a stub that names its owner: the owner is fetched then.
 func (s *Service) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
-	if !refresh {
-		s.keysMu.RLock()
-		c, ok := s.keys[keyID]
-		s.keysMu.RUnlock()
-		if ok && s.now().Before(c.until) {
-			return c.pub, c.owner, nil
-		}
+	s.keysMu.RLock()
+	c, ok := s.keys[keyID]
+	s.keysMu.RUnlock()
+	age := s.now().Sub(c.loaded)
+	if ok && (!refresh && age < keyCacheFor || refresh && c.fetched && age < keyRefetchAfter) {
+		return c.pub, c.owner, nil
 	}
-	pub, owner, err := s.loadKey(ctx, keyID, refresh)
-	if err == nil {
-		s.keysMu.Lock()
-		if len(s.keys) > 100_000 {
-			clear(s.keys) // bound memory; the store still has every key
+	pub, owner, fetched, err := s.loadKey(ctx, keyID, refresh)
+	if err != nil {
+		if refusedForGood(err) {
+			err = fmt.Errorf("%w: %w", signing.ErrKeyRefused, err)
 		}
-		s.keys[keyID] = cachedKey{pub: pub, owner: owner, until: s.now().Add(keyCacheFor)}
-		s.keysMu.Unlock()
+		return nil, "", err
 	}
-	return pub, owner, err
+	s.keysMu.Lock()
+	if len(s.keys) > 100_000 {
+		clear(s.keys) // bound memory; the store still has every key
+	}
+	s.keys[keyID] = cachedKey{pub: pub, owner: owner, loaded: s.now(), fetched: fetched}
+	s.keysMu.Unlock()
+	return pub, owner, nil
+}
+
+func sameHost(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	return errA == nil && errB == nil && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // loadKey reads a key from the store or, when asked or unknown, from its owner.
-func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (pub *rsa.PublicKey, owner string, fetched bool, err error) {
 	if !refresh {
 		var a storage.RemoteActor
 		err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
 		if err == nil {
 			pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
-			return pub, a.ID, err
+			return pub, a.ID, false, err
 		}
 		if !errors.Is(err, proposals.ErrNotFound) {
-			return nil, "", err
+			return nil, "", false, err
 		}
 	}
-	doc, err := s.fetch(ctx, strings.SplitN(keyID, "#", 2)[0])
+	docURL := strings.SplitN(keyID, "#", 2)[0]
+	doc, err := s.fetch(ctx, docURL)
 	if err != nil {
-		return nil, "", err
+		return nil, "", true, err
 	}
-	_, owner, _, err := vocab.ParsePublicKeyDoc(doc)
+	_, owner, _, err = vocab.ParsePublicKeyDoc(doc)
 	if err != nil {
-		return nil, "", fmt.Errorf("key %s: %w", keyID, err)
+		return nil, "", true, fmt.Errorf("key %s: %w", keyID, err)
 	}
-	a, err := s.fetchActor(ctx, owner, "")
+	var a storage.RemoteActor
+	if owner == docURL {
+		a, err = s.storeActor(ctx, owner, "", doc) // Mastodon: the key is in the actor document just fetched
+	} else {
+		a, err = s.fetchActor(ctx, owner, "") // GoToSocial: a key stub that names its owner
+	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", true, err
 	}
 	if a.KeyID != keyID {
-		return nil, "", fmt.Errorf("key %s is not the key of its owner %s", keyID, owner)
+		return nil, "", true, refusal(fmt.Sprintf("key %s is not the key of its owner %s", keyID, owner))
 	}
-	pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
-	return pub, a.ID, err
+	pub, err = signing.ParsePublicKey(a.PublicKeyPEM)
+	return pub, a.ID, true, err
 }
 
 // ParseHandle reads "@user@host" or "user@host".

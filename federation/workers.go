@@ -184,11 +184,21 @@ type refusal string
 
 func (r refusal) Error() string { return string(r) }
 
-// refusedForGood reports whether handling failed in a way a retry cannot
-// change: a refusal, a malformed document, or something that does not exist.
+// refusedForGood reports whether something failed in a way a retry cannot
+// change: a refusal, a malformed document, something that does not exist, a
+// remote server's 4xx answer, a forbidden address. The rest (the network, a
+// server error, the database) may pass.
 func refusedForGood(err error) bool {
 	var r refusal
-	return errors.As(err, &r) || errors.Is(err, vocab.ErrInvalid) || errors.Is(err, proposals.ErrNotFound)
+	var status statusError
+	switch {
+	case errors.As(err, &r):
+		return true
+	case errors.As(err, &status):
+		return status < 500 && status != http.StatusTooManyRequests
+	}
+	return errors.Is(err, vocab.ErrInvalid) || errors.Is(err, proposals.ErrNotFound) ||
+		errors.Is(err, signing.ErrForbiddenAddress) || errors.Is(err, signing.ErrTooLarge)
 }
 
 func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivity) error {

@@ -23,15 +23,6 @@ type RemoteActor struct {
 	FetchedAt    time.Time `db:"fetched_at"`
 }
 
-// DeliveryInbox is where activities for this actor go: its server's shared
-// inbox when it has one, so one POST reaches every follower on that server.
-func (a RemoteActor) DeliveryInbox() string {
-	if a.SharedInbox != "" {
-		return a.SharedInbox
-	}
-	return a.Inbox
-}
-
 const remoteActorColumns = `id, type, handle, name, summary, url, inbox, shared_inbox, featured, key_id, public_key_pem, fetched_at`
 
 // remoteActorColumnsOfA is remoteActorColumns for a query that calls remote_actors "a".
@@ -141,15 +132,6 @@ func (tx *Tx) FollowerInboxes(ctx context.Context) ([]string, error) {
 	return inboxes, nil
 }
 
-// CountFollowers counts accepted followers.
-func (tx *Tx) CountFollowers(ctx context.Context) (int, error) {
-	var n int
-	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM followers WHERE status = 'accepted'`); err != nil {
-		return 0, fmt.Errorf("count followers: %w", err)
-	}
-	return n, nil
-}
-
 // Followed is a remote actor the movement follows.
 type Followed struct {
 	RemoteActor
@@ -172,11 +154,6 @@ func (tx *Tx) SaveFollowing(ctx context.Context, actorID, followID string, at ti
 // SetFollowingStatus records the answer to our Follow, found by its id.
 func (tx *Tx) SetFollowingStatus(ctx context.Context, followID, status string, at time.Time) error {
 	return tx.updateOne(ctx, "following", `UPDATE following SET status = $1, updated_at = $2 WHERE follow_id = $3`, status, at, followID)
-}
-
-// SetFollowingStatusByActor records an answer that names the actor, not our Follow's id.
-func (tx *Tx) SetFollowingStatusByActor(ctx context.Context, actorID, status string, at time.Time) error {
-	return tx.updateOne(ctx, "following", `UPDATE following SET status = $1, updated_at = $2 WHERE actor_id = $3`, status, at, actorID)
 }
 
 const followedSelect = `SELECT ` + remoteActorColumnsOfA + `, f.follow_id, f.status, f.created_at, f.updated_at
@@ -423,11 +400,10 @@ func (tx *Tx) MarkEventProcessed(ctx context.Context, id int64, at time.Time) er
 
 // OutboxItem is an activity the movement published.
 type OutboxItem struct {
-	ActivityID  string       `db:"activity_id"`
-	ObjectID    string       `db:"object_id"`
-	Body        string       `db:"body"`
-	PublishedAt time.Time    `db:"published_at"`
-	DeletedAt   sql.NullTime `db:"deleted_at"`
+	ActivityID  string    `db:"activity_id"`
+	ObjectID    string    `db:"object_id"`
+	Body        string    `db:"body"`
+	PublishedAt time.Time `db:"published_at"`
 }
 
 // SaveOutboxItem stores a published activity (once).
@@ -443,7 +419,7 @@ func (tx *Tx) SaveOutboxItem(ctx context.Context, it OutboxItem) error {
 // OutboxItems lists published activities that were not withdrawn, newest first.
 func (tx *Tx) OutboxItems(ctx context.Context, limit int) ([]OutboxItem, error) {
 	var its []OutboxItem
-	err := tx.x.SelectContext(ctx, &its, `SELECT activity_id, object_id, body, published_at, deleted_at FROM outbox_items
+	err := tx.x.SelectContext(ctx, &its, `SELECT activity_id, object_id, body, published_at FROM outbox_items
 		WHERE deleted_at IS NULL ORDER BY published_at DESC, activity_id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox items: %w", err)

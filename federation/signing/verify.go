@@ -27,6 +27,10 @@ var (
 	// transient (the key owner's server is down), so a caller may prefer to
 	// answer 5xx and let the sender retry.
 	ErrKeyUnavailable = errors.New("signing: signing key unavailable")
+	// ErrKeyRefused is what a KeyLookup wraps when the key cannot be had for
+	// good (its owner's server refused it, or it is malformed): Verify then
+	// refuses the request instead of reporting ErrKeyUnavailable.
+	ErrKeyRefused = errors.New("signing: signing key refused")
 )
 
 // The window Mastodon applies to Date; we apply the same so that what we
@@ -79,6 +83,9 @@ func verifyWithKey(ctx context.Context, verifiers []httpsig.Verifier, lookup Key
 	var lastErr error
 	for _, refresh := range []bool{false, true} {
 		pub, owner, err := lookup(ctx, keyID, refresh)
+		if errors.Is(err, ErrKeyRefused) {
+			return "", fmt.Errorf("keyId %q: %w", keyID, err)
+		}
 		if err != nil {
 			return "", fmt.Errorf("%w: keyId %q: %w", ErrKeyUnavailable, keyID, err)
 		}
