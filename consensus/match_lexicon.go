@@ -367,6 +367,7 @@ subsidise subsidize subsidising subsidizing subsidised subsidized funded strengt
 protects protecting restore restores restoring reinstate reinstates reinstating proceed
 proceeds continue continues continuing defend defends defending uphold upholds upholding
 finance financing scale welcome welcomes keep keeps keeping open opening reopen reopening
+shield shielding safeguard safeguarding
 `
 
 // matchActionClasses group action words by what they do to their object, so
@@ -391,7 +392,7 @@ var matchActionClasses = map[string]string{
 	"build":  `build builds building create creates creating creation develop develops developing`,
 	"support": `support supports supporting defend defends defending uphold upholds upholding strengthen strengthens
 		strengthening protect protects protecting promote promotes promoting welcome welcomes accept accepts
-		accepting allow allows allowing approve approves approving`,
+		accepting allow allows allowing approve approves approving shield shielding safeguard safeguarding`,
 	"keep": `restore restores restoring reinstate reinstates reinstating continue continues continuing proceed proceeds keep keeps keeping open opening reopen reopening`,
 }
 
@@ -415,7 +416,7 @@ var matchNegatedActions = map[string]string{
 
 // matchShieldWords protect what follows them from what follows "from":
 // "protect renters from evictions".
-var matchShieldWords = matchWordSet(`protect protects protecting protection protections shield shields shielding safeguard safeguards safeguarding`)
+var matchShieldWords = matchWordSet(`protect protects protecting shield shielding safeguard safeguarding`)
 
 // matchActionWeight is the weight of an action feature, matchFrameWeight the
 // weight of an action on an object ("end:subsidy").

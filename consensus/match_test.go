@@ -1,8 +1,10 @@
 package consensus
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -114,6 +116,7 @@ func TestSimilarityNearMisses(t *testing.T) {
 		{"Stop the cuts to benefits", "Cut benefits", "opposite directions on social-security"},
 		{"Oppose the closure of hospitals", "Close hospitals", "opposite directions on health-care"},
 		{"Suspend the triple lock", "Keep the triple lock", "opposite directions on triple"},
+		{"Safeguard tenants from evictions", "Expand evictions", "opposite directions on eviction"},
 	}
 	for _, c := range cases {
 		score, why := Similarity(c.a, c.b)
@@ -417,6 +420,31 @@ func TestMatchConfidence(t *testing.T) {
 		g := groups[groupOf(groups, id)]
 		if g.Confidence != conf || (g.Score >= MatchLikelyScore) != (conf == MatchLikely) {
 			t.Errorf("group of %s: score %.3f, confidence %q; want %q", id, g.Score, g.Confidence, conf)
+		}
+	}
+}
+
+// A refusal after the action ("should not go ahead") gives the action the
+// same frame as a refusal before it ("no ban on"); a word that a text takes
+// both ways ends with no direction, whatever comes after.
+func TestMatchRefusalsAndMixedDirections(t *testing.T) {
+	frames := func(text string) []string {
+		var out []string
+		for _, o := range matchAnalyze(text).occs {
+			if strings.HasPrefix(o.key, "f:") {
+				out = append(out, o.key)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	before, after := frames("No ban on new oil and gas"), frames("The ban on new oil and gas should not go ahead")
+	if len(before) == 0 || fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Errorf("frames: %v before, %v after; want the same", before, after)
+	}
+	for _, o := range matchDedupOccs([]matchOcc{{key: "t:river", pol: 1}, {key: "t:river", pol: -1}, {key: "t:river", pol: 1}}) {
+		if o.pol != 0 {
+			t.Errorf("for, against, for: direction %d, want none", o.pol)
 		}
 	}
 }

@@ -42,10 +42,11 @@ type matchToken struct {
 
 // matchOcc is one feature found in a text.
 type matchOcc struct {
-	key     string // "c:" concept, "t:" stem, "n:" number
+	key     string // "c:" concept, "t:" stem, "n:" number, "a:" action, "f:" frame, "b:" bigram, "w:" word of a concept
 	surface string // readable form, for explanations
 	weight  float32
 	pol     int8
+	mixed   bool   // occurrences with opposite directions: no direction, for good
 	cue     string // the word that gave the direction
 	pos     int    // index of its first token
 	span    int    // number of words it covers (a phrase covers several)
@@ -1156,13 +1157,20 @@ func matchFeatures(toks []matchToken) []matchOcc {
 }
 
 // matchFrameClass is the action done to an object word: its class, or, when
-// the text refuses that action, "not " and the class: the frame of "the ban
-// on new oil should not go ahead" is not the frame of "ban new oil".
+// the text refuses that action afterwards, what refusing it does (as
+// matchNegatedActions says for a refusal before it), else "not " and the
+// class: the frame of "the ban on new oil should not go ahead" is not the
+// frame of "ban new oil".
 func matchFrameClass(t *matchToken) string {
-	if t.undone {
-		return "not " + t.frame
+	if !t.undone {
+		return t.frame
 	}
-	return t.frame
+	// "The ban on new oil should not go ahead" keeps new oil, as "no ban on
+	// new oil" does.
+	if negated := matchNegatedActions[t.frame]; negated != "" {
+		return negated
+	}
+	return "not " + t.frame
 }
 
 // matchBigramWeight is the weight of two words that follow each other in
@@ -1256,10 +1264,11 @@ func matchDedupOccs(occs []matchOcc) []matchOcc {
 			p.weight = o.weight
 		}
 		switch {
+		case p.mixed:
 		case p.pol == 0:
 			p.pol, p.cue = o.pol, o.cue
 		case o.pol != 0 && o.pol != p.pol:
-			p.pol, p.cue = 0, ""
+			p.pol, p.cue, p.mixed = 0, "", true
 		}
 	}
 	return out
