@@ -14,7 +14,7 @@ import (
 // matchStopWords carry no aim: function words and the boilerplate every
 // demand shares ("we demand", "must", "ensure"). Compared as written (lower
 // case), before stemming. Negators and direction words are not listed here:
-// they are in matchPolarityWords.
+// they are in matchNegators, matchNegativeWords and matchPositiveWords.
 var matchStopWords = matchWordSet(`
 a about above across after again all almost along already also although always am among an and
 any anyone anything are around as at be because been before being below between both but by
@@ -635,8 +635,8 @@ func matchWordSet(s string) map[string]bool {
 // once per word of a text.
 type matchWordInfo struct {
 	flags   uint16
-	dir     int8   // direction (matchPolarityWords)
-	action  string // action class (matchActions), or ""
+	dir     int8   // direction (matchNegativeWords, matchPositiveWords)
+	action  string // action class (matchActionClasses), or ""
 	concept int16  // 1 + index of the concept the word names alone, or 0
 }
 
