@@ -38,8 +38,7 @@ type DraftingTx interface {
 	Proposals(ctx context.Context, status []ProposalStatus, viewerID int64, allDrafts bool, limit int) ([]ProposalSummary, error)
 	DueProposals(ctx context.Context, now time.Time) ([]int64, error)
 
-	FreezeVoters(ctx context.Context, proposalID int64, memberIDs []int64) error
-	ActiveMemberIDs(ctx context.Context) ([]int64, error)
+	FreezeVoters(ctx context.Context, proposalID int64) (int, error)
 	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
 	SaveVote(ctx context.Context, proposalID int64, round int, v Vote) error
 	Votes(ctx context.Context, proposalID int64, round int) ([]Vote, error)
@@ -245,16 +244,13 @@ func (s *Service) OpenVoting(ctx context.Context, actor Member, id int64) error 
 		if err != nil {
 			return err
 		}
-		voters, err := tx.ActiveMemberIDs(ctx)
+		voters, err := tx.FreezeVoters(ctx, p.ID)
 		if err != nil {
-			return err
-		}
-		if err := tx.FreezeVoters(ctx, p.ID, voters); err != nil {
 			return err
 		}
 		now := s.now()
 		closes := now.Add(setting.VotingPeriod)
-		p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, len(voters)
+		p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, voters
 		p.OpenedAt, p.ClosesAt, p.UpdatedAt = &now, &closes, now
 		return tx.UpdateProposal(ctx, p)
 	})
@@ -621,8 +617,11 @@ func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, pare
 		}
 		if parentID != 0 {
 			parent, err := tx.Comment(ctx, parentID)
-			if err != nil || parent.ProposalID != proposalID {
+			if errors.Is(err, ErrNotFound) || err == nil && parent.ProposalID != proposalID {
 				return Invalid("parent", "the comment you reply to is not on this proposal")
+			}
+			if err != nil {
+				return err
 			}
 			if parent.ParentID != 0 {
 				parentID = parent.ParentID // replies stay one level deep
@@ -707,8 +706,10 @@ func (s *Service) SaveDecisionSetting(ctx context.Context, actor Member, d Decis
 		return Invalid("voting_days", "between 1 hour and 60 days")
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := settingFor(ctx, tx, d.Kind); err != nil {
+		if _, err := settingFor(ctx, tx, d.Kind); errors.Is(err, ErrNotFound) {
 			return Invalid("kind", "unknown part of the statement")
+		} else if err != nil {
+			return err
 		}
 		return tx.SaveDecisionSetting(ctx, d)
 	})

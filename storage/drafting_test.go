@@ -196,11 +196,18 @@ func TestSchedulerCatchesUpAfterARestart(t *testing.T) {
 		restarted := proposals.NewService(db.Store(), func() time.Time { return later })
 		var wg sync.WaitGroup
 		closed := make([]int, 3)
+		errs := make([]error, 3)
 		for i := range closed { // several workers, as several processes would
 			wg.Add(1)
-			go func() { defer wg.Done(); closed[i], _ = restarted.CloseDue(ctx) }()
+			go func() { defer wg.Done(); closed[i], errs[i] = restarted.CloseDue(ctx) }()
 		}
 		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		if total := closed[0] + closed[1] + closed[2]; total != 1 {
+			t.Fatalf("the workers closed %v proposals, want 1 in all", closed)
+		}
 		v, _ := restarted.CurrentVersion(ctx)
 		if v.Number != 2 || !strings.Contains(v.Statement.Preamble, "river valley") {
 			t.Fatalf("after catching up, the statement is version %d: %q", v.Number, v.Statement.Preamble)
@@ -297,8 +304,15 @@ func TestWithdrawnAndSuspendedCannotVote(t *testing.T) {
 		if err := svc.Suspend(ctx, admin, ms[2].ID); err != nil {
 			t.Fatal(err)
 		}
-		ms[2].Status = proposals.StatusSuspended
-		if err := svc.CastVote(ctx, ms[2], id, consensus.Agree, ""); !errors.Is(err, proposals.ErrForbidden) {
+		// The member as stored now: the suspension must be what refuses the vote.
+		suspended := ms[2]
+		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { suspended, err = tx.MemberByID(ctx, ms[2].ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if suspended.Status != proposals.StatusSuspended {
+			t.Fatalf("after Suspend the member is %s", suspended.Status)
+		}
+		if err := svc.CastVote(ctx, suspended, id, consensus.Agree, ""); !errors.Is(err, proposals.ErrForbidden) {
 			t.Fatalf("a suspended member voted: %v", err)
 		}
 		if err := svc.CastVote(ctx, ms[1], id, "maybe", ""); !errors.Is(err, proposals.ErrInvalid) {
@@ -402,6 +416,13 @@ func TestHidingTwiceKeepsTheFirstTrace(t *testing.T) {
 		}
 		if _, err := svc.HideComment(ctx, admin, c, "second reason"); !errors.Is(err, proposals.ErrConflict) {
 			t.Fatalf("hiding twice: %v", err)
+		}
+		v, err := svc.ViewProposal(ctx, &admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Comments) != 1 || v.Comments[0].HiddenAt == nil || v.Comments[0].HiddenReason != "first reason" {
+			t.Fatalf("comments after hiding twice: %+v, want hidden for the first reason", v.Comments)
 		}
 	})
 }

@@ -244,23 +244,18 @@ func (tx *Tx) DueProposals(ctx context.Context, now time.Time) ([]int64, error) 
 	return ids, nil
 }
 
-// ActiveMemberIDs lists the members who may act now.
-func (tx *Tx) ActiveMemberIDs(ctx context.Context) ([]int64, error) {
-	var ids []int64
-	if err := tx.x.SelectContext(ctx, &ids, `SELECT id FROM members WHERE status = 'active' ORDER BY id`); err != nil {
-		return nil, fmt.Errorf("active members: %w", err)
+// FreezeVoters records the members active now as the proposal's voters and
+// returns how many may vote.
+func (tx *Tx) FreezeVoters(ctx context.Context, proposalID int64) (int, error) {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO proposal_voters (proposal_id, member_id)
+		SELECT $1, id FROM members WHERE status = 'active' ON CONFLICT DO NOTHING`, proposalID); err != nil {
+		return 0, fmt.Errorf("freeze voters: %w", err)
 	}
-	return ids, nil
-}
-
-// FreezeVoters records who may vote on a proposal.
-func (tx *Tx) FreezeVoters(ctx context.Context, proposalID int64, memberIDs []int64) error {
-	for _, id := range memberIDs {
-		if _, err := tx.x.ExecContext(ctx, `INSERT INTO proposal_voters (proposal_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, proposalID, id); err != nil {
-			return fmt.Errorf("freeze voters: %w", err)
-		}
+	var n int
+	if err := tx.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM proposal_voters WHERE proposal_id = $1`, proposalID); err != nil {
+		return 0, fmt.Errorf("count voters: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // IsVoter reports whether a member may vote on a proposal.

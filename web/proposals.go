@@ -266,7 +266,7 @@ func (s *Server) comment(r *http.Request, actor proposals.Member, id int64) (str
 	if raw := r.PostForm.Get("parent_id"); raw != "" {
 		var err error
 		if parent, err = strconv.ParseInt(raw, 10, 64); err != nil || parent < 1 {
-			return "", proposals.Invalid("body", "the comment you reply to is not known; reload the page")
+			return "", proposals.Invalid("parent", "the comment you reply to is not on this proposal")
 		}
 	}
 	_, err := s.svc.AddComment(r.Context(), actor, id, parent, r.PostForm.Get("body"))
