@@ -22,12 +22,8 @@ type invitationRow struct {
 }
 
 func (r invitationRow) domain() proposals.Invitation {
-	inv := proposals.Invitation{ID: r.ID, Role: proposals.Role(r.Role), CreatedBy: r.CreatedBy, Note: r.Note,
-		MaxUses: r.MaxUses, Uses: r.Uses, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt}
-	if r.RevokedAt.Valid {
-		inv.RevokedAt = &r.RevokedAt.Time
-	}
-	return inv
+	return proposals.Invitation{ID: r.ID, Role: proposals.Role(r.Role), CreatedBy: r.CreatedBy, Note: r.Note,
+		MaxUses: r.MaxUses, Uses: r.Uses, ExpiresAt: r.ExpiresAt, RevokedAt: timePtr(r.RevokedAt), CreatedAt: r.CreatedAt}
 }
 
 const invitationColumns = `id, role, created_by, note, max_uses, uses, expires_at, revoked_at, created_at`

@@ -104,10 +104,13 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
 	}
 	applied := 0
 	for _, m := range ms[current:] {
-		if err := db.apply(ctx, m, now()); err != nil {
+		ran, err := db.apply(ctx, m, now())
+		if err != nil {
 			return applied, err
 		}
-		applied++
+		if ran {
+			applied++
+		}
 	}
 	return applied, nil
 }
@@ -115,8 +118,9 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
 // apply runs one migration and records it in the same transaction, so a crash
 // leaves the schema either before or after it, never half-way. On PostgreSQL an
 // advisory lock keeps two processes starting together from both applying it.
-func (db *DB) apply(ctx context.Context, m migration, at time.Time) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+// It reports whether this process ran it.
+func (db *DB) apply(ctx context.Context, m migration, at time.Time) (ran bool, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
 		if db.dialect == Postgres {
 			if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429001)`); err != nil {
 				return fmt.Errorf("lock for migration: %w", err)
@@ -135,8 +139,10 @@ func (db *DB) apply(ctx context.Context, m migration, at time.Time) error {
 		if _, err := tx.x.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, m.version, m.name, at); err != nil {
 			return fmt.Errorf("record migration %d: %w", m.version, err)
 		}
+		ran = true
 		return nil
 	})
+	return ran && err == nil, err
 }
 
 // SchemaVersion is the highest migration applied (0 on an empty database).

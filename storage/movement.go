@@ -46,14 +46,7 @@ func (tx *Tx) CreateMovement(ctx context.Context, m proposals.Movement) error {
 
 // UpdateMovementProfile changes the name and summary; the handle never changes.
 func (tx *Tx) UpdateMovementProfile(ctx context.Context, name, summary string, at time.Time) error {
-	res, err := tx.x.ExecContext(ctx, `UPDATE movement SET name = $1, summary = $2, updated_at = $3 WHERE id = 1`, name, summary, at)
-	if err != nil {
-		return fmt.Errorf("update movement: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("update movement: %w", proposals.ErrNotFound)
-	}
-	return nil
+	return tx.updateOne(ctx, "movement", `UPDATE movement SET name = $1, summary = $2, updated_at = $3 WHERE id = 1`, name, summary, at)
 }
 
 type keyPairRow struct {
