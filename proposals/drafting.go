@@ -499,18 +499,19 @@ type ProposalView struct {
 	ShowResults bool
 }
 
-// ViewProposal gathers the proposal page for viewer (nil for the public, who
-// see only decided proposals).
+// ViewProposal gathers the proposal page for viewer, an active member; for
+// anyone else (nil: the public) there is no such proposal: the public reads
+// the adopted statement, not the proposals.
 func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (ProposalView, error) {
+	if viewer == nil || !viewer.Active() {
+		return ProposalView{}, ErrNotFound
+	}
 	var v ProposalView
 	err := s.read(ctx, func(tx Tx) (err error) {
 		if v.Proposal, err = tx.Proposal(ctx, id); err != nil {
 			return err
 		}
 		p := v.Proposal
-		if viewer == nil || !viewer.Active() {
-			return ErrNotFound
-		}
 		if !p.VisibleTo(*viewer) {
 			return Forbidden("this draft is visible to its author and facilitators until voting opens")
 		}
@@ -576,7 +577,7 @@ func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *Pr
 		return err
 	}
 	v.MayVote = v.Voter && p.VotingOpen(s.now())
-	if v.ShowResults, err = s.resultsVisible(ctx, tx, p, *viewer); err != nil {
+	if v.ShowResults, err = resultsVisibleTo(ctx, tx, p, v.Voter, v.MyVote != nil); err != nil {
 		return err
 	}
 	if !v.ShowResults {
@@ -765,19 +766,29 @@ func (s *Service) resultsVisible(ctx context.Context, tx Tx, p Proposal, viewer 
 	if p.Status != StatusOpen {
 		return true, nil
 	}
+	voter, err := tx.IsVoter(ctx, p.ID, viewer.ID)
+	if err != nil {
+		return false, err
+	}
+	_, err = tx.VoteOf(ctx, p.ID, p.Round, viewer.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	return resultsVisibleTo(ctx, tx, p, voter, err == nil)
+}
+
+// resultsVisibleTo: a decided proposal's results are public; an open one's
+// are seen by those who do not vote on it, by voters once they voted, or by
+// all when the movement shows results before voting.
+func resultsVisibleTo(ctx context.Context, tx Tx, p Proposal, voter, voted bool) (bool, error) {
+	if p.Status != StatusOpen {
+		return true, nil
+	}
 	before, err := tx.ResultsBeforeVoting(ctx)
 	if err != nil || before {
 		return before, err
 	}
-	voter, err := tx.IsVoter(ctx, p.ID, viewer.ID)
-	if err != nil || !voter {
-		return !voter, err
-	}
-	_, err = tx.VoteOf(ctx, p.ID, p.Round, viewer.ID)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return !voter || voted, nil
 }
 
 // VoteTrail returns the audit trail of a proposal: every position every member
