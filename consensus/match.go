@@ -122,9 +122,9 @@ const (
 	// on the five held-out sets studied first (pooled; 2 of 4 to 22 of 22
 	// set by set), 6 of 8 on heldout6 and 6 of 11 on heldout7.
 	MatchLikely MatchConfidence = "likely"
-	// MatchPossible groups share a topic and less often an aim: 47 of 96
+	// MatchPossible groups share a topic and less often an aim: 47 of 97
 	// pairs pooled on the first five held-out sets (heldout2 alone: 20 of
-	// 26), 12 of 41 on heldout6, 4 of 28 on heldout7. A person should check
+	// 26), 11 of 38 on heldout6, 4 of 28 on heldout7. A person should check
 	// them.
 	MatchPossible MatchConfidence = "possible"
 )
