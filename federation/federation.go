@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation/signing"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
@@ -64,6 +65,7 @@ const (
 type Service struct {
 	cfg     Config
 	db      *storage.DB
+	allies  *alliances.Service
 	log     *slog.Logger
 	now     func() time.Time
 	client  *http.Client
@@ -96,10 +98,10 @@ const (
 	keyRefetchAfter = time.Minute
 )
 
-// New prepares federation for the movement on db. It needs the movement's key
-// pair; the movement itself may be set up later (until then federation answers
-// 404 to everything).
-func New(cfg Config, db *storage.DB, log *slog.Logger, now func() time.Time) (*Service, error) {
+// New prepares federation for the movement on db; what allies send is handed
+// to the alliances service. It needs the movement's key pair; the movement
+// itself may be set up later (until then federation answers 404 to everything).
+func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger, now func() time.Time) (*Service, error) {
 	if cfg.BaseURL == nil {
 		return nil, errors.New("federation: base URL is required")
 	}
@@ -120,7 +122,7 @@ func New(cfg Config, db *storage.DB, log *slog.Logger, now func() time.Time) (*S
 	}
 	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: 10 * time.Second,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
-	return &Service{cfg: cfg, db: db, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
+	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
 		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1)}, nil
 }
 

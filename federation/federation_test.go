@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/federation/signing"
 	"github.com/commonground/commonground/federation/vocab"
@@ -107,12 +108,13 @@ func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	allies := alliances.NewService(db.Alliances(), svc, alliances.Config{Host: base.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, log, time.Now)
+		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, allies, log, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20}, web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed})
+	h, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20}, web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed, Alliances: allies})
 	if err != nil {
 		t.Fatal(err)
 	}

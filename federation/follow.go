@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation/vocab"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
@@ -167,8 +168,8 @@ type Overview struct {
 	Handle     string
 	Followers  []storage.Follower
 	Following  []storage.Followed
-	Status     map[string]string             // ally status by actor id: pending, following, allied, rejected
-	Statements map[string]vocab.StatementDoc // latest received, by actor id
+	Status     map[string]alliances.AllyStatus // by actor id
+	Statements map[string]vocab.StatementDoc   // latest received, by actor id
 	Queue      storage.QueueStats
 	Stuck      []storage.Delivery
 	Hosts      []storage.HostHealth
@@ -199,9 +200,9 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 		for _, f := range o.Followers {
 			followers[f.ID] = f.Status
 		}
-		o.Status = map[string]string{}
+		o.Status = map[string]alliances.AllyStatus{}
 		for _, f := range o.Following {
-			o.Status[f.ID] = AllyStatus(f, followers)
+			o.Status[f.ID] = alliances.StatusOf(f.Status, followers[f.ID])
 		}
 		stmts, err := tx.LatestRemoteStatements(ctx)
 		if err != nil {

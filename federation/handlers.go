@@ -38,6 +38,7 @@ func (s *Service) Mount(r chi.Router) {
 	r.Get("/users/{handle}/following", s.collection(s.followingCollection))
 	r.Get("/users/{handle}/featured", s.collection(s.featuredCollection))
 	r.Get("/statement/versions/{n}", s.statementNote)
+	r.Get("/joint-statements/{id}/versions/{n}", s.jointNoteHandler)
 }
 
 // wantsActivityJSON is content negotiation: ActivityPub clients ask for

@@ -125,6 +125,10 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 			return err
 		}
 		return s.toFollowers(ctx, tx, id, body)
+	case proposals.EventJointDecided:
+		return s.publishJointDecision(ctx, tx, m, e.Ref)
+	case proposals.EventJointChanged:
+		return s.publishJointRecord(ctx, tx, m, e.Ref, e.ID)
 	}
 	s.log.Warn("federation: unknown event kind, skipped", "kind", e.Kind)
 	return nil
@@ -214,12 +218,18 @@ func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivi
 	switch act.Type {
 	case "Follow":
 		return s.onFollow(ctx, act, me)
-	case "Undo":
-		return s.onUndo(ctx, act)
-	case "Accept", "Reject":
+	case "Offer":
+		return s.onOffer(ctx, act, me)
+	case "Undo", "Accept", "Reject":
+		switch {
+		case vocab.CarriesVerdict(act):
+			return s.onVerdict(ctx, act)
+		case act.Type == "Undo":
+			return s.onUndo(ctx, act)
+		}
 		return s.onAnswer(ctx, act)
 	case "Create", "Update":
-		return s.onCreateOrUpdate(ctx, act)
+		return s.onCreateOrUpdate(ctx, act, me)
 	case "Delete":
 		if act.ObjectID == act.Actor {
 			return s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteFollower(ctx, act.Actor) })
@@ -304,7 +314,7 @@ func (s *Service) onAnswer(ctx context.Context, act vocab.Activity) error {
 
 // onCreateOrUpdate keeps statement versions from followed movements, and
 // refreshes an actor that announced a profile change.
-func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) error {
+func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity, me string) error {
 	if act.Type == "Update" && act.ObjectID == act.Actor {
 		_, err := s.fetchActor(ctx, act.Actor, "")
 		return err
@@ -315,6 +325,12 @@ func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) erro
 	}
 	for _, obj := range objects {
 		note, err := vocab.ParseNote(obj)
+		if err == nil && note.Joint != nil && act.Type == "Update" {
+			if err := s.onJointRecord(ctx, act, note, me); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil || note.Statement == nil {
 			continue // a status or another object: nothing to keep
 		}

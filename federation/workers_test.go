@@ -29,7 +29,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		base, _ := url.Parse("https://river.example")
-		s, err := New(Config{BaseURL: base}, db, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return now })
+		s, err := New(Config{BaseURL: base}, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return now })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestFetchFeaturedFollowsLinks(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	base, _ := url.Parse("https://river.example")
-	s, err := New(Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, db,
+	s, err := New(Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, db, nil,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)

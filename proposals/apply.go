@@ -322,3 +322,48 @@ func lastSpace(r []rune) int {
 	}
 	return -1
 }
+
+// CleanTitle cleans a title a person typed and checks its length.
+func CleanTitle(title string) (string, error) {
+	title, err := cleanText("title", title)
+	switch {
+	case err != nil:
+		return title, err
+	case title == "":
+		return title, Invalid("title", "give it a title")
+	case utf8.RuneCountInString(title) > MaxTitleLen:
+		return title, Invalid("title", "a title can be at most %d characters", MaxTitleLen)
+	}
+	return title, nil
+}
+
+// CleanStatement cleans a whole statement a person wrote in one go (a joint
+// statement): the preamble and every item go through the same checks as a
+// change to the core statement; items keep their ids, or get new ones.
+func CleanStatement(st Statement) (Statement, error) {
+	out := Statement{Items: make([]Item, 0, len(st.Items))}
+	var err error
+	if out.Preamble, err = cleanText("preamble", st.Preamble); err != nil {
+		return st, err
+	}
+	if n := utf8.RuneCountInString(out.Preamble); n > MaxPreambleLen {
+		return st, Invalid("preamble", "the preamble can be at most %d characters; this one has %d", MaxPreambleLen, n)
+	}
+	seen := map[string]bool{}
+	for _, it := range st.Items {
+		if _, err := ParseSection(string(it.Section)); err != nil {
+			return st, err
+		}
+		text, err := checkItemText(it.Text, "an item cannot be empty")
+		if err != nil {
+			return st, err
+		}
+		id := strings.TrimSpace(it.ID)
+		if id == "" || len(id) > 64 || seen[id] {
+			id = NewItemID()
+		}
+		seen[id] = true
+		out.Items = append(out.Items, Item{ID: id, Section: it.Section, Text: text})
+	}
+	return out.Normalized(), nil
+}

@@ -48,8 +48,12 @@ type DraftingTx interface {
 	TallyCounts(ctx context.Context, proposalID int64, round int) (map[consensus.Position]int, error)
 
 	// RecordEvent notes, in the same transaction, something that federation
-	// must announce (EventVersionAdopted, EventProfileUpdated).
+	// must announce (EventVersionAdopted, EventProfileUpdated, ...).
 	RecordEvent(ctx context.Context, kind string, ref int64, at time.Time) error
+	// RecordJointVerdict records this movement's verdict (signed, declined,
+	// withdrawn) on a version of a joint statement, with the outcome of the
+	// vote that decided it.
+	RecordJointVerdict(ctx context.Context, jointID int64, version int, verdict string, outcome consensus.Outcome, at time.Time) error
 
 	CreateComment(ctx context.Context, c Comment) (int64, error)
 	Comment(ctx context.Context, id int64) (Comment, error)
@@ -115,7 +119,7 @@ func (s *Service) CreateProposal(ctx context.Context, actor Member, title, ratio
 		return Proposal{}, err
 	}
 	now := s.now()
-	p := Proposal{Title: title, Rationale: rationale, AuthorID: actor.ID, AuthorName: actor.Name(),
+	p := Proposal{Kind: KindStatement, Title: title, Rationale: rationale, AuthorID: actor.ID, AuthorName: actor.Name(),
 		Status: StatusDraft, CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		v, err := tx.CurrentVersion(ctx)
@@ -141,6 +145,9 @@ func (s *Service) editDraft(ctx context.Context, actor Member, id int64, change 
 		}
 		if p.Status != StatusDraft {
 			return Conflict("this proposal is %s: its changes are frozen", p.Status)
+		}
+		if p.Kind.AboutJoint() {
+			return Conflict("this proposal decides on a joint statement: its text is the joint statement's")
 		}
 		if err := change(tx, &p); err != nil {
 			return err
@@ -211,49 +218,65 @@ func (s *Service) RemoveChange(ctx context.Context, actor Member, id int64, inde
 // OpenVoting freezes a draft's changes, its decision rule and the list of
 // eligible voters (the active members now), and starts the voting period.
 func (s *Service) OpenVoting(ctx context.Context, actor Member, id int64) error {
+	return s.store.InTx(ctx, func(tx Tx) error { return s.OpenVotingIn(ctx, tx, actor, id) })
+}
+
+// OpenVotingIn is OpenVoting inside the caller's transaction, for a service
+// that creates the proposal and opens it at once (signing a joint statement).
+func (s *Service) OpenVotingIn(ctx context.Context, tx Tx, actor Member, id int64) error {
 	if !actor.IsFacilitator() {
 		return Forbidden("only facilitators open proposals for voting")
 	}
-	return s.store.InTx(ctx, func(tx Tx) error {
-		p, err := tx.ProposalForUpdate(ctx, id)
-		if err != nil {
+	p, err := tx.ProposalForUpdate(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Status != StatusDraft {
+		return Conflict("this proposal is %s, not a draft", p.Status)
+	}
+	kind := RuleJoint
+	if !p.Kind.AboutJoint() {
+		if kind, err = checkChangesStillApply(ctx, tx, p); err != nil {
 			return err
 		}
-		if p.Status != StatusDraft {
-			return Conflict("this proposal is %s, not a draft", p.Status)
-		}
-		if len(p.Changes) == 0 {
-			return Invalid("changes", "add at least one change before voting opens")
-		}
-		base, err := tx.VersionByNumber(ctx, p.BaseVersion)
-		if err != nil {
-			return err
-		}
-		current, err := tx.CurrentVersion(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := Rebase(base.Statement, current.Statement, p.Changes); err != nil {
-			return err
-		}
-		setting, err := settingFor(ctx, tx, ruleKindFor(base.Statement, p.Changes))
-		if err != nil {
-			return err
-		}
-		rule, err := setting.Rule()
-		if err != nil {
-			return err
-		}
-		voters, err := tx.FreezeVoters(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		closes := now.Add(setting.VotingPeriod)
-		p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, voters
-		p.OpenedAt, p.ClosesAt, p.UpdatedAt = &now, &closes, now
-		return tx.UpdateProposal(ctx, p)
-	})
+	}
+	setting, err := settingFor(ctx, tx, kind)
+	if err != nil {
+		return err
+	}
+	rule, err := setting.Rule()
+	if err != nil {
+		return err
+	}
+	voters, err := tx.FreezeVoters(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	closes := now.Add(setting.VotingPeriod)
+	p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, voters
+	p.OpenedAt, p.ClosesAt, p.UpdatedAt = &now, &closes, now
+	return tx.UpdateProposal(ctx, p)
+}
+
+// checkChangesStillApply checks that a statement proposal has changes that
+// apply to the current statement, and returns the part whose rule decides it.
+func checkChangesStillApply(ctx context.Context, tx Tx, p Proposal) (RuleKind, error) {
+	if len(p.Changes) == 0 {
+		return "", Invalid("changes", "add at least one change before voting opens")
+	}
+	base, err := tx.VersionByNumber(ctx, p.BaseVersion)
+	if err != nil {
+		return "", err
+	}
+	current, err := tx.CurrentVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := Rebase(base.Statement, current.Statement, p.Changes); err != nil {
+		return "", err
+	}
+	return ruleKindFor(base.Statement, p.Changes), nil
 }
 
 func settingFor(ctx context.Context, tx Tx, kind RuleKind) (DecisionSetting, error) {
@@ -412,7 +435,12 @@ func (s *Service) close(ctx context.Context, id int64, early bool) (p Proposal, 
 			p.ClosesAt = &now // voting really ended now, not at the planned deadline
 		}
 		p.Status = StatusRejected
-		if outcome.Adopted {
+		switch {
+		case p.Kind.AboutJoint():
+			if err := s.recordJointVerdict(ctx, tx, &p, now); err != nil {
+				return err
+			}
+		case outcome.Adopted:
 			if err := s.adopt(ctx, tx, &p, now); err != nil {
 				return err
 			}
@@ -445,6 +473,23 @@ func (s *Service) adopt(ctx context.Context, tx Tx, p *Proposal, now time.Time) 
 	}
 	p.Status, p.ResultVersion = StatusAdopted, v.Number
 	return tx.RecordEvent(ctx, EventVersionAdopted, int64(v.Number), now)
+}
+
+// recordJointVerdict records, in the closing transaction, what a decided
+// proposal about a joint statement means for the movement's signature, and
+// the event that tells the allies.
+func (s *Service) recordJointVerdict(ctx context.Context, tx Tx, p *Proposal, now time.Time) error {
+	if p.Outcome.Adopted {
+		p.Status = StatusAdopted
+	}
+	verdict, ok := p.JointVerdict()
+	if !ok {
+		return nil
+	}
+	if err := tx.RecordJointVerdict(ctx, p.JointID, p.JointVersion, verdict, *p.Outcome, now); err != nil {
+		return err
+	}
+	return tx.RecordEvent(ctx, EventJointDecided, p.ID, now)
 }
 
 // OpenFallbackRound opens a second round under the rule's fallback, for a
@@ -531,6 +576,9 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 
 func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) error {
 	p := v.Proposal
+	if p.Kind.AboutJoint() {
+		return nil // it changes no statement of ours: the page shows the joint statement
+	}
 	switch p.Status {
 	case StatusAdopted:
 		before, err := tx.VersionByNumber(ctx, p.ResultVersion-1)

@@ -26,17 +26,39 @@ func (s ProposalStatus) Decided() bool {
 	return s == StatusAdopted || s == StatusRejected || s == StatusConflicted
 }
 
+// ProposalKind is what a proposal decides.
+type ProposalKind string
+
+const (
+	// KindStatement changes the movement's core statement.
+	KindStatement ProposalKind = "statement"
+	// KindSignJoint signs one version of a joint statement (or, rejected,
+	// declines it).
+	KindSignJoint ProposalKind = "sign"
+	// KindWithdrawJoint withdraws the movement's signature of a joint
+	// statement.
+	KindWithdrawJoint ProposalKind = "withdraw"
+)
+
+// AboutJoint reports whether the kind decides on a joint statement.
+func (k ProposalKind) AboutJoint() bool { return k == KindSignJoint || k == KindWithdrawJoint }
+
 // Proposal is a set of changes to the statement, with its reasons, its frozen
-// decision rule once voting opens, and its outcome once decided.
+// decision rule once voting opens, and its outcome once decided. A proposal
+// of a joint kind has no changes: it decides on version JointVersion of the
+// joint statement JointID.
 type Proposal struct {
-	ID          int64
-	Title       string
-	Rationale   string
-	AuthorID    int64
-	AuthorName  string
-	BaseVersion int
-	Changes     []Change
-	Status      ProposalStatus
+	ID           int64
+	Kind         ProposalKind
+	JointID      int64
+	JointVersion int
+	Title        string
+	Rationale    string
+	AuthorID     int64
+	AuthorName   string
+	BaseVersion  int
+	Changes      []Change
+	Status       ProposalStatus
 	// RuleKind is the part of the statement whose decision rule applies.
 	RuleKind RuleKind
 	// Rule is frozen when voting opens (and replaced by the fallback rule when
@@ -66,6 +88,23 @@ func (p Proposal) VisibleTo(m Member) bool {
 	return m.Active() && (p.OpenedAt != nil || p.AuthorID == m.ID || m.IsFacilitator())
 }
 
+// JointVerdict is what a decided proposal about a joint statement says of
+// the movement's signature: signed or declined for a signing vote, withdrawn
+// for an adopted withdrawal. ok is false when there is nothing to record (a
+// withdrawal the members did not adopt leaves the signature standing).
+func (p Proposal) JointVerdict() (verdict string, ok bool) {
+	adopted := p.Outcome != nil && p.Outcome.Adopted
+	switch {
+	case p.Kind == KindSignJoint && adopted:
+		return "signed", true
+	case p.Kind == KindSignJoint:
+		return "declined", true
+	case p.Kind == KindWithdrawJoint && adopted:
+		return "withdrawn", true
+	}
+	return "", false
+}
+
 // FallbackAvailable reports whether a facilitator may open a fallback round.
 func (p Proposal) FallbackAvailable() bool {
 	return p.Status == StatusRejected && p.Outcome != nil && p.Outcome.FallbackAvailable && p.Round == 1
@@ -74,6 +113,7 @@ func (p Proposal) FallbackAvailable() bool {
 // ProposalSummary is a line in the list of proposals.
 type ProposalSummary struct {
 	ID         int64
+	Kind       ProposalKind
 	Title      string
 	AuthorName string
 	Status     ProposalStatus
@@ -91,16 +131,25 @@ const (
 	RuleObjectives RuleKind = RuleKind(Objectives)
 	RuleValues     RuleKind = RuleKind(Values)
 	RuleRedLines   RuleKind = RuleKind(RedLines)
+	// RuleJoint decides on signing joint statements with allies.
+	RuleJoint RuleKind = "joint_statements"
 )
 
 // RuleKinds from the most protected to the least: a proposal that touches several
 // parts is decided under the rule of the most protected part it touches.
 var RuleKinds = []RuleKind{RuleRedLines, RuleValues, RuleObjectives, RulePreamble}
 
+// DecisionParts are every part with a rule of its own, in the order the
+// settings show them: the statement's parts, then joint statements.
+var DecisionParts = append(append([]RuleKind(nil), RuleKinds...), RuleJoint)
+
 // Label is the part's name for people.
 func (k RuleKind) Label() string {
-	if k == RulePreamble {
+	switch k {
+	case RulePreamble:
 		return "Preamble"
+	case RuleJoint:
+		return "Joint statements"
 	}
 	return Section(k).Label()
 }
@@ -134,7 +183,8 @@ const (
 
 // DefaultDecisionSettings are what a new movement starts with: consensus for
 // values and red lines, modified consensus elsewhere, half the members as quorum,
-// a week to vote.
+// a week to vote. Signing a joint statement takes the rule of values: a movement
+// puts its name to what allies say together.
 func DefaultDecisionSettings() []DecisionSetting {
 	half := consensus.Ratio{Num: 1, Den: 2}
 	week := 7 * 24 * time.Hour
@@ -143,6 +193,7 @@ func DefaultDecisionSettings() []DecisionSetting {
 		{Kind: RuleValues, Preset: "consensus", Quorum: half, VotingPeriod: week},
 		{Kind: RuleObjectives, Preset: "modified_consensus", Quorum: half, VotingPeriod: week},
 		{Kind: RulePreamble, Preset: "modified_consensus", Quorum: half, VotingPeriod: week},
+		{Kind: RuleJoint, Preset: "consensus", Quorum: half, VotingPeriod: week},
 	}
 }
 
@@ -223,4 +274,10 @@ const (
 	EventVersionAdopted = "version_adopted"
 	// EventProfileUpdated: the movement's name or description changed.
 	EventProfileUpdated = "profile_updated"
+	// EventJointDecided: the movement decided on a joint statement (ref: the
+	// proposal): the verdict goes to the initiator, or, ours, to the allies.
+	EventJointDecided = "joint_decided"
+	// EventJointChanged: the signatories of a joint statement this movement
+	// started changed (ref: the joint statement): every participant is told.
+	EventJointChanged = "joint_changed"
 )

@@ -14,6 +14,9 @@ import (
 
 type proposalRow struct {
 	ID            int64          `db:"id"`
+	Kind          string         `db:"kind"`
+	JointID       sql.NullInt64  `db:"joint_id"`
+	JointVersion  int            `db:"joint_version"`
 	Title         string         `db:"title"`
 	Rationale     string         `db:"rationale"`
 	AuthorID      int64          `db:"author_id"`
@@ -50,7 +53,7 @@ func nullTime(t *time.Time) sql.NullTime {
 }
 
 func (r proposalRow) domain() (proposals.Proposal, error) {
-	p := proposals.Proposal{ID: r.ID, Title: r.Title, Rationale: r.Rationale, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
+	p := proposals.Proposal{ID: r.ID, Kind: proposals.ProposalKind(r.Kind), JointID: r.JointID.Int64, JointVersion: r.JointVersion, Title: r.Title, Rationale: r.Rationale, AuthorID: r.AuthorID, AuthorName: r.AuthorName,
 		BaseVersion: r.BaseVersion, Status: proposals.ProposalStatus(r.Status), RuleKind: proposals.RuleKind(r.RuleKind),
 		Round: r.Round, Eligible: r.Eligible, OpenedAt: timePtr(r.OpenedAt), ClosesAt: timePtr(r.ClosesAt),
 		DecidedAt: timePtr(r.DecidedAt), ResultVersion: int(r.ResultVersion.Int64), Conflict: r.Conflict,
@@ -75,7 +78,7 @@ func (r proposalRow) domain() (proposals.Proposal, error) {
 	return p, nil
 }
 
-const proposalColumns = `p.id, p.title, p.rationale, p.author_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+const proposalColumns = `p.id, p.kind, p.joint_id, p.joint_version, p.title, p.rationale, p.author_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
 	p.base_version, p.changes, p.status, p.rule_kind, p.rule, p.round, p.eligible, p.opened_at, p.closes_at, p.decided_at,
 	p.outcome, p.result_version, p.conflict, p.created_at, p.updated_at`
 
@@ -86,9 +89,13 @@ func (tx *Tx) CreateProposal(ctx context.Context, p proposals.Proposal) (int64, 
 		return 0, err
 	}
 	var id int64
-	err = tx.x.GetContext(ctx, &id, `INSERT INTO proposals (title, rationale, author_id, base_version, changes, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		p.Title, p.Rationale, p.AuthorID, p.BaseVersion, string(changes), p.Status, p.CreatedAt, p.UpdatedAt)
+	var jointID sql.NullInt64
+	if p.JointID != 0 {
+		jointID = sql.NullInt64{Int64: p.JointID, Valid: true}
+	}
+	err = tx.x.GetContext(ctx, &id, `INSERT INTO proposals (kind, joint_id, joint_version, title, rationale, author_id, base_version, changes, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		p.Kind, jointID, p.JointVersion, p.Title, p.Rationale, p.AuthorID, p.BaseVersion, string(changes), p.Status, p.CreatedAt, p.UpdatedAt)
 	if err != nil {
 		return 0, fmt.Errorf("create proposal: %w", err)
 	}
@@ -191,6 +198,7 @@ func (tx *Tx) UpdateProposal(ctx context.Context, p proposals.Proposal) error {
 
 type summaryRow struct {
 	ID         int64        `db:"id"`
+	Kind       string       `db:"kind"`
 	Title      string       `db:"title"`
 	AuthorName string       `db:"author_name"`
 	Status     string       `db:"status"`
@@ -217,7 +225,7 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	}
 	args = append(args, limit)
 	var rows []summaryRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.title, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
+	err := tx.x.SelectContext(ctx, &rows, `SELECT p.id, p.kind, p.title, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
 		p.status, p.closes_at, p.updated_at,
 		(SELECT COUNT(*) FROM votes v WHERE v.proposal_id = p.id AND v.round = p.round) AS votes,
 		(SELECT COUNT(*) FROM comments c WHERE c.proposal_id = p.id) AS comments
@@ -229,7 +237,7 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	}
 	out := make([]proposals.ProposalSummary, len(rows))
 	for i, r := range rows {
-		out[i] = proposals.ProposalSummary{ID: r.ID, Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
+		out[i] = proposals.ProposalSummary{ID: r.ID, Kind: proposals.ProposalKind(r.Kind), Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
 			ClosesAt: timePtr(r.ClosesAt), Votes: r.Votes, Comments: r.Comments, UpdatedAt: r.UpdatedAt}
 	}
 	return out, nil

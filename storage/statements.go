@@ -124,7 +124,7 @@ func (tx *Tx) DecisionSettings(ctx context.Context) ([]proposals.DecisionSetting
 			Quorum: q, VotingPeriod: time.Duration(r.PeriodSeconds) * time.Second}
 	}
 	var ds []proposals.DecisionSetting
-	for _, k := range proposals.RuleKinds {
+	for _, k := range proposals.DecisionParts {
 		if d, ok := byKind[k]; ok {
 			ds = append(ds, d)
 		}

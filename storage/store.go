@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -26,3 +27,18 @@ func (s domainStore) ReadTx(ctx context.Context, fn func(proposals.Tx) error) er
 
 // The compiler checks here that storage implements every method the domain needs.
 var _ proposals.Tx = (*Tx)(nil)
+
+// Alliances returns the DB as the alliances domain sees it.
+func (db *DB) Alliances() alliances.Store { return allianceStore{db} }
+
+type allianceStore struct{ db *DB }
+
+func (s allianceStore) InTx(ctx context.Context, fn func(alliances.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s allianceStore) ReadTx(ctx context.Context, fn func(alliances.Tx) error) error {
+	return s.db.ReadTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+var _ alliances.Tx = (*Tx)(nil)

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/commonground/commonground/federation"
+	"github.com/commonground/commonground/alliances"
 )
 
 type commonGroundPage struct {
 	shell
 	Error formError
-	CG    federation.CommonGround
+	CG    alliances.CommonGround
 }
 
 func (s *Server) commonGround(w http.ResponseWriter, r *http.Request) {
@@ -18,7 +18,7 @@ func (s *Server) commonGround(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderCommonGround(w http.ResponseWriter, r *http.Request, status int, fe formError) {
-	cg, err := s.fed.CommonGround(r.Context(), *viewer(r))
+	cg, err := s.allies.CommonGround(r.Context(), *viewer(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -43,7 +43,7 @@ type clusterJSON struct {
 }
 
 func (s *Server) commonGroundJSON(w http.ResponseWriter, r *http.Request) {
-	cg, err := s.fed.CommonGround(r.Context(), *viewer(r))
+	cg, err := s.allies.CommonGround(r.Context(), *viewer(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) decideMatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	err := s.fed.DecideMatch(r.Context(), *viewer(r), f.Get("a"), f.Get("b"), f.Get("decision"))
+	err := s.allies.DecideMatch(r.Context(), *viewer(r), f.Get("a"), f.Get("b"), f.Get("decision"))
 	if err != nil {
 		if fe, ok := formErrorFor(err); ok {
 			s.renderCommonGround(w, r, problemFor(err).Status, fe)

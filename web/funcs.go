@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/commonground/commonground/consensus"
-	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -94,15 +93,4 @@ func presetLabel(name string) string {
 		}
 	}
 	return name
-}
-
-// objectivesOf lists this movement's objectives (self) or its allies'.
-func objectivesOf(cg federation.CommonGround, self bool) []federation.Wording {
-	var out []federation.Wording
-	for _, w := range cg.Objectives {
-		if w.Source.Self == self {
-			out = append(out, w)
-		}
-	}
-	return out
 }

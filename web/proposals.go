@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/consensus"
 	"github.com/commonground/commonground/proposals"
 )
@@ -95,6 +96,11 @@ type proposalPage struct {
 	IsAuthor    bool
 	Facilitator bool
 	SectionList []proposals.Section
+	// Joint is the joint statement a proposal of a joint kind decides on,
+	// and JointText the sections of the version voted on.
+	Joint        *alliances.JointView
+	JointVersion alliances.JointVersion
+	JointText    []sectionView
 }
 
 type commentThread struct {
@@ -164,6 +170,17 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 	if v.ProposedErr == nil {
 		page.Diff = proposals.DiffStatements(v.Before, v.Proposed)
 		page.Proposed = sectionsOf(v.Proposed)
+	}
+	if v.Proposal.Kind.AboutJoint() && s.allies != nil {
+		jv, err := s.allies.ViewJoint(r.Context(), me, v.Proposal.JointID)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		page.Joint = &jv
+		if version, ok := jv.Joint.Version(v.Proposal.JointVersion); ok {
+			page.JointVersion, page.JointText = version, sectionsOf(version.Text.Statement())
+		}
 	}
 	if v.Proposal.Rule != nil && v.ShowResults && v.Proposal.Status == proposals.StatusOpen {
 		o := consensus.Decide(*v.Proposal.Rule, v.Tally)
@@ -236,6 +253,9 @@ func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (
 		return "", err
 	}
 	s.announce()
+	if p.Kind.AboutJoint() {
+		return "Voting closed. " + p.Outcome.Summary() + " The allies are told of our decision.", nil
+	}
 	if p.Status == proposals.StatusConflicted {
 		return "Voting closed. The proposal was agreed, but it conflicts with a change adopted since, so the statement was not changed.", nil
 	}

@@ -56,7 +56,7 @@ var templateFuncs = template.FuncMap{
 	"days":          days,
 	"presetLabel":   presetLabel,
 	"sectionList":   sectionsOf,
-	"objectivesOf":  objectivesOf,
+	"allSections":   func() []proposals.Section { return proposals.Sections },
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -96,7 +96,8 @@ func navFor(v *proposals.Member, path string, federated bool) []navLink {
 	}
 	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"}}
 	if federated {
-		links = append(links, navLink{Href: "/common-ground", Label: "Common ground"}, navLink{Href: "/federation", Label: "Allies"})
+		links = append(links, navLink{Href: "/common-ground", Label: "Common ground"}, navLink{Href: "/joint-statements", Label: "Joint statements"},
+			navLink{Href: "/federation", Label: "Allies"})
 	}
 	links = append(links, navLink{Href: "/members", Label: "Members"})
 	if v.IsAdmin() {

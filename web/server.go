@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
 )
@@ -33,8 +34,11 @@ type Deps struct {
 	// Health reports whether the database answers.
 	Health func(ctx context.Context) error
 	// Federation serves the ActivityPub endpoints and the federation pages;
-	// nil leaves them out.
+	// nil leaves them out, with the pages of alliances.
 	Federation *federation.Service
+	// Alliances is what movements do together: common ground and joint
+	// statements. It is required with Federation.
+	Alliances *alliances.Service
 }
 
 // Server routes and answers every HTTP request of an instance.
@@ -44,6 +48,7 @@ type Server struct {
 	svc     *proposals.Service
 	health  func(ctx context.Context) error
 	fed     *federation.Service
+	allies  *alliances.Service
 	pages   pages
 	handler http.Handler
 
@@ -67,11 +72,14 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if opts.BaseURL == nil {
 		return nil, errors.New("web: base URL is required")
 	}
+	if deps.Federation != nil && deps.Alliances == nil {
+		return nil, errors.New("web: federation needs the alliances service")
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, pages: p,
+	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, pages: p,
 		loginByAccount: newFailureLimiter(loginFailuresPerAccount, loginFailureWindow, deps.Service.Now),
 		loginByAddress: newFailureLimiter(loginFailuresPerAddress, loginFailureWindow, deps.Service.Now),
 	}
@@ -109,6 +117,9 @@ func (s *Server) routes() http.Handler {
 		r.Get("/statement.json", s.statementJSON)
 		r.Get("/statement/history", s.statementHistory)
 		r.Get("/statement/diff", s.statementDiff)
+		if s.fed != nil {
+			r.Get("/joint-statements/{id}", s.jointDocument)
+		}
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireMember)
@@ -139,6 +150,13 @@ func (s *Server) routes() http.Handler {
 				r.Get("/common-ground", s.commonGround)
 				r.Get("/common-ground.json", s.commonGroundJSON)
 				r.Post("/common-ground/decide", s.decideMatch)
+				r.Get("/joint-statements", s.jointList)
+				r.Get("/joint-statements/new", s.newJoint)
+				r.Post("/joint-statements", s.createJoint)
+				r.Get("/joint-statements/{id}/edit", s.editJointForm)
+				r.Post("/joint-statements/{id}/edit", s.editJoint)
+				r.Post("/joint-statements/{id}/sign", s.jointVote(s.proposeSigning, "Voting is open: our members decide whether to sign."))
+				r.Post("/joint-statements/{id}/withdraw", s.jointVote(s.proposeWithdrawal, "Voting is open: our members decide whether to withdraw our signature."))
 				r.Post("/federation/follow", s.fedAction(s.follow))
 				r.Post("/federation/unfollow", s.fedAction(s.unfollow))
 				r.Post("/federation/followers/approve", s.fedAction(s.approveFollower))

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/match"
 )
 
 const matchUsage = `Usage: commonground match [--threshold T] FILE.json
@@ -41,11 +41,11 @@ type matchInput struct {
 
 // matchCommand runs "commonground match": it reads movements and their
 // objectives from a file (or standard input for "-") and writes the groups
-// found by consensus.Match as JSON to stdout.
+// found by match.Groups as JSON to stdout.
 func matchCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("commonground match", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	threshold := fs.Float64("threshold", consensus.DefaultMatchThreshold, "similarity two objectives need to be matched, in (0, 1]")
+	threshold := fs.Float64("threshold", match.DefaultThreshold, "similarity two objectives need to be matched, in (0, 1]")
 	// Flags may come before or after the file name.
 	var files []string
 	for {
@@ -89,17 +89,17 @@ func matchCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("match: %s: %v", name, err)
 	}
-	groups := consensus.Match(objs, consensus.MatchOptions{Threshold: *threshold})
+	groups := match.Groups(objs, match.Options{Threshold: *threshold})
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
-		Groups []consensus.MatchGroup `json:"groups"`
+		Groups []match.Group `json:"groups"`
 	}{groups})
 }
 
 // parseMatchInput reads and checks the input file.
-func parseMatchInput(data []byte) ([]consensus.Objective, error) {
+func parseMatchInput(data []byte) ([]match.Objective, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var movements []matchInput
 	if err := dec.Decode(&movements); err != nil {
@@ -111,7 +111,7 @@ func parseMatchInput(data []byte) ([]consensus.Objective, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("unexpected data after the JSON array")
 	}
-	var objs []consensus.Objective
+	var objs []match.Objective
 	where := map[string]string{} // objective id → its movement
 	for i, m := range movements {
 		if strings.TrimSpace(m.Movement) == "" {
@@ -128,7 +128,7 @@ func parseMatchInput(data []byte) ([]consensus.Objective, error) {
 				return nil, fmt.Errorf("duplicate objective id %q (in movements %q and %q)", o.ID, other, m.Movement)
 			}
 			where[o.ID] = m.Movement
-			objs = append(objs, consensus.Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
+			objs = append(objs, match.Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
 		}
 	}
 	return objs, nil

@@ -91,7 +91,7 @@ func TestMatchCommand(t *testing.T) {
 }
 
 func TestMatchCommandRealStatements(t *testing.T) {
-	path := filepath.Join("..", "..", "consensus", "testdata", "match", "eval.json")
+	path := filepath.Join("..", "..", "match", "testdata", "eval.json")
 	out, _, err := runMatch(t, "", path)
 	if err != nil {
 		t.Fatal(err)

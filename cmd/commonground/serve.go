@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
@@ -71,14 +72,15 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		return fmt.Errorf("--listen %s: %w", c.Listen, err)
 	}
 	baseURL := c.baseURLFor(ln.Addr())
+	allies := alliances.NewService(db.Alliances(), svc, alliances.Config{Host: baseURL.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
-		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, log, time.Now)
+		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, allies, log, time.Now)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes},
-		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed})
+		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed, Alliances: allies})
 	if err != nil {
 		ln.Close()
 		return err

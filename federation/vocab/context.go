@@ -81,6 +81,24 @@ func jsonLDContext() []any {
 			termItemID:  "cg:itemId",
 			termSection: "cg:section",
 			termText:    "cg:text",
+
+			termJoint:        "cg:jointStatement",
+			termJointID:      map[string]any{"@id": "cg:jointId", "@type": "@id"},
+			termHash:         "cg:hash",
+			termTitle:        "cg:title",
+			termInitiator:    map[string]any{"@id": "cg:initiator", "@type": "@id"},
+			termInvited:      map[string]any{"@id": "cg:invited", "@type": "@id"},
+			termParticipants: "cg:participants",
+			termActor:        map[string]any{"@id": "cg:actor", "@type": "@id"},
+			termName:         "cg:name",
+			termHandle:       "cg:handle",
+			termURL:          map[string]any{"@id": "cg:url", "@type": "@id"},
+			termVerdicts:     "cg:verdicts",
+			termVerdict:      "cg:verdict",
+			termDecidedAt:    map[string]any{"@id": "cg:decidedAt", "@type": "xsd:dateTime"},
+			// The outcome's own keys are consensus's JSON, not terms: a JSON-LD
+			// processor drops them, and Common Ground reads them as they are.
+			termOutcome: "cg:outcome",
 		},
 	}
 }

@@ -34,6 +34,7 @@ type Note struct {
 	To, Cc                         []string
 	InReplyTo                      string
 	Statement                      *StatementDoc // the structured statement, in the extension vocabulary
+	Joint                          *JointDoc     // or a joint statement, in the extension vocabulary
 }
 
 // MarshalActor writes the actor as a Group with everything Mastodon needs to
@@ -205,6 +206,9 @@ func decorateNote(m map[string]any, n Note) {
 	forceArray(m, "cc")
 	if n.Statement != nil {
 		m[termStatement] = n.Statement.wire()
+	}
+	if n.Joint != nil {
+		m[termJoint] = n.Joint.wire()
 	}
 }
 

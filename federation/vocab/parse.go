@@ -46,6 +46,7 @@ type ParsedNote struct {
 	ID, AttributedTo, Content, URL, InReplyTo, Name string
 	Published                                       time.Time
 	Statement                                       *StatementDoc // nil unless the note carries cgStatement
+	Joint                                           *JointDoc     // nil unless the note carries cgJointStatement
 }
 
 var actorTypes = map[string]bool{
@@ -201,6 +202,9 @@ func ParseNote(body []byte) (ParsedNote, error) {
 	n.AttributedTo, n.URL, n.InReplyTo = idOf(m["attributedTo"]), idOf(m["url"]), idOf(m["inReplyTo"])
 	n.Content, n.Name = content(m), str(m["name"])
 	if n.Statement, err = parseStatement(m[termStatement]); err != nil {
+		return ParsedNote{}, err
+	}
+	if n.Joint, err = parseJoint(m[termJoint]); err != nil {
 		return ParsedNote{}, err
 	}
 	return n, nil

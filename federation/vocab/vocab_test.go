@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/consensus"
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -146,16 +147,61 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+const (
+	allyB = "https://b.example/users/forest"
+	allyC = "https://c.example/users/delta"
+)
+
+var decidedAt = time.Date(2025, 5, 2, 9, 30, 0, 0, time.UTC)
+
+// testOutcome is a real verdict: consensus, 2 agree and 1 stand aside of 3.
+func testOutcome(t testing.TB) consensus.Outcome {
+	rule, err := consensus.Preset("consensus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return consensus.Decide(rule, consensus.Tally{Eligible: 3, Agree: 2, StandAside: 1})
+}
+
+func testJointNote(t testing.TB) Note {
+	doc := JointDoc{JointID: base + "/joint-statements/7", Version: 2, Hash: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Title:     "Clean water, together",
+		Statement: proposals.Statement{Preamble: "Three movements of the valley.", Items: []proposals.Item{{ID: "j1", Section: proposals.Objectives, Text: "No sewage in rivers by 2030"}}},
+		Initiator: actorID, Invited: []string{allyB, allyC},
+		Participants: []JointParticipant{{Actor: actorID, Name: "Clean Water Now", Handle: "water@cg.example"},
+			{Actor: allyB, Name: "Forest Movement", Handle: "forest@b.example", URL: "https://b.example/"}, {Actor: allyC, Name: "Delta Movement"}},
+		Verdicts: []VerdictDoc{{Actor: actorID, Version: 2, Verdict: "signed", DecidedAt: decidedAt, Outcome: testOutcome(t)}}}
+	return Note{ID: base + "/joint-statements/7/versions/2", AttributedTo: actorID, URL: base + "/joint-statements/7",
+		Content: JointHTML("Clean Water Now signed a joint statement and invites its allies to sign it too.", doc,
+			[]string{"Clean Water Now: signed", "Forest Movement: not decided yet"}, base+"/joint-statements/7"),
+		Published: publishedAt, To: []string{PublicAddress}, Cc: []string{actorID + "/followers", allyB, allyC}, Joint: &doc}
+}
+
+func testVerdict(t testing.TB, verdict string) VerdictDoc {
+	return VerdictDoc{JointID: base + "/joint-statements/7", Version: 2, Hash: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Verdict: verdict, DecidedAt: decidedAt, Outcome: testOutcome(t)}
+}
+
+const offerID = base + "/joint-statements/7/versions/2/offer"
+
 // outputs are every kind of document this package writes, by golden name.
 func outputs(t *testing.T) map[string][]byte {
 	note := testNote(4)
+	joint := testJointNote(t)
+	accept := must(t)(MarshalVerdict("https://b.example/joint-statements/3/verdicts/2-signed-1", allyB, offerID, actorID, testVerdict(t, "signed")))
 	return map[string][]byte{
-		"actor":        must(t)(MarshalActor(testActor())),
-		"note":         must(t)(MarshalNote(note)),
-		"create":       must(t)(MarshalCreate(base+"/activities/create-3", actorID, note)),
-		"accept":       must(t)(MarshalAccept(base+"/activities/accept-1", actorID, []byte(mastodonFollow))),
-		"update_actor": must(t)(MarshalUpdateActor(base+"/activities/update-1", testActor())),
-		"delete":       must(t)(MarshalDelete(base+"/activities/delete-1", actorID, note.ID, []string{PublicAddress})),
+		"joint_note":     must(t)(MarshalNote(joint)),
+		"joint_offer":    must(t)(MarshalOffer(offerID, actorID, []string{allyB, allyC}, joint)),
+		"joint_update":   must(t)(MarshalUpdateNote(joint.ID+"/updates/5", actorID, []string{allyB, allyC}, joint)),
+		"verdict_accept": accept,
+		"verdict_reject": must(t)(MarshalVerdict("https://c.example/joint-statements/4/verdicts/2-declined-1", allyC, offerID, actorID, testVerdict(t, "declined"))),
+		"verdict_undo":   must(t)(MarshalWithdrawal("https://b.example/joint-statements/3/verdicts/2-withdrawn-2", allyB, accept, testVerdict(t, "withdrawn"))),
+		"actor":          must(t)(MarshalActor(testActor())),
+		"note":           must(t)(MarshalNote(note)),
+		"create":         must(t)(MarshalCreate(base+"/activities/create-3", actorID, note)),
+		"accept":         must(t)(MarshalAccept(base+"/activities/accept-1", actorID, []byte(mastodonFollow))),
+		"update_actor":   must(t)(MarshalUpdateActor(base+"/activities/update-1", testActor())),
+		"delete":         must(t)(MarshalDelete(base+"/activities/delete-1", actorID, note.ID, []string{PublicAddress})),
 		"collection": must(t)(MarshalOrderedCollection(actorID+"/outbox", 2, nil,
 			[]string{base + "/activities/create-2", base + "/activities/create-3"})),
 	}
@@ -638,6 +684,68 @@ func BenchmarkParseActivity(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseActivity(body); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestJointStatementRoundTrip(t *testing.T) {
+	joint := testJointNote(t)
+	offer := must(t)(MarshalOffer(offerID, actorID, []string{allyB, allyC}, joint))
+	act, err := ParseActivity(offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act.Type != "Offer" || act.ObjectType != "Note" || CarriesVerdict(act) {
+		t.Fatalf("offer parsed as %s of %s (verdict %v)", act.Type, act.ObjectType, CarriesVerdict(act))
+	}
+	note, err := ParseNote(act.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(note.Joint, joint.Joint) {
+		t.Errorf("joint statement read back:\n%+v\nwant\n%+v", note.Joint, joint.Joint)
+	}
+	for _, verdict := range []string{"signed", "declined"} {
+		body := must(t)(MarshalVerdict(allyB+"/verdict", allyB, offerID, actorID, testVerdict(t, verdict)))
+		act, err := ParseActivity(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !CarriesVerdict(act) || act.ObjectID != offerID {
+			t.Fatalf("%s verdict: carries %v, object %q", verdict, CarriesVerdict(act), act.ObjectID)
+		}
+		v, err := ParseVerdict(act)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := testVerdict(t, verdict)
+		want.Actor = allyB
+		if !reflect.DeepEqual(v, want) {
+			t.Errorf("%s verdict read back:\n%+v\nwant\n%+v", verdict, v, want)
+		}
+	}
+	// A Follow's Accept carries no verdict, although our @context names the term.
+	if act, _ := ParseActivity(must(t)(MarshalAccept(base+"/a", actorID, []byte(mastodonFollow)))); CarriesVerdict(act) {
+		t.Error("the Accept of a Follow is read as a verdict")
+	}
+}
+
+func TestParseJointStatementRefusesMalformed(t *testing.T) {
+	for name, mutate := range map[string]func(m map[string]any){
+		"no hash":            func(m map[string]any) { delete(m, "cgHash") },
+		"relative initiator": func(m map[string]any) { m["cgInitiator"] = "/users/water" },
+		"duplicate items": func(m map[string]any) {
+			items := m["cgItems"].([]any)
+			m["cgItems"] = append(items, items[0])
+		},
+		"unknown section": func(m map[string]any) { m["cgItems"].([]any)[0].(map[string]any)["cgSection"] = "wishes" },
+		"bad verdict":     func(m map[string]any) { m["cgVerdicts"].([]any)[0].(map[string]any)["cgVerdict"] = "maybe" },
+	} {
+		doc := decode(t, must(t)(MarshalNote(testJointNote(t))))
+		mutate(doc["cgJointStatement"].(map[string]any))
+		raw, _ := json.Marshal(doc)
+		if _, err := ParseNote(raw); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
 	}
 }

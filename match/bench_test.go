@@ -1,4 +1,4 @@
-package consensus
+package match
 
 import (
 	"fmt"
@@ -204,7 +204,7 @@ func benchmarkMatch(b *testing.B, movements, perMovement int) {
 	b.ResetTimer()
 	groups := 0
 	for i := 0; i < b.N; i++ {
-		groups = len(Match(objs, MatchOptions{}))
+		groups = len(Groups(objs, Options{}))
 	}
 	b.StopTimer()
 	var after runtime.MemStats

@@ -1,12 +1,11 @@
-package federation
+package alliances
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/commonground/commonground/consensus"
-	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/match"
 )
 
 func TestDecisionsWinOverTheMatcher(t *testing.T) {
@@ -14,23 +13,23 @@ func TestDecisionsWinOverTheMatcher(t *testing.T) {
 	for _, k := range []string{"self|a", "x|a", "y|a", "self|b", "x|b", "y|b", "z|c"} {
 		known[k] = Wording{Key: k}
 	}
-	matched := []consensus.MatchGroup{
+	matched := []match.Group{
 		{Members: []string{"self|a", "x|a", "y|a"}, Score: 0.8, Why: "shared terms"},
 		{Members: []string{"x|b", "y|b"}, Score: 0.7, Why: "shared terms"},
 	}
 	cases := []struct {
 		name      string
-		decisions []storage.MatchDecision
+		decisions []MatchDecision
 		want      string
 	}{
 		{"no decisions", nil, "[self|a x|a y|a] [x|b y|b]"},
-		{"rejected: the ally's objective leaves the group", []storage.MatchDecision{{A: "self|a", B: "y|a", Decision: "rejected"}}, "[self|a x|a] [x|b y|b]"},
-		{"rejected: our own objective is the one to leave when the pair is ours", []storage.MatchDecision{{A: "self|a", B: "x|a", Decision: "rejected"}}, "[self|a y|a] [x|b y|b]"},
-		{"rejecting the last pair leaves a group of one, dropped", []storage.MatchDecision{{A: "x|b", B: "y|b", Decision: "rejected"}}, "[self|a x|a y|a]"},
-		{"linked: a free objective joins a group", []storage.MatchDecision{{A: "self|b", B: "x|b", Decision: "linked"}}, "[self|a x|a y|a] [x|b y|b self|b]*"},
-		{"linked: two free objectives make a group", []storage.MatchDecision{{A: "self|b", B: "z|c", Decision: "linked"}}, "[self|a x|a y|a] [x|b y|b] [self|b z|c]*"},
-		{"linked: two groups merge", []storage.MatchDecision{{A: "self|a", B: "x|b", Decision: "linked"}}, "[self|a x|a y|a x|b y|b]*"},
-		{"a decision about an objective that left its statement is ignored", []storage.MatchDecision{{A: "self|a", B: "gone|z", Decision: "rejected"}}, "[self|a x|a y|a] [x|b y|b]"},
+		{"rejected: the ally's objective leaves the group", []MatchDecision{{A: "self|a", B: "y|a", Decision: "rejected"}}, "[self|a x|a] [x|b y|b]"},
+		{"rejected: our own objective is the one to leave when the pair is ours", []MatchDecision{{A: "self|a", B: "x|a", Decision: "rejected"}}, "[self|a y|a] [x|b y|b]"},
+		{"rejecting the last pair leaves a group of one, dropped", []MatchDecision{{A: "x|b", B: "y|b", Decision: "rejected"}}, "[self|a x|a y|a]"},
+		{"linked: a free objective joins a group", []MatchDecision{{A: "self|b", B: "x|b", Decision: "linked"}}, "[self|a x|a y|a] [x|b y|b self|b]*"},
+		{"linked: two free objectives make a group", []MatchDecision{{A: "self|b", B: "z|c", Decision: "linked"}}, "[self|a x|a y|a] [x|b y|b] [self|b z|c]*"},
+		{"linked: two groups merge", []MatchDecision{{A: "self|a", B: "x|b", Decision: "linked"}}, "[self|a x|a y|a x|b y|b]*"},
+		{"a decision about an objective that left its statement is ignored", []MatchDecision{{A: "self|a", B: "gone|z", Decision: "rejected"}}, "[self|a x|a y|a] [x|b y|b]"},
 	}
 	for _, c := range cases {
 		var got string
@@ -58,11 +57,11 @@ func TestClustersOfPutsLikelyFirstAndMarksTheRestForChecking(t *testing.T) {
 		byKey[k] = Wording{Key: k, Source: Source{Key: k[:len(k)-2], Self: strings.HasPrefix(k, "self|")}}
 	}
 	groups := []group{
-		{MatchGroup: consensus.MatchGroup{Members: []string{"x|d", "y|d", "z|d"}, Score: 0.3, Confidence: consensus.MatchPossible}},
-		{MatchGroup: consensus.MatchGroup{Members: []string{"x|b", "y|b"}, Score: 0.7, Confidence: consensus.MatchLikely}},
-		{MatchGroup: consensus.MatchGroup{Members: []string{"self|c", "x|c"}, Score: 0.3, Confidence: consensus.MatchPossible}, confirmed: true},
-		{MatchGroup: consensus.MatchGroup{Members: []string{"x|a", "self|a", "y|a"}, Score: 0.6, Confidence: consensus.MatchLikely}},
-		{MatchGroup: consensus.MatchGroup{Members: []string{"gone|e", "x|e"}, Score: 0.9, Confidence: consensus.MatchLikely}},
+		{Group: match.Group{Members: []string{"x|d", "y|d", "z|d"}, Score: 0.3, Confidence: match.Possible}},
+		{Group: match.Group{Members: []string{"x|b", "y|b"}, Score: 0.7, Confidence: match.Likely}},
+		{Group: match.Group{Members: []string{"self|c", "x|c"}, Score: 0.3, Confidence: match.Possible}, confirmed: true},
+		{Group: match.Group{Members: []string{"x|a", "self|a", "y|a"}, Score: 0.6, Confidence: match.Likely}},
+		{Group: match.Group{Members: []string{"gone|e", "x|e"}, Score: 0.9, Confidence: match.Likely}},
 	}
 	var got []string
 	for _, c := range clustersOf(groups, byKey) {

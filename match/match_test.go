@@ -1,4 +1,4 @@
-package consensus
+package match
 
 import (
 	"fmt"
@@ -55,8 +55,8 @@ func TestSimilarityMatches(t *testing.T) {
 	for _, c := range cases {
 		for _, pair := range [][2]string{{c.a, c.b}, {c.b, c.a}} {
 			score, why := Similarity(pair[0], pair[1])
-			if score < DefaultMatchThreshold {
-				t.Errorf("Similarity(%q, %q) = %.3f (%s), want ≥ %.2f", pair[0], pair[1], score, why, DefaultMatchThreshold)
+			if score < DefaultThreshold {
+				t.Errorf("Similarity(%q, %q) = %.3f (%s), want ≥ %.2f", pair[0], pair[1], score, why, DefaultThreshold)
 			}
 			for _, w := range c.why {
 				if !strings.Contains(why, w) {
@@ -87,8 +87,8 @@ func TestSimilarityNonMatches(t *testing.T) {
 		{"", "Ban fracking"},
 	}
 	for _, c := range cases {
-		if score, why := Similarity(c[0], c[1]); score >= DefaultMatchThreshold {
-			t.Errorf("Similarity(%q, %q) = %.3f (%s), want < %.2f", c[0], c[1], score, why, DefaultMatchThreshold)
+		if score, why := Similarity(c[0], c[1]); score >= DefaultThreshold {
+			t.Errorf("Similarity(%q, %q) = %.3f (%s), want < %.2f", c[0], c[1], score, why, DefaultThreshold)
 		}
 	}
 }
@@ -154,7 +154,7 @@ var matchTestObjectives = []Objective{
 	obj("acorn-1", "acorn", "Rent controls, freezes, and caps."),
 }
 
-func groupOf(groups []MatchGroup, id string) int {
+func groupOf(groups []Group, id string) int {
 	for i, g := range groups {
 		for _, m := range g.Members {
 			if m == id {
@@ -166,7 +166,7 @@ func groupOf(groups []MatchGroup, id string) int {
 }
 
 func TestMatchGroups(t *testing.T) {
-	groups := Match(matchTestObjectives, MatchOptions{})
+	groups := Groups(matchTestObjectives, Options{})
 	for _, g := range groups {
 		t.Logf("%v %.3f %s", g.Members, g.Score, g.Why)
 	}
@@ -212,7 +212,7 @@ func TestMatchGroups(t *testing.T) {
 }
 
 // checkMatchInvariants checks what every result of Match must satisfy.
-func checkMatchInvariants(t *testing.T, objs []Objective, groups []MatchGroup) {
+func checkMatchInvariants(t *testing.T, objs []Objective, groups []Group) {
 	t.Helper()
 	movement := map[string]string{}
 	for _, o := range objs {
@@ -258,37 +258,37 @@ func TestMatchSameMovementNeverGrouped(t *testing.T) {
 		obj("a3", "a", "No fracking anywhere."),
 		obj("b1", "b", "Stop fracking."),
 	}
-	groups := Match(objs, MatchOptions{})
+	groups := Groups(objs, Options{})
 	checkMatchInvariants(t, objs, groups)
 	if len(groups) != 1 || len(groups[0].Members) != 2 || groupOf(groups, "b1") != 0 {
 		t.Fatalf("groups = %v, want one pair with b1", groups)
 	}
 	// Only one movement: nothing to match, however alike.
-	if groups := Match(objs[:3], MatchOptions{}); len(groups) != 0 {
+	if groups := Groups(objs[:3], Options{}); len(groups) != 0 {
 		t.Errorf("one movement: groups = %v", groups)
 	}
 }
 
 func TestMatchDeterministic(t *testing.T) {
-	want := Match(matchTestObjectives, MatchOptions{})
+	want := Groups(matchTestObjectives, Options{})
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 20; i++ {
 		shuffled := append([]Objective(nil), matchTestObjectives...)
 		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
-		if got := Match(shuffled, MatchOptions{}); !reflect.DeepEqual(got, want) {
+		if got := Groups(shuffled, Options{}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffle %d: groups differ:\n got %v\nwant %v", i, got, want)
 		}
 	}
 	// Larger input, generated, shuffled.
 	objs := matchBenchObjectives(40, 30, 3)
-	want = Match(objs, MatchOptions{})
+	want = Groups(objs, Options{})
 	checkMatchInvariants(t, objs, want)
 	if len(want) == 0 {
 		t.Fatal("no groups in generated input")
 	}
 	for i := 0; i < 3; i++ {
 		r.Shuffle(len(objs), func(a, b int) { objs[a], objs[b] = objs[b], objs[a] })
-		if got := Match(objs, MatchOptions{}); !reflect.DeepEqual(got, want) {
+		if got := Groups(objs, Options{}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("generated input, shuffle %d: groups differ", i)
 		}
 	}
@@ -301,11 +301,11 @@ func TestMatchNoChaining(t *testing.T) {
 	ab, _ := Similarity(a, b)
 	bc, _ := Similarity(b, c)
 	ac, _ := Similarity(a, c)
-	if ab < DefaultMatchThreshold || bc < DefaultMatchThreshold || ac >= DefaultMatchThreshold {
+	if ab < DefaultThreshold || bc < DefaultThreshold || ac >= DefaultThreshold {
 		t.Fatalf("precondition: similarities %.3f %.3f %.3f", ab, bc, ac)
 	}
 	objs := []Objective{obj("a", "x", a), obj("b", "y", b), obj("c", "z", c)}
-	groups := Match(objs, MatchOptions{})
+	groups := Groups(objs, Options{})
 	checkMatchInvariants(t, objs, groups)
 	if len(groups) != 1 || len(groups[0].Members) != 2 || groupOf(groups, "b") != 0 {
 		t.Errorf("groups %v, want one group of two: b with a or with c", groups)
@@ -313,16 +313,16 @@ func TestMatchNoChaining(t *testing.T) {
 }
 
 func TestMatchOptionsAndEdgeCases(t *testing.T) {
-	if g := Match(nil, MatchOptions{}); g == nil || len(g) != 0 {
-		t.Errorf("Match(nil) = %#v, want an empty slice", g)
+	if g := Groups(nil, Options{}); g == nil || len(g) != 0 {
+		t.Errorf("Groups(nil) = %#v, want an empty slice", g)
 	}
-	if g := Match([]Objective{obj("a", "x", "Ban fracking")}, MatchOptions{}); len(g) != 0 {
+	if g := Groups([]Objective{obj("a", "x", "Ban fracking")}, Options{}); len(g) != 0 {
 		t.Errorf("one objective: %v", g)
 	}
-	loose := Match(matchTestObjectives, MatchOptions{Threshold: 0.1})
-	def := Match(matchTestObjectives, MatchOptions{})
-	strict := Match(matchTestObjectives, MatchOptions{Threshold: 0.95})
-	pairs := func(gs []MatchGroup) int {
+	loose := Groups(matchTestObjectives, Options{Threshold: 0.1})
+	def := Groups(matchTestObjectives, Options{})
+	strict := Groups(matchTestObjectives, Options{Threshold: 0.95})
+	pairs := func(gs []Group) int {
 		n := 0
 		for _, g := range gs {
 			n += len(g.Members) * (len(g.Members) - 1) / 2
@@ -337,7 +337,7 @@ func TestMatchOptionsAndEdgeCases(t *testing.T) {
 			t.Errorf("threshold 0.95: group %v scores %.3f", g.Members, g.Score)
 		}
 	}
-	if g := Match(matchTestObjectives, MatchOptions{Threshold: 1.5}); len(g) != 0 {
+	if g := Groups(matchTestObjectives, Options{Threshold: 1.5}); len(g) != 0 {
 		t.Errorf("threshold above 1: %v", g)
 	}
 }
@@ -389,7 +389,7 @@ func TestMatchGroupsMergeAndJoin(t *testing.T) {
 		obj("e1", "e", "There must be an end to low and zero hour contracts."),
 		obj("f1", "f", "Expand zero-hours contracts to give employers flexibility."),
 	}
-	groups := Match(objs, MatchOptions{})
+	groups := Groups(objs, Options{})
 	checkMatchInvariants(t, objs, groups)
 	g := groupOf(groups, "a1")
 	if g < 0 {
@@ -406,19 +406,19 @@ func TestMatchGroupsMergeAndJoin(t *testing.T) {
 }
 
 func TestMatchConfidence(t *testing.T) {
-	groups := Match([]Objective{
+	groups := Groups([]Objective{
 		obj("a-1", "a", "Rent controls now"),
 		obj("b-1", "b", "Rent controls, freezes, and caps"),
 		obj("a-2", "a", "Build council homes"),
 		obj("b-2", "b", "A massive programme of building public and affordable housing"),
-	}, MatchOptions{})
-	want := map[string]MatchConfidence{"a-1": MatchLikely, "a-2": MatchPossible}
+	}, Options{})
+	want := map[string]Confidence{"a-1": Likely, "a-2": Possible}
 	if len(groups) != 2 {
 		t.Fatalf("groups %+v, want two", groups)
 	}
 	for id, conf := range want {
 		g := groups[groupOf(groups, id)]
-		if g.Confidence != conf || (g.Score >= MatchLikelyScore) != (conf == MatchLikely) {
+		if g.Confidence != conf || (g.Score >= LikelyScore) != (conf == Likely) {
 			t.Errorf("group of %s: score %.3f, confidence %q; want %q", id, g.Score, g.Confidence, conf)
 		}
 	}

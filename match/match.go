@@ -1,4 +1,4 @@
-package consensus
+package match
 
 import (
 	"cmp"
@@ -97,9 +97,9 @@ type Objective struct {
 	Text     string `json:"text"`
 }
 
-// MatchGroup is a set of objectives, from different movements, that state
+// Group is a set of objectives, from different movements, that state
 // the same aim.
-type MatchGroup struct {
+type Group struct {
 	// Members are objective ids, sorted.
 	Members []string `json:"members"`
 	// Score is the mean similarity of the member pairs that matched, in (0, 1].
@@ -107,50 +107,50 @@ type MatchGroup struct {
 	// Why names what the members share, e.g. "shared concepts:
 	// climate-crisis, truth, government".
 	Why string `json:"why"`
-	// Confidence says how far a person can trust the suggestion: MatchLikely
-	// or MatchPossible.
-	Confidence MatchConfidence `json:"confidence"`
+	// Confidence says how far a person can trust the suggestion: Likely
+	// or Possible.
+	Confidence Confidence `json:"confidence"`
 }
 
-// MatchConfidence is how far a group's suggestion can be trusted, as
+// Confidence is how far a group's suggestion can be trusted, as
 // measured on labelled sets of real statements the matcher was not tuned on.
-type MatchConfidence string
+type Confidence string
 
 const (
-	// MatchLikely groups (score at least MatchLikelyScore) mostly state one
+	// Likely groups (score at least LikelyScore) mostly state one
 	// aim. Of their pairs, a careful reader labelled the same aim 43 of 53
 	// on the five held-out sets studied first (pooled; 2 of 4 to 22 of 22
 	// set by set), 6 of 8 on heldout6 and 6 of 11 on heldout7.
-	MatchLikely MatchConfidence = "likely"
-	// MatchPossible groups share a topic and less often an aim: 47 of 97
+	Likely Confidence = "likely"
+	// Possible groups share a topic and less often an aim: 47 of 97
 	// pairs pooled on the first five held-out sets (heldout2 alone: 20 of
 	// 26), 11 of 38 on heldout6, 4 of 28 on heldout7. A person should check
 	// them.
-	MatchPossible MatchConfidence = "possible"
+	Possible Confidence = "possible"
 )
 
-// MatchLikelyScore is the group score from which a group is MatchLikely.
-// Chosen on the held-out sets (see match_eval_test.go): below it, wrong
+// LikelyScore is the group score from which a group is Likely.
+// Chosen on the held-out sets (see eval_test.go): below it, wrong
 // pairs outnumber right ones on statements the matcher has not seen.
-const MatchLikelyScore = 0.5
+const LikelyScore = 0.5
 
-func matchConfidenceOf(score float64) MatchConfidence {
-	if score >= MatchLikelyScore {
-		return MatchLikely
+func matchConfidenceOf(score float64) Confidence {
+	if score >= LikelyScore {
+		return Likely
 	}
-	return MatchPossible
+	return Possible
 }
 
-// MatchOptions tune Match.
-type MatchOptions struct {
+// Options tune Match.
+type Options struct {
 	// Threshold is the similarity two objectives need to be matched, in
-	// (0, 1]. Zero means DefaultMatchThreshold.
+	// (0, 1]. Zero means DefaultThreshold.
 	Threshold float64
 }
 
-// DefaultMatchThreshold is the similarity two objectives need to be matched
-// when MatchOptions.Threshold is zero.
-const DefaultMatchThreshold = 0.25
+// DefaultThreshold is the similarity two objectives need to be matched
+// when Options.Threshold is zero.
+const DefaultThreshold = 0.25
 
 // matchConflictShare is the share of what two texts have in common on which
 // they must take opposite directions for the match to be vetoed.
@@ -170,13 +170,13 @@ const matchTopK = 8
 // The result is deterministic: it does not depend on the order of objs, and
 // groups are sorted by size (largest first), then score (highest first), then
 // first member id.
-func Match(objs []Objective, opts MatchOptions) []MatchGroup {
+func Groups(objs []Objective, opts Options) []Group {
 	threshold := opts.Threshold
 	if threshold <= 0 {
-		threshold = DefaultMatchThreshold
+		threshold = DefaultThreshold
 	}
 	if len(objs) < 2 {
-		return []MatchGroup{}
+		return []Group{}
 	}
 	sorted := slices.Clone(objs)
 	slices.SortStableFunc(sorted, func(a, b Objective) int {
@@ -185,7 +185,7 @@ func Match(objs []Objective, opts MatchOptions) []MatchGroup {
 	c := newMatchCorpus(sorted, true)
 	edges := c.edges(threshold)
 	groups := c.group(edges, threshold)
-	out := make([]MatchGroup, 0, len(groups))
+	out := make([]Group, 0, len(groups))
 	for _, g := range groups {
 		members := make([]string, len(g.members))
 		for i, m := range g.members {
@@ -193,14 +193,14 @@ func Match(objs []Objective, opts MatchOptions) []MatchGroup {
 		}
 		sort.Strings(members)
 		score := math.Round(g.scoreSum/float64(g.scoreN)*1000) / 1000
-		out = append(out, MatchGroup{
+		out = append(out, Group{
 			Members:    members,
 			Score:      score,
 			Why:        c.groupWhy(g.members),
 			Confidence: matchConfidenceOf(score),
 		})
 	}
-	slices.SortStableFunc(out, func(a, b MatchGroup) int {
+	slices.SortStableFunc(out, func(a, b Group) int {
 		return cmp.Or(-cmp.Compare(len(a.Members), len(b.Members)), -cmp.Compare(a.Score, b.Score), cmp.Compare(a.Members[0], b.Members[0]))
 	})
 	return out

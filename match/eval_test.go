@@ -1,4 +1,4 @@
-package consensus
+package match
 
 import (
 	"encoding/json"
@@ -34,7 +34,7 @@ import (
 //
 // Groups are also counted by their Confidence: how many counted pairs in
 // "likely" and in "possible" groups are true. That is what
-// MatchLikelyScore was chosen on.
+// LikelyScore was chosen on.
 //
 // A pair (a, b) is predicted when Match puts a and b in the same group.
 // Precision is the share of predicted pairs that are labelled "match",
@@ -78,7 +78,7 @@ func matchPairKey(a, b string) [2]string {
 
 func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLabels, int) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "match", data))
+	raw, err := os.ReadFile(filepath.Join("testdata", data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLab
 			objs = append(objs, Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
 		}
 	}
-	raw, err = os.ReadFile(filepath.Join("testdata", "match", labels))
+	raw, err = os.ReadFile(filepath.Join("testdata", labels))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLab
 	return objs, l, len(movements)
 }
 
-func evaluateMatch(objs []Objective, l matchEvalLabels, groups []MatchGroup) matchEvalResult {
+func evaluateMatch(objs []Objective, l matchEvalLabels, groups []Group) matchEvalResult {
 	r := matchEvalResult{objectives: len(objs), groups: len(groups), labelled: len(l.Match), nearMisses: len(l.NearMiss), related: len(l.Related)}
 	match, near, related := map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	for _, p := range l.Match {
@@ -133,7 +133,7 @@ func evaluateMatch(objs []Objective, l matchEvalLabels, groups []MatchGroup) mat
 	predicted := map[[2]string]bool{}
 	for _, g := range groups {
 		counted, truePos := &r.possibleCounted, &r.possibleTrue
-		if g.Confidence == MatchLikely {
+		if g.Confidence == Likely {
 			counted, truePos = &r.likelyCounted, &r.likelyTrue
 		}
 		for i := range g.Members {
@@ -209,7 +209,7 @@ func TestMatchEval(t *testing.T) {
 // not a target to tune to.
 func TestMatchHeldout(t *testing.T) {
 	for _, name := range []string{"heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"} {
-		if _, err := os.Stat(filepath.Join("testdata", "match", name+"_labels.json")); err != nil {
+		if _, err := os.Stat(filepath.Join("testdata", name+"_labels.json")); err != nil {
 			continue
 		}
 		if os.Getenv("MATCH_EVAL_ONLY") != "" && os.Getenv("MATCH_EVAL_ONLY") != name {
@@ -225,7 +225,7 @@ func TestMatchHeldout(t *testing.T) {
 func runMatchEval(t *testing.T, name, data, labels string) matchEvalResult {
 	t.Helper()
 	objs, l, movements := loadMatchEval(t, data, labels)
-	groups := Match(objs, MatchOptions{})
+	groups := Groups(objs, Options{})
 	r := evaluateMatch(objs, l, groups)
 	r.movements = movements
 	logMatchEval(t, name, r)

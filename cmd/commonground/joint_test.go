@@ -1,0 +1,252 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ally makes every peer follow every other and waits until all are allied.
+func ally(t *testing.T, peers ...*peer) {
+	t.Helper()
+	for _, p := range peers {
+		for _, q := range peers {
+			if p != q {
+				p.post("/federation/follow", url.Values{"handle": {q.handle()}}, 303)
+			}
+		}
+	}
+	for _, p := range peers {
+		eventually(t, p.name+" is allied with every other", 30*time.Second, func() bool {
+			_, page := p.get("/federation", "")
+			return strings.Count(page, ">allied<") == len(peers)-1
+		})
+	}
+}
+
+// member adds a member to the peer's movement and returns the peer as seen
+// by that member, signed in.
+func (p *peer) member(username string) *peer {
+	p.t.Helper()
+	runAdmin(p.t, p.dataDir, "a long member secret", "create-user", "--username", username)
+	q := *p
+	jar, _ := cookiejar.New(nil)
+	q.client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	q.post("/login", url.Values{"username": {username}, "password": {"a long member secret"}}, 303)
+	return &q
+}
+
+// vote records a position on a proposal.
+func (p *peer) vote(proposal, position string) {
+	p.t.Helper()
+	p.post(proposal+"/vote", url.Values{"position": {position}, "reason": {"as discussed"}}, 303)
+}
+
+var jointLink = regexp.MustCompile(`href="/joint-statements/(\d+)"`)
+
+// jointWith is the page of the joint statement whose title is title, on p.
+func (p *peer) jointWith(title string) string {
+	_, page := p.get("/joint-statements", "")
+	i := strings.Index(page, ">"+title+"<")
+	if i < 0 {
+		return ""
+	}
+	links := jointLink.FindAllStringSubmatchIndex(page[:i], -1)
+	if len(links) == 0 {
+		return ""
+	}
+	last := links[len(links)-1]
+	return "/joint-statements/" + page[last[2]:last[3]]
+}
+
+// standings reads a joint statement's JSON: movement name → "verdict vN".
+func (p *peer) standings(path string) (version int, out map[string]string) {
+	p.t.Helper()
+	status, body := p.get(path+".json", "")
+	if status != 200 {
+		return 0, nil
+	}
+	var doc struct {
+		Version   int `json:"version"`
+		Movements []struct {
+			Name    string `json:"name"`
+			Verdict string `json:"verdict"`
+			Version int    `json:"version"`
+			Outcome *struct {
+				Requirements []struct {
+					Met bool `json:"met"`
+				} `json:"requirements"`
+			} `json:"outcome"`
+		} `json:"movements"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		p.t.Fatalf("%s: joint statement JSON: %v\n%s", p.name, err, body)
+	}
+	out = map[string]string{}
+	for _, m := range doc.Movements {
+		s := m.Verdict
+		if m.Version != 0 {
+			s += fmt.Sprintf(" v%d", m.Version)
+		}
+		if m.Outcome != nil && len(m.Outcome.Requirements) != 4 {
+			s += " (outcome without its requirements)"
+		}
+		out[m.Name] = s
+	}
+	return doc.Version, out
+}
+
+func showsStandings(p *peer, path string, version int, want map[string]string) bool {
+	v, got := p.standings(path)
+	return v == version && fmt.Sprint(got) == fmt.Sprint(want)
+}
+
+// openVote starts a vote from a joint statement's page and returns the proposal's path.
+func (p *peer) openVote(joint, action string) string {
+	p.t.Helper()
+	return p.post(joint+"/"+action, nil, 303).Header.Get("Location")
+}
+
+func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
+	a, b, c := newPeer(t, "river", "127.0.0.5"), newPeer(t, "forest", "127.0.0.6"), newPeer(t, "delta", "127.0.0.7")
+	a.adopt("Tell the truth about the climate emergency")
+	b.adopt("Governments must be honest about the climate crisis")
+	c.adopt("Authorities must tell the truth about the climate breakdown")
+	ally(t, a, b, c)
+	bea, cal := b.member("bea"), c.member("cal")
+	// Delta signs joint statements only with two thirds of its members.
+	c.post("/settings/decisions", url.Values{"kind": {"joint_statements"}, "preset": {"two_thirds"}, "quorum": {"1/2"}, "voting_days": {"7"}}, 303)
+
+	// River picks the shared objective on its common ground page, which
+	// fills the new joint statement with the three wordings side by side.
+	var keys string
+	eventually(t, "river sees the truth objective shared by both allies", 30*time.Second, func() bool {
+		_, body := a.get("/common-ground.json", "")
+		var cg struct {
+			Clusters []struct {
+				Keys []string `json:"keys"`
+			} `json:"clusters"`
+		}
+		json.Unmarshal([]byte(body), &cg)
+		for _, cl := range cg.Clusters {
+			if len(cl.Keys) == 3 {
+				keys = strings.Join(cl.Keys, " ")
+			}
+		}
+		return keys != ""
+	})
+	_, form := a.get("/joint-statements/new?group="+url.QueryEscape(keys), "")
+	for _, want := range []string{"River Movement: Tell the truth about the climate emergency", "Forest Movement: Governments must be honest",
+		`value="` + b.actor() + `" checked`, `value="` + c.actor() + `" checked`} {
+		if !strings.Contains(form, want) {
+			t.Fatalf("the new joint statement form lacks %q:\n%s", want, form)
+		}
+	}
+	text := url.Values{"title": {"Truth about the climate"}, "preamble": {"Three movements, one demand."},
+		"item_id": {""}, "item_section": {"objectives"}, "item_text": {"Governments must tell the truth about the climate emergency"},
+		"invited": {b.actor(), c.actor()}}
+	jointA := a.post("/joint-statements", text, 303).Header.Get("Location")
+
+	// River's members sign it first; only then is it offered.
+	vote := a.openVote(jointA, "sign")
+	a.vote(vote, "agree")
+	a.post(vote+"/close", nil, 303)
+
+	var jointB, jointC string
+	eventually(t, "forest and delta are invited", 30*time.Second, func() bool {
+		jointB, jointC = b.jointWith("Truth about the climate"), c.jointWith("Truth about the climate")
+		return jointB != "" && jointC != ""
+	})
+
+	// Forest signs under consensus, one member standing aside. River is down
+	// meanwhile: Forest's answer waits in its queue and nothing is lost.
+	voteB := b.openVote(jointB, "sign")
+	b.vote(voteB, "agree")
+	bea.vote(voteB, "stand_aside")
+	if code := a.inst.stop(t); code != 0 {
+		t.Fatalf("river exited with %d", code)
+	}
+	b.post(voteB+"/close", nil, 303)
+	// Delta declines under two thirds: one agrees, one disagrees.
+	voteC := c.openVote(jointC, "sign")
+	c.vote(voteC, "agree")
+	cal.vote(voteC, "disagree")
+	c.post(voteC+"/close", nil, 303)
+	a.start()
+
+	peers := map[*peer]string{a: jointA, b: jointB, c: jointC}
+	want := map[string]string{"River Movement": "signed v1", "Forest Movement": "signed v1", "Delta Movement": "declined v1"}
+	for p, path := range peers {
+		eventually(t, p.name+" shows river and forest signed, delta declined", 60*time.Second, func() bool {
+			return showsStandings(p, path, 1, want)
+		})
+	}
+	_, page := b.get(jointB, "")
+	for _, s := range []string{"1 agree, 1 stand aside, 0 disagree, 0 block, of 2 members", "agreement: ", "Two-thirds majority"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("forest's page does not show %q", s)
+		}
+	}
+
+	// River adopts version 2. Forest's signature stands for version 1 only
+	// until its members sign again; Delta signs version 2.
+	text.Set("item_text", "Governments must tell the whole truth about the climate emergency")
+	a.post(jointA+"/edit", text, 303)
+	vote = a.openVote(jointA, "sign")
+	a.vote(vote, "agree")
+	a.post(vote+"/close", nil, 303)
+	want = map[string]string{"River Movement": "signed v2", "Forest Movement": "signed v1", "Delta Movement": "declined v1"}
+	for p, path := range peers {
+		eventually(t, p.name+" shows version 2, forest's signature of version 1 only", 30*time.Second, func() bool {
+			return showsStandings(p, path, 2, want)
+		})
+	}
+	if _, page := b.get(jointB, ""); !strings.Contains(page, "signed version 1 only") {
+		t.Error("forest's page does not say that its signature is of version 1 only")
+	}
+	voteB = b.openVote(jointB, "sign")
+	b.vote(voteB, "agree")
+	bea.vote(voteB, "agree")
+	b.post(voteB+"/close", nil, 303)
+	voteC = c.openVote(jointC, "sign")
+	c.vote(voteC, "agree")
+	cal.vote(voteC, "agree")
+	c.post(voteC+"/close", nil, 303)
+	want = map[string]string{"River Movement": "signed v2", "Forest Movement": "signed v2", "Delta Movement": "signed v2"}
+	for p, path := range peers {
+		eventually(t, p.name+" shows all three signed version 2", 30*time.Second, func() bool {
+			return showsStandings(p, path, 2, want)
+		})
+	}
+
+	// Forest withdraws by a vote of its members.
+	voteB = b.openVote(jointB, "withdraw")
+	b.vote(voteB, "agree")
+	bea.vote(voteB, "agree")
+	b.post(voteB+"/close", nil, 303)
+	want["Forest Movement"] = "withdrawn v2"
+	for p, path := range peers {
+		eventually(t, p.name+" shows forest's signature withdrawn", 30*time.Second, func() bool {
+			return showsStandings(p, path, 2, want)
+		})
+	}
+	// The public reads it too, and Markdown lists every movement.
+	_, md := get(t, a.base()+jointA+".md")
+	var lines []string
+	for _, l := range strings.Split(md, "\n") {
+		if strings.HasPrefix(l, "- ") {
+			lines = append(lines, l)
+		}
+	}
+	sort.Strings(lines)
+	if len(lines) != 3 || !strings.Contains(lines[1], "Forest Movement: withdrew its signature") {
+		t.Errorf("public Markdown movements: %q", lines)
+	}
+}
