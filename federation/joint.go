@@ -22,7 +22,9 @@ import (
 // this movement's decisions, and the handling of what allies send.
 
 // The ids of joint statements on this instance.
-func (s *Service) jointIRI(id int64) string { return s.base() + "/joint-statements/" + strconv.FormatInt(id, 10) }
+func (s *Service) jointIRI(id int64) string {
+	return s.base() + "/joint-statements/" + strconv.FormatInt(id, 10)
+}
 func (s *Service) jointNoteID(id int64, version int) string {
 	return s.jointIRI(id) + "/versions/" + strconv.Itoa(version)
 }
