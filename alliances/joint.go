@@ -151,13 +151,18 @@ type Verdict struct {
 	Outcome    consensus.Outcome
 	DecidedAt  time.Time
 	ActivityID string // the activity that carried it
+	ProposalID int64  // ours: the vote that decided it
 }
 
 // Vote is the tally behind the verdict, for people: "2 agree, 1 stand
 // aside, 0 disagree, 0 block, of 3 members".
 func (v Verdict) Vote() string {
 	t := v.Outcome.Tally
-	return fmt.Sprintf("%d agree, %d stand aside, %d disagree, %d block, of %d members", t.Agree, t.StandAside, t.Disagree, t.Block, t.Eligible)
+	members := "members"
+	if t.Eligible == 1 {
+		members = "member"
+	}
+	return fmt.Sprintf("%d agree, %d stand aside, %d disagree, %d block, of %d %s", t.Agree, t.StandAside, t.Disagree, t.Block, t.Eligible, members)
 }
 
 // Participant is a movement taking part in a joint statement.

@@ -88,10 +88,11 @@ func (r *remote) inboxBodies() [][]byte {
 
 // instance is our movement behind a real HTTP server, federation running.
 type instance struct {
-	url string
-	db  *storage.DB
-	fed *federation.Service
-	svc *proposals.Service
+	url    string
+	db     *storage.DB
+	fed    *federation.Service
+	svc    *proposals.Service
+	allies *alliances.Service
 }
 
 func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
@@ -125,7 +126,7 @@ func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	done := make(chan struct{})
 	go func() { fed.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &instance{url: srv.URL, db: db, fed: fed, svc: svc}
+	return &instance{url: srv.URL, db: db, fed: fed, svc: svc, allies: allies}
 }
 
 func (in *instance) actor() string { return in.url + "/users/river" }

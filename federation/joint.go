@@ -78,6 +78,9 @@ func (s *Service) jointDoc(j alliances.JointStatement, v alliances.JointVersion,
 		doc.Invited = append(doc.Invited, movementIRI(me, m))
 	}
 	for _, p := range j.Participants {
+		if p.ID == alliances.Self && p.URL == "" {
+			p.URL = s.base() + "/"
+		}
 		doc.Participants = append(doc.Participants, vocab.JointParticipant{Actor: movementIRI(me, p.ID), Name: p.Name, Handle: p.Handle, URL: p.URL})
 	}
 	for _, vd := range j.Verdicts {
@@ -149,9 +152,8 @@ func (s *Service) publishJointDecision(ctx context.Context, tx *storage.Tx, m pr
 	if err != nil {
 		return err
 	}
-	want, _ := p.JointVerdict()
 	verdict, ok := j.VerdictOf(alliances.Self, p.JointVersion)
-	if !ok || string(verdict.Kind) != want || p.DecidedAt == nil || !verdict.DecidedAt.Equal(p.DecidedAt.Truncate(time.Microsecond)) {
+	if !ok || verdict.ProposalID != p.ID {
 		return nil // a later decision stands, and is announced by its own event
 	}
 	v, ok := j.Version(p.JointVersion)

@@ -71,29 +71,43 @@ func (s *Service) publishEvents(ctx context.Context) {
 	}
 }
 
+// publishBatch publishes the oldest waiting events, each in a transaction of
+// its own. An event that cannot be published for good (what it names is
+// gone) is logged and set aside, its half-done work rolled back, so that it
+// never holds up the events after it.
 func (s *Service) publishBatch(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
-		events, err := tx.ClaimOutboxEvents(ctx, 16)
-		if err != nil || len(events) == 0 {
-			return err
-		}
-		m, err := tx.Movement(ctx)
-		if err != nil {
-			return err
-		}
-		for _, e := range events {
-			if err := s.publishEvent(ctx, tx, m, e); err != nil {
-				return fmt.Errorf("event %d (%s): %w", e.ID, e.Kind, err)
-			}
-			if err := tx.MarkEventProcessed(ctx, e.ID, s.now()); err != nil {
+	n := 0
+	for range 16 {
+		var e *storage.OutboxEvent
+		var failed error
+		err := s.db.InTx(ctx, func(tx *storage.Tx) error {
+			events, err := tx.ClaimOutboxEvents(ctx, 1)
+			if err != nil || len(events) == 0 {
 				return err
 			}
+			e = &events[0]
+			m, err := tx.Movement(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.publishEvent(ctx, tx, m, *e); err != nil {
+				if refusedForGood(err) {
+					failed = err
+				}
+				return fmt.Errorf("event %d (%s): %w", e.ID, e.Kind, err)
+			}
+			return tx.MarkEventProcessed(ctx, e.ID, s.now())
+		})
+		if failed != nil {
+			s.log.Error("federation: event set aside: it cannot be published", "id", e.ID, "kind", e.Kind, "err", failed)
+			err = s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.MarkEventProcessed(ctx, e.ID, s.now()) })
 		}
-		n = len(events)
-		return nil
-	})
-	return n, err
+		if err != nil || e == nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.Movement, e storage.OutboxEvent) error {
@@ -161,6 +175,9 @@ func (s *Service) processInbox(ctx context.Context) {
 				return
 			}
 		}
+		// What was handled may have recorded events to announce (a verdict
+		// on our joint statement): the publisher looks now, not at its tick.
+		notify(s.pubCh)
 	}
 }
 

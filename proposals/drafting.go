@@ -51,9 +51,9 @@ type DraftingTx interface {
 	// must announce (EventVersionAdopted, EventProfileUpdated, ...).
 	RecordEvent(ctx context.Context, kind string, ref int64, at time.Time) error
 	// RecordJointVerdict records this movement's verdict (signed, declined,
-	// withdrawn) on a version of a joint statement, with the outcome of the
-	// vote that decided it.
-	RecordJointVerdict(ctx context.Context, jointID int64, version int, verdict string, outcome consensus.Outcome, at time.Time) error
+	// withdrawn) on the version of the joint statement that p, decided,
+	// voted on, with its outcome.
+	RecordJointVerdict(ctx context.Context, p Proposal, verdict string, at time.Time) error
 
 	CreateComment(ctx context.Context, c Comment) (int64, error)
 	Comment(ctx context.Context, id int64) (Comment, error)
@@ -486,7 +486,7 @@ func (s *Service) recordJointVerdict(ctx context.Context, tx Tx, p *Proposal, no
 	if !ok {
 		return nil
 	}
-	if err := tx.RecordJointVerdict(ctx, p.JointID, p.JointVersion, verdict, *p.Outcome, now); err != nil {
+	if err := tx.RecordJointVerdict(ctx, *p, verdict, now); err != nil {
 		return err
 	}
 	return tx.RecordEvent(ctx, EventJointDecided, p.ID, now)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -36,7 +37,15 @@ const DefaultSQLiteFile = "commonground.db"
 type DB struct {
 	x       *sqlx.DB
 	dialect Dialect
+	// statements counts the SQL statements sent, BEGIN and COMMIT included,
+	// for the figures of queries per request (see Statements).
+	statements atomic.Int64
 }
+
+// Statements is how many SQL statements this DB has sent since it opened,
+// BEGIN and COMMIT (or ROLLBACK) counted: compare two readings to count
+// what a piece of work costs.
+func (db *DB) Statements() int64 { return db.statements.Load() }
 
 // Target is a parsed database URL: which engine, and what to hand its driver.
 type Target struct {
@@ -167,12 +176,33 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// counted is a queryer that counts the statements it runs.
+type counted struct {
+	q queryer
+	n *atomic.Int64
+}
+
+func (c counted) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	c.n.Add(1)
+	return c.q.GetContext(ctx, dest, query, args...)
+}
+
+func (c counted) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	c.n.Add(1)
+	return c.q.SelectContext(ctx, dest, query, args...)
+}
+
+func (c counted) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return c.q.ExecContext(ctx, query, args...)
+}
+
 // Single runs fn on the pool without a transaction. It is for work of one
 // statement (a read, or a write that is atomic on its own): it saves the BEGIN
 // and COMMIT round trips that hot paths, such as every signed-in request's
 // session check or every inbox POST, would otherwise pay.
 func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
-	return fn(&Tx{x: db.x, dialect: db.dialect})
+	return fn(&Tx{x: counted{db.x, &db.statements}, dialect: db.dialect})
 }
 
 // InTx runs fn in a read-write transaction, committing when fn returns nil and
@@ -196,6 +226,7 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	db.statements.Add(2) // BEGIN, and COMMIT or ROLLBACK
 	x, err := db.x.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -209,7 +240,7 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 			x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{x: x, dialect: db.dialect}); err != nil {
+	if err = fn(&Tx{x: counted{x, &db.statements}, dialect: db.dialect}); err != nil {
 		return err
 	}
 	if err = x.Commit(); err != nil {

@@ -217,15 +217,16 @@ func (tx *Tx) fillJoints(ctx context.Context, js []alliances.JointStatement, whe
 		js[i].Versions = append(js[i].Versions, alliances.JointVersion{Number: v.Number, Text: text, Hash: v.Hash, OfferID: v.OfferID, CreatedAt: v.CreatedAt})
 	}
 	var verdicts []struct {
-		JointID    int64     `db:"joint_id"`
-		Movement   string    `db:"movement"`
-		Version    int       `db:"version"`
-		Verdict    string    `db:"verdict"`
-		Outcome    string    `db:"outcome"`
-		DecidedAt  time.Time `db:"decided_at"`
-		ActivityID string    `db:"activity_id"`
+		JointID    int64         `db:"joint_id"`
+		Movement   string        `db:"movement"`
+		Version    int           `db:"version"`
+		Verdict    string        `db:"verdict"`
+		Outcome    string        `db:"outcome"`
+		DecidedAt  time.Time     `db:"decided_at"`
+		ActivityID string        `db:"activity_id"`
+		ProposalID sql.NullInt64 `db:"proposal_id"`
 	}
-	if err := tx.x.SelectContext(ctx, &verdicts, `SELECT joint_id, movement, version, verdict, outcome, decided_at, activity_id FROM joint_verdicts `+where+` ORDER BY joint_id, version, decided_at, movement`, args...); err != nil {
+	if err := tx.x.SelectContext(ctx, &verdicts, `SELECT joint_id, movement, version, verdict, outcome, decided_at, activity_id, proposal_id FROM joint_verdicts `+where+` ORDER BY joint_id, version, decided_at, movement`, args...); err != nil {
 		return fmt.Errorf("joint statement verdicts: %w", err)
 	}
 	for _, v := range verdicts {
@@ -238,7 +239,7 @@ func (tx *Tx) fillJoints(ctx context.Context, js []alliances.JointStatement, whe
 			return fmt.Errorf("joint statement %d verdict of %s: %w", v.JointID, v.Movement, err)
 		}
 		js[i].Verdicts = append(js[i].Verdicts, alliances.Verdict{Movement: v.Movement, Version: v.Version, Kind: alliances.VerdictKind(v.Verdict),
-			Outcome: o, DecidedAt: v.DecidedAt, ActivityID: v.ActivityID})
+			Outcome: o, DecidedAt: v.DecidedAt, ActivityID: v.ActivityID, ProposalID: v.ProposalID.Int64})
 	}
 	return nil
 }
@@ -267,9 +268,13 @@ func (tx *Tx) SaveVerdict(ctx context.Context, jointID int64, v alliances.Verdic
 	if err != nil {
 		return false, err
 	}
-	res, err := tx.x.ExecContext(ctx, `INSERT INTO joint_verdicts (joint_id, movement, version, verdict, outcome, decided_at, activity_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (joint_id, movement, version, decided_at) DO NOTHING`,
-		jointID, v.Movement, v.Version, string(v.Kind), string(outcome), v.DecidedAt.Truncate(time.Microsecond), v.ActivityID)
+	var proposalID sql.NullInt64
+	if v.ProposalID != 0 {
+		proposalID = sql.NullInt64{Int64: v.ProposalID, Valid: true}
+	}
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO joint_verdicts (joint_id, movement, version, verdict, outcome, decided_at, activity_id, proposal_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (joint_id, movement, version, decided_at) DO NOTHING`,
+		jointID, v.Movement, v.Version, string(v.Kind), string(outcome), v.DecidedAt.Truncate(time.Microsecond), v.ActivityID, proposalID)
 	if err != nil {
 		return false, fmt.Errorf("save joint statement verdict: %w", err)
 	}
@@ -277,13 +282,14 @@ func (tx *Tx) SaveVerdict(ctx context.Context, jointID int64, v alliances.Verdic
 	return n > 0, err
 }
 
-// RecordJointVerdict records this movement's verdict, decided by a vote.
-func (tx *Tx) RecordJointVerdict(ctx context.Context, jointID int64, version int, verdict string, outcome consensus.Outcome, at time.Time) error {
+// RecordJointVerdict records this movement's verdict, decided by the vote p.
+func (tx *Tx) RecordJointVerdict(ctx context.Context, p proposals.Proposal, verdict string, at time.Time) error {
 	kind, err := alliances.ParseVerdictKind(verdict)
 	if err != nil {
 		return err
 	}
-	_, err = tx.SaveVerdict(ctx, jointID, alliances.Verdict{Movement: alliances.Self, Version: version, Kind: kind, Outcome: outcome, DecidedAt: at})
+	_, err = tx.SaveVerdict(ctx, p.JointID, alliances.Verdict{Movement: alliances.Self, Version: p.JointVersion, Kind: kind,
+		Outcome: *p.Outcome, DecidedAt: at, ProposalID: p.ID})
 	return err
 }
 

@@ -260,7 +260,7 @@ func (s *Server) jointPage(w http.ResponseWriter, r *http.Request) {
 	page := jointPage{shell: s.shell(w, r, title), View: v, Shown: shown, HasShown: ok, Now: s.svc.Now(),
 		CanonURL: s.opts.BaseURL.String() + jointPath(id)}
 	if ok {
-		page.Sections = sectionsOf(shown.Text.Statement())
+		page.Sections = filledSections(shown.Text.Statement())
 		if r.URL.Query().Get("diff") != "" {
 			if before, had := v.Joint.Version(shown.Number - 1); had {
 				d := proposals.DiffStatements(before.Text.Statement(), shown.Text.Statement())
@@ -269,9 +269,21 @@ func (s *Server) jointPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v.Joint.Ours() && viewer(r) != nil {
-		page.Draft = sectionsOf(v.Joint.Draft.Statement())
+		page.Draft = filledSections(v.Joint.Draft.Statement())
 	}
 	s.render(w, r, http.StatusOK, "joint", page)
+}
+
+// filledSections are the sections of a joint statement that have items: a
+// joint text need not have values or red lines.
+func filledSections(st proposals.Statement) []sectionView {
+	var out []sectionView
+	for _, sec := range sectionsOf(st) {
+		if len(sec.Items) > 0 {
+			out = append(out, sec)
+		}
+	}
+	return out
 }
 
 // shownVersion is ?version=N, or the current version (for members of the

@@ -179,7 +179,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		}
 		page.Joint = &jv
 		if version, ok := jv.Joint.Version(v.Proposal.JointVersion); ok {
-			page.JointVersion, page.JointText = version, sectionsOf(version.Text.Statement())
+			page.JointVersion, page.JointText = version, filledSections(version.Text.Statement())
 		}
 	}
 	if v.Proposal.Rule != nil && v.ShowResults && v.Proposal.Status == proposals.StatusOpen {

@@ -118,6 +118,16 @@ func (b *browser) text(sel string) string {
 	return s
 }
 
+// value is what a form field holds.
+func (b *browser) value(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("value of %s: %v", sel, err)
+	}
+	return s
+}
+
 func (b *browser) location() string {
 	b.t.Helper()
 	loc, err := chromedp.Run(b.ctx, chromedp.Location())
@@ -231,7 +241,7 @@ func TestBrowserSetupInviteJoinSuspend(t *testing.T) {
 }
 
 // runAdmin runs `commonground admin ...` on a data directory, password on stdin.
-func runAdmin(t *testing.T, dataDir, password string, args ...string) {
+func runAdmin(t testing.TB, dataDir, password string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"admin"}, append(args, "--data-dir", dataDir)...)...)
 	cmd.Env = cleanEnv()

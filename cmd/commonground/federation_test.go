@@ -16,7 +16,7 @@ import (
 // peer is one instance in a federation test: its own serve process, database
 // and loopback address, and a browser-like client signed in as its admin.
 type peer struct {
-	t       *testing.T
+	t       testing.TB
 	name    string
 	listen  string
 	dataDir string
@@ -24,7 +24,7 @@ type peer struct {
 	client  *http.Client
 }
 
-func freeAddr(t *testing.T, ip string) string {
+func freeAddr(t testing.TB, ip string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", ip+":0")
 	if err != nil {
@@ -35,7 +35,7 @@ func freeAddr(t *testing.T, ip string) string {
 	return addr
 }
 
-func newPeer(t *testing.T, name, ip string) *peer {
+func newPeer(t testing.TB, name, ip string) *peer {
 	t.Helper()
 	p := &peer{t: t, name: name, listen: freeAddr(t, ip), dataDir: t.TempDir()}
 	runAdmin(t, p.dataDir, "a long shared secret", "init", "--name", strings.ToUpper(name[:1])+name[1:]+" Movement", "--handle", name, "--admin", "admin")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // ally makes every peer follow every other and waits until all are allied.
@@ -248,5 +250,154 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	sort.Strings(lines)
 	if len(lines) != 3 || !strings.Contains(lines[1], "Forest Movement: withdrew its signature") {
 		t.Errorf("public Markdown movements: %q", lines)
+	}
+}
+
+// TestBrowserJointStatementFromCommonGroundToTwoSignatures: a facilitator of
+// River picks the shared objective on the common ground page, rewrites the
+// wordings into one text, invites Forest and puts it to River's vote; River's
+// members sign; Forest's facilitator opens Forest's vote from the invitation;
+// Forest signs; both instances show both signatures. Every page is saved.
+func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
+	process := newBrowserProcess(t)
+	a, b := newPeer(t, "river", "127.0.0.8"), newPeer(t, "forest", "127.0.0.9")
+	a.adopt("Tell the truth about the climate emergency")
+	b.adopt("Governments must be honest about the climate crisis")
+	ally(t, a, b)
+	eventually(t, "river sees the shared objective", 30*time.Second, func() bool {
+		return a.clusterWith("Tell the truth about the climate emergency") != nil
+	})
+
+	ra := newBrowser(t, process, a.base())
+	ra.signIn("admin", "a long shared secret")
+	ra.open("/common-ground", ".cluster")
+	ra.do("pick the group", chromedp.Click(chromedp.CSS(`input[name="group"]`)))
+	ra.shot("40-joint-common-ground-picked")
+	ra.submit(`#joint-start`, "#item-text-0")
+	if got := ra.value("#item-text-0"); !strings.Contains(got, "River Movement: Tell the truth") || !strings.Contains(got, "Forest Movement: Governments must be honest") {
+		t.Fatalf("the new joint statement's first item: %q", got)
+	}
+	ra.shot("41-joint-new-from-common-ground")
+	ra.fill(map[string]string{"title": "Truth about the climate", "item-text-0": "Governments must tell the truth about the climate emergency"})
+	ra.submit(`form.joint-editor`, `form[action$="/sign"]`)
+	ra.shot("42-joint-draft")
+	ra.submit(`form[action$="/sign"]`, "#reason")
+	ra.shot("43-joint-vote-river")
+	ra.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
+	ra.submit(`form[action$="/vote"]`, ".flash")
+	ra.submit(`form[action$="/close"]`, ".outcome")
+	ra.shot("44-joint-vote-river-closed")
+
+	rb := newBrowser(t, process, b.base())
+	rb.signIn("admin", "a long shared secret")
+	eventually(t, "forest is invited", 30*time.Second, func() bool { return b.jointWith("Truth about the climate") != "" })
+	rb.open("/joint-statements", "#h-invited")
+	rb.shot("45-joint-list-forest-invited")
+	rb.do("open the invitation", chromedp.Click(chromedp.CSS(".proposal-row h3 a")), chromedp.WaitVisible(chromedp.CSS(`form[action$="/sign"]`)))
+	rb.shot("46-joint-forest-invited")
+	rb.submit(`form[action$="/sign"]`, "#reason")
+	rb.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
+	rb.submit(`form[action$="/vote"]`, ".flash")
+	rb.submit(`form[action$="/close"]`, ".outcome")
+	rb.shot("47-joint-vote-forest-closed")
+
+	for _, p := range []*browser{ra, rb} {
+		p.open("/joint-statements", "h1")
+		p.do("open the joint statement", chromedp.Click(chromedp.CSS(".proposal-row h3 a")), chromedp.WaitVisible(chromedp.CSS(".standings")))
+		path := p.location()
+		eventually(t, "both signatures show at "+p.base, 30*time.Second, func() bool {
+			p.open(path, ".standings")
+			return strings.Count(p.text(".standings"), "signed") >= 2
+		})
+	}
+	ra.shot("48-joint-signed-river")
+	rb.shot("49-joint-signed-forest")
+	// The public page, on a phone.
+	public := newBrowser(t, process, a.base())
+	public.do("phone width", chromedp.EmulateViewport(390, 844))
+	public.open(a.jointWith("Truth about the climate"), ".standings")
+	public.shot("50-joint-public-phone")
+}
+
+// BenchmarkSignatureReachesElevenInstances: the time from the closing of an
+// ally's vote to every one of eleven instances (the initiator and ten
+// invited allies, each its own serve process on loopback) showing that
+// ally's signature. Each ally signs each version once; every ten signatures
+// the initiator adopts a new version, outside the timer.
+func BenchmarkSignatureReachesElevenInstances(b *testing.B) {
+	a := newPeer(b, "hub", "127.0.0.20")
+	var allies []*peer
+	for i := range 10 {
+		allies = append(allies, newPeer(b, fmt.Sprintf("ally%d", i), fmt.Sprintf("127.0.0.%d", 21+i)))
+	}
+	for _, p := range allies {
+		a.post("/federation/follow", url.Values{"handle": {p.handle()}}, 303)
+		p.post("/federation/follow", url.Values{"handle": {a.handle()}}, 303)
+	}
+	benchEventually(b, "the hub is allied with all ten", 60*time.Second, func() bool {
+		_, page := a.get("/federation", "")
+		return strings.Count(page, ">allied<") == 10
+	})
+	text := url.Values{"title": {"Hub and spokes"}, "item_id": {""}, "item_section": {"objectives"}, "item_text": {"Version 0"}}
+	for _, p := range allies {
+		text.Add("invited", p.actor())
+	}
+	jointA := a.post("/joint-statements", text, 303).Header.Get("Location")
+	paths := map[*peer]string{a: jointA}
+	version := 0
+	adopt := func() {
+		version++
+		text.Set("item_text", fmt.Sprintf("Version %d", version))
+		a.post(jointA+"/edit", text, 303)
+		vote := a.openVote(jointA, "sign")
+		a.vote(vote, "agree")
+		a.post(vote+"/close", nil, 303)
+		for _, p := range allies {
+			benchEventually(b, p.name+" receives version "+fmt.Sprint(version), 60*time.Second, func() bool {
+				if paths[p] == "" {
+					paths[p] = p.jointWith("Hub and spokes")
+				}
+				if paths[p] == "" {
+					return false
+				}
+				v, _ := p.standings(paths[p])
+				return v == version
+			})
+		}
+	}
+	var elapsed time.Duration
+	b.ResetTimer()
+	b.StopTimer()
+	for i := range b.N {
+		if i%10 == 0 {
+			adopt()
+		}
+		ally := allies[i%10]
+		vote := ally.openVote(paths[ally], "sign")
+		ally.vote(vote, "agree")
+		want := fmt.Sprintf("signed v%d", version)
+		start := time.Now()
+		b.StartTimer()
+		ally.post(vote+"/close", nil, 303)
+		for p, path := range paths {
+			benchEventually(b, p.name+" shows "+ally.name+"'s signature", 60*time.Second, func() bool {
+				_, got := p.standings(path)
+				return got[strings.ToUpper(ally.name[:1])+ally.name[1:]+" Movement"] == want
+			})
+		}
+		b.StopTimer()
+		elapsed += time.Since(start)
+	}
+	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/signature-everywhere")
+}
+
+func benchEventually(b *testing.B, what string, within time.Duration, ok func() bool) {
+	b.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			b.Fatalf("timed out after %s waiting for: %s", within, what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -49,7 +49,8 @@ CREATE TABLE joint_versions (
 -- withdrawn, with the outcome of the vote that decided it (JSON, so anyone
 -- can recompute it). The newest decision on a version stands; the earlier
 -- ones stay as its history. movement is 'self' or the movement's actor id;
--- activity_id is the activity that carried the verdict.
+-- activity_id is the activity that carried the verdict; proposal_id, for
+-- ours, the vote that decided it.
 CREATE TABLE joint_verdicts (
     joint_id     BIGINT NOT NULL REFERENCES joint_statements (id),
     movement     TEXT NOT NULL,
@@ -58,6 +59,7 @@ CREATE TABLE joint_verdicts (
     outcome      TEXT NOT NULL,
     decided_at   {{timestamp}} NOT NULL,
     activity_id  TEXT NOT NULL DEFAULT '',
+    proposal_id  BIGINT,
     PRIMARY KEY (joint_id, movement, version, decided_at)
 );
 
