@@ -86,6 +86,18 @@ func TestVerdictsOnOurJointStatementAreCheckedAndCountedOnce(t *testing.T) {
 		allies := newRemote(t)
 		forest, mallory := in.follows(t, allies, "forest"), in.follows(t, allies, "mallory")
 		admin := in.admin(t)
+		// Someone on Mastodon follows the movement, and reads what it signs.
+		reader := newRemote(t)
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			id := reader.actor("alice")
+			if err := tx.SaveRemoteActor(ctx, storage.RemoteActor{ID: id, Type: "Person", Inbox: id + "/inbox", FetchedAt: time.Now()}); err != nil {
+				return err
+			}
+			return tx.SaveFollower(ctx, id, id+"#follow", "{}", "accepted", time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		id, err := in.allies.StartJoint(ctx, admin, alliances.JointText{Title: "Clean rivers",
 			Items: []proposals.Item{{Section: proposals.Objectives, Text: "No sewage in rivers by 2030"}}}, []string{forest})
 		if err != nil {
@@ -104,6 +116,13 @@ func TestVerdictsOnOurJointStatementAreCheckedAndCountedOnce(t *testing.T) {
 		in.fed.Kick()
 		waitFor(t, func() bool { return len(allies.activities("Offer")) == 1 })
 		offer := allies.activities("Offer")[0]
+		waitFor(t, func() bool { return len(reader.activities("Create")) == 1 })
+		note, err := vocab.ParseNote(reader.activities("Create")[0].Object)
+		if err != nil || note.Joint == nil || !strings.Contains(note.Content, "No sewage in rivers by 2030") ||
+			!strings.Contains(note.Content, "River Movement: signed (1 agree, 0 stand aside, 0 disagree, 0 block, of 1 member)") ||
+			!strings.Contains(note.Content, "Forest: not decided yet") {
+			t.Fatalf("what followers read: %v\n%s", err, note.Content)
+		}
 		if want := in.url + "/joint-statements/1/versions/1/offer"; offer.ID != want || len(offer.To) != 1 || offer.To[0] != forest {
 			t.Fatalf("offer %s to %v, want %s to forest only", offer.ID, offer.To, want)
 		}

@@ -84,6 +84,10 @@ func (s *Server) renderJointForm(w http.ResponseWriter, r *http.Request, status 
 // newJoint shows an empty editor, or one filled from the groups of common
 // ground a facilitator picked (?group=key key ...).
 func (s *Server) newJoint(w http.ResponseWriter, r *http.Request) {
+	if !viewer(r).IsFacilitator() {
+		s.renderError(w, r, proposals.Forbidden("only facilitators start joint statements"))
+		return
+	}
 	var groups [][]string
 	for _, g := range r.URL.Query()["group"] {
 		if keys := strings.Fields(g); len(keys) > 0 {
