@@ -40,9 +40,19 @@ type Tx interface {
 	// movement this movement follows.
 	AllyStatements(ctx context.Context) ([]AllyStatement, error)
 
-	MatchDecisions(ctx context.Context) ([]MatchDecision, error)
-	SaveMatchDecision(ctx context.Context, d MatchDecision) error
-	DeleteMatchDecision(ctx context.Context, a, b string) error
+	// PairDecisions lists every decision about common ground, ours and
+	// allies', the newest of each side per pair.
+	PairDecisions(ctx context.Context) ([]PairDecision, error)
+	// SavePairDecision records one side's decision about a pair, replacing
+	// that side's earlier one; changed is false when it was already so.
+	SavePairDecision(ctx context.Context, d PairDecision) (id int64, changed bool, err error)
+	// PairDecision returns one decision by id.
+	PairDecision(ctx context.Context, id int64) (PairDecision, error)
+
+	// TextVectors returns a model's stored embeddings of the texts with
+	// these hashes (TextHash); SaveTextVectors stores more.
+	TextVectors(ctx context.Context, model string, hashes []string) (map[string][]float32, error)
+	SaveTextVectors(ctx context.Context, model string, vectors map[string][]float32) error
 
 	JointTx
 }
@@ -57,14 +67,17 @@ type Config struct {
 type Service struct {
 	store    Store
 	drafting *proposals.Service
+	embedder Embedder
 	cfg      Config
 	now      func() time.Time
+	kick     chan struct{} // wakes the embedding worker
 }
 
 // NewService returns the alliances service over store. drafting opens the
-// votes that sign joint statements; now is the clock.
-func NewService(store Store, drafting *proposals.Service, cfg Config, now func() time.Time) *Service {
-	return &Service{store: store, drafting: drafting, cfg: cfg, now: now}
+// votes that sign joint statements; embedder computes the sentence
+// embeddings the matcher reads (nil: words alone); now is the clock.
+func NewService(store Store, drafting *proposals.Service, embedder Embedder, cfg Config, now func() time.Time) *Service {
+	return &Service{store: store, drafting: drafting, embedder: embedder, cfg: cfg, now: now, kick: make(chan struct{}, 1)}
 }
 
 // Ally is a movement this movement follows.

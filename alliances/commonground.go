@@ -1,9 +1,12 @@
 package alliances
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,14 +14,51 @@ import (
 	"github.com/commonground/commonground/proposals"
 )
 
-// MatchDecision is a facilitator's verdict on two objectives: the same aim
-// (confirmed, or linked by hand) or not (rejected). A and B are objective
-// keys, "movement|item id".
-type MatchDecision struct {
-	A, B      string
-	Decision  string // confirmed, rejected or linked
-	DecidedBy int64
+// Common ground is pairwise: one of our objectives (or values) and one of an
+// ally's that state the same aim. The matcher ranks the candidates; the
+// facilitators of each movement confirm or reject a pair, and each decision
+// is sent to the ally it concerns. A pair confirmed by both movements is
+// agreed common ground; a pair either movement rejected is not suggested
+// again.
+
+// Decision is what facilitators decided about a pair.
+type Decision string
+
+const (
+	Confirmed Decision = "confirmed"
+	Rejected  Decision = "rejected"
+	Cleared   Decision = "cleared" // back to undecided
+)
+
+// ParseDecision refuses anything but the three decisions.
+func ParseDecision(s string) (Decision, error) {
+	switch d := Decision(s); d {
+	case Confirmed, Rejected, Cleared:
+		return d, nil
+	}
+	return "", proposals.Invalid("decision", "confirm, reject or clear")
+}
+
+// Side says whose decision it is.
+type Side string
+
+const (
+	OurSide   Side = "ours"
+	TheirSide Side = "theirs"
+)
+
+// PairDecision is one movement's decision about a pair.
+type PairDecision struct {
+	ID        int64
+	Ally      string // the ally's actor id
+	OurItem   string // item id in our statement
+	TheirItem string // item id in the ally's statement
+	Side      Side
+	Decision  Decision
+	DecidedBy int64 // ours: the facilitator
 	DecidedAt time.Time
+	// ActivityID: theirs, the activity that carried it.
+	ActivityID string
 }
 
 // Source is a movement whose statement takes part in the common ground.
@@ -31,38 +71,66 @@ type Source struct {
 	Self    bool
 }
 
-// Wording is one movement's objective as it words it.
+// Wording is one movement's objective (or value) as it words it.
 type Wording struct {
-	Key    string // source key + "|" + item id
-	Source Source
-	ItemID string
-	Text   string
-	Link   string
+	Key     string // source key + "|" + item id
+	Source  Source
+	ItemID  string
+	Section proposals.Section
+	Text    string
+	Link    string
 }
 
-// Cluster is a group of objectives, across movements, that state one aim.
-type Cluster struct {
-	Wordings  []Wording
-	Score     float64
-	Why       string
-	Confirmed bool // a person confirmed it
-	ByHand    bool // a person linked (part of) it
-	// Likely: a person confirmed or linked it, or the matcher is confident
-	// (match.Likely). The others are suggestions for a person to check,
-	// shown apart.
-	Likely   bool
-	Allies   int // allies in the cluster, this movement not counted
-	WithSelf bool
+// Pair is one of our items and an ally's that may state the same aim, with
+// what the matcher and each movement make of it.
+type Pair struct {
+	Ours, Theirs Wording
+	Score        float64 // 0 when the matcher did not rank it (linked by hand)
+	Why          string
+	Likely       bool
+	Our, Their   *PairDecision
 }
 
-// Keys names the cluster's objectives, space-separated (as the common
-// ground page sends a group it picked for a joint statement).
-func (c Cluster) Keys() string {
-	keys := make([]string, len(c.Wordings))
-	for i, w := range c.Wordings {
-		keys[i] = w.Key
+// Agreed: both movements confirmed it.
+func (p Pair) Agreed() bool { return p.decided(p.Our, Confirmed) && p.decided(p.Their, Confirmed) }
+
+// RejectedBy names who rejected it ("" when nobody did).
+func (p Pair) RejectedBy() string {
+	switch {
+	case p.decided(p.Our, Rejected):
+		return p.Ours.Source.Name
+	case p.decided(p.Their, Rejected):
+		return p.Theirs.Source.Name
+	}
+	return ""
+}
+
+func (p Pair) decided(d *PairDecision, want Decision) bool { return d != nil && d.Decision == want }
+
+// OursConfirmed and TheirsConfirmed say which side confirmed it.
+func (p Pair) OursConfirmed() bool   { return p.decided(p.Our, Confirmed) }
+func (p Pair) TheirsConfirmed() bool { return p.decided(p.Their, Confirmed) }
+
+// AgreedGroup is one of our items and the allies' items agreed with it.
+type AgreedGroup struct {
+	Ours   Wording
+	Theirs []Wording
+}
+
+// Keys names the group's items, space-separated (as the common ground page
+// sends a group picked for a joint statement).
+func (g AgreedGroup) Keys() string {
+	keys := []string{g.Ours.Key}
+	for _, w := range g.Theirs {
+		keys = append(keys, w.Key)
 	}
 	return strings.Join(keys, " ")
+}
+
+// Suggestion is one of our items and its best undecided candidates.
+type Suggestion struct {
+	Ours       Wording
+	Candidates []Pair
 }
 
 // Contradiction is a red line of one movement that opposes another's objective.
@@ -74,33 +142,69 @@ type Contradiction struct {
 
 // CommonGround is what the common ground page shows.
 type CommonGround struct {
-	Sources        []Source
-	Objectives     []Wording // every objective in play, for linking by hand
-	Allies         int       // followed movements with a statement
-	Clusters       []Cluster
-	Unique         []Wording // this movement's objectives nobody else has
+	Sources []Source
+	Allies  int // followed movements with a statement
+	// Agreed is the common ground both sides confirmed, by our item: public.
+	Agreed []AgreedGroup
+	// ToConfirm are pairs an ally confirmed and we have not decided yet.
+	ToConfirm []Pair
+	// Suggestions are the matcher's best undecided candidates, by our item.
+	Suggestions []Suggestion
+	// Waiting are pairs we confirmed and the ally has not (yet).
+	Waiting []Pair
+	// Rejected are pairs either side rejected: not suggested again.
+	Rejected []Pair
+	// Unmatched are our items with no candidate and no agreement.
+	Unmatched      []Wording
 	Contradictions []Contradiction
+	// Ours and AllyItems are every item in play, for linking two by hand.
+	Ours, AllyItems []Wording
 }
 
-// statementSet is every objective and red line in play, by key.
+// ToCheck is how many decisions wait for our facilitators.
+func (cg CommonGround) ToCheck() int {
+	n := len(cg.ToConfirm)
+	for _, s := range cg.Suggestions {
+		n += len(s.Candidates)
+	}
+	return n
+}
+
+// Suggested is how many candidates the matcher suggests per item of ours.
+const Suggested = 3
+
+// Embedder computes sentence embeddings; the common ground is computed from
+// the stored ones, never embedding on a page view.
+type Embedder interface {
+	// Model names the model, so that a new one does not read the old vectors.
+	Model() string
+	EmbedAll(texts []string) [][]float32
+}
+
+// TextHash names a text's stored embedding.
+func TextHash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:16])
+}
+
+// statementSet is every item in play, by key.
 type statementSet struct {
-	sources    []Source
-	objectives []Wording
-	redLines   []Wording
-	byKey      map[string]Wording
+	sources []Source
+	items   []Wording // objectives and values
+	// redLines and objectives, for the contradictions.
+	redLines []Wording
+	byKey    map[string]Wording
+	allies   map[string]Ally
 }
 
 func (set *statementSet) add(src Source, st proposals.Statement, link func(itemID string) string) {
 	set.sources = append(set.sources, src)
 	for _, it := range st.Items {
-		w := Wording{Key: src.Key + "|" + it.ID, Source: src, ItemID: it.ID, Text: it.Text, Link: link(it.ID)}
-		switch it.Section {
-		case proposals.Objectives:
-			set.objectives = append(set.objectives, w)
-		case proposals.RedLines:
+		w := Wording{Key: src.Key + "|" + it.ID, Source: src, ItemID: it.ID, Section: it.Section, Text: it.Text, Link: link(it.ID)}
+		if it.Section == proposals.RedLines {
 			set.redLines = append(set.redLines, w)
-		default:
-			continue
+		} else {
+			set.items = append(set.items, w)
 		}
 		set.byKey[w.Key] = w
 	}
@@ -109,7 +213,7 @@ func (set *statementSet) add(src Source, st proposals.Statement, link func(itemI
 // gather collects this movement's current statement and the latest received
 // statement of each movement it follows.
 func (s *Service) gather(ctx context.Context, tx Tx) (statementSet, error) {
-	set := statementSet{byKey: map[string]Wording{}}
+	set := statementSet{byKey: map[string]Wording{}, allies: map[string]Ally{}}
 	m, err := tx.Movement(ctx)
 	if err != nil {
 		return set, err
@@ -133,6 +237,7 @@ func (s *Service) gather(ctx context.Context, tx Tx) (statementSet, error) {
 		byActor[r.Actor] = r
 	}
 	for _, a := range allies {
+		set.allies[a.ID] = a
 		r, ok := byActor[a.ID]
 		if !ok {
 			continue
@@ -143,250 +248,256 @@ func (s *Service) gather(ctx context.Context, tx Tx) (statementSet, error) {
 	return set, nil
 }
 
-// CommonGround groups the objectives this movement shares with the movements
-// it follows. The matcher suggests; people's decisions (confirm, reject, link
-// by hand) win over it.
-func (s *Service) CommonGround(ctx context.Context, viewer proposals.Member) (CommonGround, error) {
-	if !viewer.Active() {
-		return CommonGround{}, proposals.ErrForbidden
-	}
+// pairKey names a pair: ally, our item, their item.
+type pairKey struct{ ally, ours, theirs string }
+
+// CommonGround is the common ground of this movement and its allies. The
+// public (viewer nil) sees the agreed common ground only; members see the
+// suggestions, the decisions waiting and the red lines to look at.
+func (s *Service) CommonGround(ctx context.Context, viewer *proposals.Member) (CommonGround, error) {
+	member := viewer != nil && viewer.Active()
 	var set statementSet
-	var decisions []MatchDecision
+	var decisions []PairDecision
+	var vectors map[string][]float32
 	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
 		if set, err = s.gather(ctx, tx); err != nil {
 			return err
 		}
-		decisions, err = tx.MatchDecisions(ctx)
+		if decisions, err = tx.PairDecisions(ctx); err != nil {
+			return err
+		}
+		if !member || s.embedder == nil {
+			return nil
+		}
+		vectors, err = tx.TextVectors(ctx, s.embedder.Model(), set.hashes())
 		return err
 	})
 	if err != nil {
 		return CommonGround{}, err
 	}
-	groups := applyDecisions(match.Groups(objectivesOf(set.objectives), match.Options{}), decisions, set.byKey)
-	cg := CommonGround{Sources: set.sources, Objectives: set.objectives, Allies: len(set.sources) - 1}
-	cg.Clusters = clustersOf(groups, set.byKey)
-	inCluster := map[string]bool{}
-	for _, c := range cg.Clusters {
-		for _, w := range c.Wordings {
-			inCluster[w.Key] = true
+	cg := CommonGround{Sources: set.sources, Allies: len(set.sources) - 1}
+	pairs := set.decidedPairs(decisions)
+	if member {
+		set.rank(pairs, vectors)
+	}
+	matched := cg.sortPairs(pairs, member)
+	if member {
+		cg.Contradictions = set.contradictions(vectors)
+		for _, w := range set.items {
+			switch {
+			case !w.Source.Self:
+				cg.AllyItems = append(cg.AllyItems, w)
+			case !matched[w.Key]:
+				cg.Unmatched = append(cg.Unmatched, w)
+				cg.Ours = append(cg.Ours, w)
+			default:
+				cg.Ours = append(cg.Ours, w)
+			}
 		}
 	}
-	for _, w := range set.objectives {
-		if w.Source.Self && !inCluster[w.Key] {
-			cg.Unique = append(cg.Unique, w)
-		}
-	}
-	cg.Contradictions = contradictions(set)
 	return cg, nil
 }
 
-// clustersOf turns groups of objective keys into clusters of wordings, in
-// the order the page shows them: likely ones first, then by how many
-// movements share them, ours first, then by score.
-func clustersOf(groups []group, byKey map[string]Wording) []Cluster {
-	var out []Cluster
-	for _, g := range groups {
-		c := Cluster{Score: g.Score, Why: g.Why, Confirmed: g.confirmed, ByHand: g.byHand,
-			Likely: g.confirmed || g.byHand || g.Confidence == match.Likely}
-		for _, key := range g.Members {
-			w, ok := byKey[key]
-			if !ok {
-				continue
-			}
-			c.Wordings = append(c.Wordings, w)
-			if w.Source.Self {
-				c.WithSelf = true
-			} else {
-				c.Allies++
-			}
+// hashes are the hashes of every text in play.
+func (set statementSet) hashes() []string {
+	var out []string
+	for _, w := range set.byKey {
+		out = append(out, TextHash(w.Text))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// decidedPairs are the pairs someone decided about, whose items are both
+// still in their statements (a decision about an item since removed waits,
+// unused).
+func (set statementSet) decidedPairs(decisions []PairDecision) map[pairKey]*Pair {
+	pairs := map[pairKey]*Pair{}
+	for i := range decisions {
+		d := &decisions[i]
+		if d.Decision == Cleared {
+			continue
 		}
-		if len(c.Wordings) >= 2 {
-			// This movement's own wording first: the others are read against it.
-			sort.SliceStable(c.Wordings, func(i, j int) bool { return c.Wordings[i].Source.Self && !c.Wordings[j].Source.Self })
-			out = append(out, c)
+		ours, ok1 := set.byKey[Self+"|"+d.OurItem]
+		theirs, ok2 := set.byKey[d.Ally+"|"+d.TheirItem]
+		if !ok1 || !ok2 {
+			continue
+		}
+		k := pairKey{d.Ally, d.OurItem, d.TheirItem}
+		p := pairs[k]
+		if p == nil {
+			p = &Pair{Ours: ours, Theirs: theirs}
+			pairs[k] = p
+		}
+		if d.Side == OurSide {
+			p.Our = d
+		} else {
+			p.Their = d
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Likely != b.Likely {
-			return a.Likely
+	return pairs
+}
+
+// rank adds the matcher's candidates for each of our items to pairs, and
+// scores the decided ones: objectives are compared with objectives, values
+// with values.
+func (set statementSet) rank(pairs map[pairKey]*Pair, vectors map[string][]float32) {
+	for _, sec := range []proposals.Section{proposals.Objectives, proposals.Values} {
+		var items []match.Item
+		for _, w := range set.items {
+			if w.Section == sec {
+				items = append(items, match.Item{ID: w.Key, Movement: w.Source.Key, Text: w.Text, Vector: vectors[TextHash(w.Text)]})
+			}
 		}
-		if len(a.Wordings) != len(b.Wordings) {
-			return len(a.Wordings) > len(b.Wordings)
+		ranked := match.Candidates(items, Suggested+len(pairs), func(it match.Item) bool { return it.Movement == Self })
+		for ourKey, cands := range ranked {
+			ours := set.byKey[ourKey]
+			shown := 0
+			for _, c := range cands {
+				theirs := set.byKey[c.ID]
+				k := pairKey{theirs.Source.Key, ours.ItemID, theirs.ItemID}
+				p := pairs[k]
+				if p == nil {
+					if shown == Suggested {
+						continue
+					}
+					shown++
+					p = &Pair{Ours: ours, Theirs: theirs}
+					pairs[k] = p
+				}
+				p.Score, p.Why, p.Likely = c.Score, c.Why, c.Likely
+			}
 		}
-		if a.WithSelf != b.WithSelf {
-			return a.WithSelf
+	}
+}
+
+// sortPairs files every pair where the page shows it.
+// It returns our items that are in some pair.
+func (cg *CommonGround) sortPairs(pairs map[pairKey]*Pair, member bool) map[string]bool {
+	agreed := map[string]*AgreedGroup{}
+	suggested := map[string]*Suggestion{}
+	matched := map[string]bool{}
+	for _, p := range pairs {
+		matched[p.Ours.Key] = true
+		switch {
+		case p.Agreed():
+			g := agreed[p.Ours.Key]
+			if g == nil {
+				g = &AgreedGroup{Ours: p.Ours}
+				agreed[p.Ours.Key] = g
+			}
+			g.Theirs = append(g.Theirs, p.Theirs)
+		case !member:
+		case p.RejectedBy() != "":
+			cg.Rejected = append(cg.Rejected, *p)
+		case p.TheirsConfirmed():
+			cg.ToConfirm = append(cg.ToConfirm, *p)
+		case p.OursConfirmed():
+			cg.Waiting = append(cg.Waiting, *p)
+		default:
+			s := suggested[p.Ours.Key]
+			if s == nil {
+				s = &Suggestion{Ours: p.Ours}
+				suggested[p.Ours.Key] = s
+			}
+			s.Candidates = append(s.Candidates, *p)
 		}
-		return a.Score > b.Score
+	}
+	for _, g := range agreed {
+		slices.SortFunc(g.Theirs, func(a, b Wording) int { return cmp.Compare(a.Key, b.Key) })
+		cg.Agreed = append(cg.Agreed, *g)
+	}
+	slices.SortFunc(cg.Agreed, func(a, b AgreedGroup) int {
+		return cmp.Or(-cmp.Compare(len(a.Theirs), len(b.Theirs)), cmp.Compare(a.Ours.Key, b.Ours.Key))
 	})
-	return out
+	for _, s := range suggested {
+		slices.SortFunc(s.Candidates, byScore)
+		cg.Suggestions = append(cg.Suggestions, *s)
+	}
+	// The items with the surest candidates first: they are quickest to confirm.
+	slices.SortFunc(cg.Suggestions, func(a, b Suggestion) int {
+		return cmp.Or(byScore(a.Candidates[0], b.Candidates[0]), cmp.Compare(a.Ours.Key, b.Ours.Key))
+	})
+	for _, list := range [][]Pair{cg.ToConfirm, cg.Waiting, cg.Rejected} {
+		slices.SortFunc(list, byScore)
+	}
+	return matched
 }
 
-// Likely is the common ground a person confirmed or the matcher is
-// confident of.
-func (cg CommonGround) Likely() []Cluster { return cg.clusters(true) }
-
-// Possible is the common ground the matcher suggests for a person to check.
-func (cg CommonGround) Possible() []Cluster { return cg.clusters(false) }
-
-func (cg CommonGround) clusters(likely bool) []Cluster {
-	var out []Cluster
-	for _, c := range cg.Clusters {
-		if c.Likely == likely {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// OurObjectives and AllyObjectives split the objectives in play, for linking
-// two by hand.
-func (cg CommonGround) OurObjectives() []Wording  { return cg.objectives(true) }
-func (cg CommonGround) AllyObjectives() []Wording { return cg.objectives(false) }
-
-func (cg CommonGround) objectives(self bool) []Wording {
-	var out []Wording
-	for _, w := range cg.Objectives {
-		if w.Source.Self == self {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// objectivesOf is what the matcher reads of each wording.
-func objectivesOf(ws []Wording) []match.Objective {
-	out := make([]match.Objective, len(ws))
-	for i, w := range ws {
-		out[i] = match.Objective{ID: w.Key, Movement: w.Source.Key, Text: w.Text}
-	}
-	return out
+func byScore(a, b Pair) int {
+	return cmp.Or(-cmp.Compare(a.Score, b.Score), cmp.Compare(a.Ours.Key, b.Ours.Key), cmp.Compare(a.Theirs.Key, b.Theirs.Key))
 }
 
 // contradictions flags red lines that oppose another movement's objective.
-func contradictions(set statementSet) []Contradiction {
+func (set statementSet) contradictions(vectors map[string][]float32) []Contradiction {
+	var redLines, objectives []match.Item
+	for _, w := range set.redLines {
+		redLines = append(redLines, match.Item{ID: w.Key, Movement: w.Source.Key, Text: w.Text, Vector: vectors[TextHash(w.Text)]})
+	}
+	for _, w := range set.items {
+		if w.Section == proposals.Objectives {
+			objectives = append(objectives, match.Item{ID: w.Key, Movement: w.Source.Key, Text: w.Text, Vector: vectors[TextHash(w.Text)]})
+		}
+	}
 	var out []Contradiction
-	for _, c := range match.Conflicts(objectivesOf(set.redLines), objectivesOf(set.objectives)) {
-		rl, ok1 := set.byKey[c.RedLine]
-		ob, ok2 := set.byKey[c.Objective]
-		if ok1 && ok2 && rl.Source.Key != ob.Source.Key {
+	for _, c := range match.Conflicts(redLines, objectives) {
+		rl, ob := set.byKey[c.RedLine], set.byKey[c.Objective]
+		if rl.Source.Self || ob.Source.Self { // ours and an ally's: the ones this movement must talk about
 			out = append(out, Contradiction{RedLine: rl, Objective: ob, Why: c.Why})
 		}
 	}
 	return out
 }
 
-// group is a matcher group with what people decided about it.
-type group struct {
-	match.Group
-	confirmed, byHand bool
-}
-
-// applyDecisions makes people's decisions win: a rejected pair is split (the
-// other movement's objective leaves the group), a confirmed pair marks its
-// group, a link by hand joins two objectives, or their groups.
-func applyDecisions(matched []match.Group, decisions []MatchDecision, known map[string]Wording) []group {
-	groups := make([]group, len(matched))
-	where := map[string]int{}
-	for i, g := range matched {
-		groups[i] = group{Group: g}
-		groups[i].Members = append([]string(nil), g.Members...) // never write into the matcher's slices
-		for _, m := range g.Members {
-			where[m] = i
-		}
-	}
-	for _, d := range decisions {
-		if _, ok := known[d.A]; !ok {
-			continue // an objective that left its statement since
-		}
-		if _, ok := known[d.B]; !ok {
-			continue
-		}
-		ga, inA := where[d.A]
-		gb, inB := where[d.B]
-		switch d.Decision {
-		case "rejected":
-			if inA && inB && ga == gb {
-				drop := d.B
-				if strings.HasPrefix(d.B, Self+"|") {
-					drop = d.A
-				}
-				groups[ga].Members = without(groups[ga].Members, drop)
-				delete(where, drop)
-			}
-		case "confirmed", "linked":
-			switch {
-			case inA && inB && ga == gb:
-			case inA && inB:
-				groups[ga].Members = append(groups[ga].Members, groups[gb].Members...)
-				for _, m := range groups[gb].Members {
-					where[m] = ga
-				}
-				groups[gb].Members = nil
-			case inA:
-				groups[ga].Members = append(groups[ga].Members, d.B)
-				where[d.B] = ga
-			case inB:
-				groups[gb].Members = append(groups[gb].Members, d.A)
-				where[d.A] = gb
-			default:
-				groups = append(groups, group{Group: match.Group{Members: []string{d.A, d.B}, Score: 1, Why: "linked by hand"}})
-				where[d.A], where[d.B] = len(groups)-1, len(groups)-1
-			}
-			g := &groups[where[d.A]]
-			g.confirmed = g.confirmed || d.Decision == "confirmed"
-			g.byHand = g.byHand || d.Decision == "linked"
-		}
-	}
-	return groups
-}
-
-func without(ids []string, drop string) []string {
-	out := ids[:0:0]
-	for _, id := range ids {
-		if id != drop {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// DecideMatch records a facilitator's decision about two objectives: confirm,
-// reject, link (by hand) or clear (back to the matcher's suggestion).
-func (s *Service) DecideMatch(ctx context.Context, actor proposals.Member, a, b, decision string) error {
+// DecidePair records a facilitator's decision about one of our items and
+// an ally's: confirm (the same aim), reject, or clear. The decision goes to
+// the ally it concerns.
+func (s *Service) DecidePair(ctx context.Context, actor proposals.Member, ourKey, theirKey string, decision Decision) error {
 	if !actor.IsFacilitator() {
-		return proposals.Forbidden("only facilitators confirm or reject matches")
-	}
-	if a == "" || b == "" || a == b {
-		return proposals.Invalid("objectives", "choose two different objectives")
-	}
-	switch decision {
-	case "confirmed", "rejected", "linked", "clear":
-	default:
-		return proposals.Invalid("decision", "confirm, reject, link or clear")
+		return proposals.Forbidden("only facilitators confirm or reject common ground")
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		set, err := s.gather(ctx, tx)
 		if err != nil {
 			return err
 		}
-		wa, okA := set.byKey[a]
-		wb, okB := set.byKey[b]
-		if !okA || !okB {
-			return proposals.Invalid("objectives", "one of these objectives is no longer in its statement")
+		ours, ok1 := set.byKey[ourKey]
+		theirs, ok2 := set.byKey[theirKey]
+		switch {
+		case !ok1 || !ok2:
+			return proposals.Invalid("objectives", "one of these items is no longer in its statement; reload the page")
+		case !ours.Source.Self || theirs.Source.Self:
+			return proposals.Invalid("objectives", "choose one of our items and one of an ally's")
+		case ours.Section != theirs.Section:
+			return proposals.Invalid("objectives", "an objective is compared with objectives, a value with values")
 		}
-		if wa.Source.Key == wb.Source.Key {
-			return proposals.Invalid("objectives", "both objectives belong to the same movement")
+		id, changed, err := tx.SavePairDecision(ctx, PairDecision{Ally: theirs.Source.Key, OurItem: ours.ItemID, TheirItem: theirs.ItemID,
+			Side: OurSide, Decision: decision, DecidedBy: actor.ID, DecidedAt: s.now()})
+		if err != nil || !changed {
+			return err
 		}
-		if decision == "clear" {
-			return tx.DeleteMatchDecision(ctx, a, b)
+		return tx.RecordEvent(ctx, proposals.EventPairDecided, id, s.now())
+	})
+}
+
+// ReceivePairDecision records an ally's decision about one of its items and
+// one of ours. Only movements this movement follows are heard.
+func (s *Service) ReceivePairDecision(ctx context.Context, d PairDecision) error {
+	if _, err := ParseDecision(string(d.Decision)); err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	d.Side = TheirSide
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := s.requireFollowed(ctx, tx, d.Ally); err != nil {
+			return err
 		}
-		return tx.SaveMatchDecision(ctx, MatchDecision{A: a, B: b, Decision: decision, DecidedBy: actor.ID, DecidedAt: s.now()})
+		_, _, err := tx.SavePairDecision(ctx, d)
+		return err
 	})
 }
 
 // DraftFromGroups starts the text of a joint statement from groups of
-// common ground (each a list of objective keys): each group becomes one item
+// common ground (each a list of item keys): each group becomes one item
 // holding every movement's wording side by side, for the facilitator to
 // rewrite into one, and the allies whose wordings are there are invited.
 func (s *Service) DraftFromGroups(ctx context.Context, viewer proposals.Member, groups [][]string) (JointText, []string, error) {
@@ -402,18 +513,22 @@ func (s *Service) DraftFromGroups(ctx context.Context, viewer proposals.Member, 
 	var invited []string
 	for _, keys := range groups {
 		var lines []string
+		section := proposals.Objectives
 		for _, k := range keys {
 			w, ok := set.byKey[k]
 			if !ok {
-				continue // an objective that left its statement since the page was shown
+				continue // an item that left its statement since the page was shown
 			}
 			lines = append(lines, w.Source.Name+": "+w.Text)
+			if w.Source.Self {
+				section = w.Section
+			}
 			if !w.Source.Self && !slices.Contains(invited, w.Source.Key) {
 				invited = append(invited, w.Source.Key)
 			}
 		}
 		if len(lines) > 0 {
-			text.Items = append(text.Items, proposals.Item{ID: proposals.NewItemID(), Section: proposals.Objectives, Text: strings.Join(lines, "\n")})
+			text.Items = append(text.Items, proposals.Item{ID: proposals.NewItemID(), Section: section, Text: strings.Join(lines, "\n")})
 		}
 	}
 	return text, invited, nil

@@ -109,7 +109,7 @@ func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	allies := alliances.NewService(db.Alliances(), svc, alliances.Config{Host: base.Host}, time.Now)
+	allies := alliances.NewService(db.Alliances(), svc, nil, alliances.Config{Host: base.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, allies, log, time.Now)
 	if err != nil {
@@ -497,7 +497,7 @@ func TestOnlyFacilitatorsDecideMatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		form := url.Values{"a": {"self|x"}, "b": {"other|y"}, "decision": {"rejected"}}
+		form := url.Values{"ours": {"self|x"}, "theirs": {"other|y"}, "decision": {"rejected"}}
 		req, _ := http.NewRequest("POST", in.url+"/common-ground/decide", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: "cg_session", Value: token})

@@ -127,6 +127,7 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		if err := tx.SaveOutboxItem(ctx, storage.OutboxItem{ActivityID: id, ObjectID: note.ID, Body: string(body), PublishedAt: s.now()}); err != nil {
 			return err
 		}
+		s.kickAllies() // embed the new version's texts
 		return s.toFollowers(ctx, tx, id, body)
 	case proposals.EventProfileUpdated:
 		doc, err := s.actorDoc(ctx, tx, m)
@@ -143,6 +144,8 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		return s.publishJointDecision(ctx, tx, m, e.Ref)
 	case proposals.EventJointChanged:
 		return s.publishJointRecord(ctx, tx, m, e.Ref, e.ID)
+	case proposals.EventPairDecided:
+		return s.publishPairDecision(ctx, tx, m, e.Ref)
 	}
 	s.log.Warn("federation: unknown event kind, skipped", "kind", e.Kind)
 	return nil
@@ -237,6 +240,8 @@ func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivi
 		return s.onFollow(ctx, act, me)
 	case "Offer":
 		return s.onOffer(ctx, act, me)
+	case vocab.PairDecisionType:
+		return s.onPairDecision(ctx, act)
 	case "Undo", "Accept", "Reject":
 		switch {
 		case vocab.CarriesVerdict(act):
@@ -366,13 +371,24 @@ func (s *Service) keepStatement(ctx context.Context, actor string, note vocab.Pa
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		if _, err := tx.FollowedActor(ctx, actor); err != nil {
 			return err // only the statements of movements we follow are kept
 		}
 		return tx.SaveRemoteStatement(ctx, storage.RemoteStatement{ActorID: actor, Version: note.Statement.Version,
 			NoteID: note.ID, Content: string(content), ReceivedAt: s.now()})
 	})
+	if err == nil {
+		s.kickAllies() // embed the ally's texts
+	}
+	return err
+}
+
+// kickAllies wakes the alliances worker that embeds new texts.
+func (s *Service) kickAllies() {
+	if s.allies != nil {
+		s.allies.Kick()
+	}
 }
 
 // deliverDue sends the deliveries that are due, one batch at a time.

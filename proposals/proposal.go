@@ -280,4 +280,7 @@ const (
 	// EventJointChanged: the signatories of a joint statement this movement
 	// started changed (ref: the joint statement): every participant is told.
 	EventJointChanged = "joint_changed"
+	// EventPairDecided: facilitators confirmed, rejected or cleared a pair
+	// of common ground (ref: the decision): the ally it concerns is told.
+	EventPairDecided = "pair_decided"
 )

@@ -35,7 +35,7 @@ func TestSigningAJointStatementIsAVoteUnderTheRuleForJointStatements(t *testing.
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		svc, clk, admin, members := movementWith(t, db, 2)
-		allies := alliances.NewService(db.Alliances(), svc, alliances.Config{Host: "climate.example"}, clk.Now)
+		allies := alliances.NewService(db.Alliances(), svc, nil, alliances.Config{Host: "climate.example"}, clk.Now)
 		const forest = "https://forest.example/users/forest"
 		withAlly(t, db, forest)
 

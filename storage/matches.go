@@ -2,8 +2,13 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/commonground/commonground/alliances"
@@ -56,46 +61,120 @@ func (tx *Tx) AllyStatements(ctx context.Context) ([]alliances.AllyStatement, er
 	return out, nil
 }
 
-// SaveMatchDecision records (or replaces) the decision about a pair.
-func (tx *Tx) SaveMatchDecision(ctx context.Context, d alliances.MatchDecision) error {
-	if d.A > d.B {
-		d.A, d.B = d.B, d.A
-	}
-	_, err := tx.x.ExecContext(ctx, `INSERT INTO match_decisions (a, b, decision, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (a, b) DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
-		d.A, d.B, d.Decision, d.DecidedBy, d.DecidedAt)
-	if err != nil {
-		return fmt.Errorf("save match decision: %w", err)
-	}
-	return nil
+type pairDecisionRow struct {
+	ID         int64         `db:"id"`
+	Ally       string        `db:"ally"`
+	OurItem    string        `db:"our_item"`
+	TheirItem  string        `db:"their_item"`
+	Side       string        `db:"side"`
+	Decision   string        `db:"decision"`
+	DecidedBy  sql.NullInt64 `db:"decided_by"`
+	DecidedAt  time.Time     `db:"decided_at"`
+	ActivityID string        `db:"activity_id"`
 }
 
-// DeleteMatchDecision forgets the decision about a pair.
-func (tx *Tx) DeleteMatchDecision(ctx context.Context, a, b string) error {
-	if a > b {
-		a, b = b, a
-	}
-	if _, err := tx.x.ExecContext(ctx, `DELETE FROM match_decisions WHERE a = $1 AND b = $2`, a, b); err != nil {
-		return fmt.Errorf("delete match decision: %w", err)
-	}
-	return nil
+func (r pairDecisionRow) domain() alliances.PairDecision {
+	return alliances.PairDecision{ID: r.ID, Ally: r.Ally, OurItem: r.OurItem, TheirItem: r.TheirItem, Side: alliances.Side(r.Side),
+		Decision: alliances.Decision(r.Decision), DecidedBy: r.DecidedBy.Int64, DecidedAt: r.DecidedAt, ActivityID: r.ActivityID}
 }
 
-// MatchDecisions lists every decision.
-func (tx *Tx) MatchDecisions(ctx context.Context) ([]alliances.MatchDecision, error) {
-	var rows []struct {
-		A         string    `db:"a"`
-		B         string    `db:"b"`
-		Decision  string    `db:"decision"`
-		DecidedBy int64     `db:"decided_by"`
-		DecidedAt time.Time `db:"decided_at"`
+const pairDecisionColumns = `id, ally, our_item, their_item, side, decision, decided_by, decided_at, activity_id`
+
+// PairDecisions lists every decision about common ground.
+func (tx *Tx) PairDecisions(ctx context.Context) ([]alliances.PairDecision, error) {
+	var rows []pairDecisionRow
+	if err := tx.x.SelectContext(ctx, &rows, `SELECT `+pairDecisionColumns+` FROM pair_decisions ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list pair decisions: %w", err)
 	}
-	if err := tx.x.SelectContext(ctx, &rows, `SELECT a, b, decision, decided_by, decided_at FROM match_decisions ORDER BY a, b`); err != nil {
-		return nil, fmt.Errorf("list match decisions: %w", err)
-	}
-	out := make([]alliances.MatchDecision, len(rows))
+	out := make([]alliances.PairDecision, len(rows))
 	for i, r := range rows {
-		out[i] = alliances.MatchDecision{A: r.A, B: r.B, Decision: r.Decision, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt}
+		out[i] = r.domain()
 	}
 	return out, nil
+}
+
+// PairDecision returns one decision.
+func (tx *Tx) PairDecision(ctx context.Context, id int64) (alliances.PairDecision, error) {
+	var r pairDecisionRow
+	if err := tx.x.GetContext(ctx, &r, `SELECT `+pairDecisionColumns+` FROM pair_decisions WHERE id = $1`, id); err != nil {
+		return alliances.PairDecision{}, notFound(err, "pair decision")
+	}
+	return r.domain(), nil
+}
+
+// SavePairDecision records one side's decision about a pair, replacing the
+// earlier one of that side unless it says the same or was made later (a
+// decision delivered late does not undo a newer one).
+func (tx *Tx) SavePairDecision(ctx context.Context, d alliances.PairDecision) (int64, bool, error) {
+	var by sql.NullInt64
+	if d.DecidedBy != 0 {
+		by = sql.NullInt64{Int64: d.DecidedBy, Valid: true}
+	}
+	var id int64
+	err := tx.x.GetContext(ctx, &id, `INSERT INTO pair_decisions (ally, our_item, their_item, side, decision, decided_by, decided_at, activity_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (ally, our_item, their_item, side) DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by,
+			decided_at = excluded.decided_at, activity_id = excluded.activity_id
+		WHERE pair_decisions.decision <> excluded.decision AND pair_decisions.decided_at <= excluded.decided_at
+		RETURNING id`, d.Ally, d.OurItem, d.TheirItem, string(d.Side), string(d.Decision), by, d.DecidedAt, d.ActivityID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil // the same decision, or an older one
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("save pair decision: %w", err)
+	}
+	return id, true, nil
+}
+
+// TextVectors returns the stored embeddings, by text hash, of one model.
+func (tx *Tx) TextVectors(ctx context.Context, model string, hashes []string) (map[string][]float32, error) {
+	out := make(map[string][]float32, len(hashes))
+	for start := 0; start < len(hashes); start += 500 {
+		chunk := hashes[start:min(len(hashes), start+500)]
+		args := []any{model}
+		marks := make([]string, len(chunk))
+		for i, h := range chunk {
+			args = append(args, h)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		var rows []struct {
+			Hash   string `db:"hash"`
+			Vector []byte `db:"vector"`
+		}
+		if err := tx.x.SelectContext(ctx, &rows, `SELECT hash, vector FROM text_vectors WHERE model = $1 AND hash IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+			return nil, fmt.Errorf("text vectors: %w", err)
+		}
+		for _, r := range rows {
+			out[r.Hash] = decodeVector(r.Vector)
+		}
+	}
+	return out, nil
+}
+
+// SaveTextVectors stores embeddings of one model by text hash.
+func (tx *Tx) SaveTextVectors(ctx context.Context, model string, vectors map[string][]float32) error {
+	for h, v := range vectors {
+		if _, err := tx.x.ExecContext(ctx, `INSERT INTO text_vectors (hash, model, vector) VALUES ($1, $2, $3) ON CONFLICT (hash, model) DO NOTHING`,
+			h, model, encodeVector(v)); err != nil {
+			return fmt.Errorf("save text vector: %w", err)
+		}
+	}
+	return nil
+}
+
+// encodeVector writes float32s little-endian.
+func encodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+func decodeVector(b []byte) []float32 {
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
 }

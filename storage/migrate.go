@@ -26,13 +26,15 @@ type migration struct {
 	sql     string
 }
 
-// typeNames are the column types that differ between the dialects. Migrations
-// write {{timestamp}}, {{serial}} and {{bytes}}; everything else is shared SQL.
+// typeNames are what differs between the dialects. Migrations write
+// {{timestamp}}, {{serial}} and {{bytes}} for column types and {{strpos}}
+// for the position of a substring; everything else is shared SQL.
 var typeNames = map[Dialect]*strings.Replacer{
 	Postgres: strings.NewReplacer(
 		"{{timestamp}}", "TIMESTAMPTZ",
 		"{{serial}}", "BIGSERIAL PRIMARY KEY",
 		"{{bytes}}", "BYTEA",
+		"{{strpos}}", "strpos",
 	),
 	SQLite: strings.NewReplacer(
 		// TIMESTAMP (not TIMESTAMPTZ) is the declared type the SQLite driver
@@ -40,6 +42,7 @@ var typeNames = map[Dialect]*strings.Replacer{
 		"{{timestamp}}", "TIMESTAMP",
 		"{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
 		"{{bytes}}", "BLOB",
+		"{{strpos}}", "instr",
 	),
 }
 

@@ -57,6 +57,7 @@ var templateFuncs = template.FuncMap{
 	"presetLabel":   presetLabel,
 	"sectionList":   sectionsOf,
 	"allSections":   func() []proposals.Section { return proposals.Sections },
+	"lower":         strings.ToLower,
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -92,7 +93,11 @@ func (s *Server) shell(w http.ResponseWriter, r *http.Request, title string) she
 // navFor lists the sections the viewer may open; links appear as features land.
 func navFor(v *proposals.Member, path string, federated bool) []navLink {
 	if v == nil {
-		return []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
+		links := []navLink{{Href: "/statement", Label: "Statement", Current: strings.HasPrefix(path, "/statement")}}
+		if federated {
+			links = append(links, navLink{Href: "/common-ground", Label: "Common ground", Current: path == "/common-ground"})
+		}
+		return links
 	}
 	links := []navLink{{Href: "/statement", Label: "Statement"}, {Href: "/proposals", Label: "Proposals"}}
 	if federated {

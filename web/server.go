@@ -119,6 +119,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/statement/diff", s.statementDiff)
 		if s.fed != nil {
 			r.Get("/joint-statements/{id}", s.jointDocument)
+			r.Get("/common-ground", s.commonGround)
+			r.Get("/common-ground.json", s.commonGroundJSON)
 		}
 
 		r.Group(func(r chi.Router) {
@@ -147,9 +149,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/comments/{id}/hide", s.commentAction(s.hideComment))
 			if s.fed != nil {
 				r.Get("/federation", s.federationPage)
-				r.Get("/common-ground", s.commonGround)
-				r.Get("/common-ground.json", s.commonGroundJSON)
-				r.Post("/common-ground/decide", s.decideMatch)
+				r.Post("/common-ground/decide", s.decidePair)
 				r.Get("/joint-statements", s.jointList)
 				r.Get("/joint-statements/new", s.newJoint)
 				r.Post("/joint-statements", s.createJoint)

@@ -33,6 +33,12 @@ func ally(t *testing.T, peers ...*peer) {
 	}
 }
 
+// agree has p and q confirm that their two texts state the same aim.
+func agree(p *peer, ours string, q *peer, theirs string) {
+	p.decide(ours, theirs, "confirmed")
+	q.decide(theirs, ours, "confirmed")
+}
+
 // member adds a member to the peer's movement and returns the peer as seen
 // by that member, signed in.
 func (p *peer) member(username string) *peer {
@@ -126,20 +132,16 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	// Delta signs joint statements only with two thirds of its members.
 	c.post("/settings/decisions", url.Values{"kind": {"joint_statements"}, "preset": {"two_thirds"}, "quorum": {"1/2"}, "voting_days": {"7"}}, 303)
 
-	// River picks the shared objective on its common ground page, which
-	// fills the new joint statement with the three wordings side by side.
+	// The three movements agree that their truth objectives state one aim;
+	// River picks that common ground, which fills the new joint statement
+	// with the three wordings side by side.
+	agree(a, "Tell the truth about the climate emergency", b, "Governments must be honest about the climate crisis")
+	agree(a, "Tell the truth about the climate emergency", c, "Authorities must tell the truth about the climate breakdown")
 	var keys string
-	eventually(t, "river sees the truth objective shared by both allies", 30*time.Second, func() bool {
-		_, body := a.get("/common-ground.json", "")
-		var cg struct {
-			Clusters []struct {
-				Keys []string `json:"keys"`
-			} `json:"clusters"`
-		}
-		json.Unmarshal([]byte(body), &cg)
-		for _, cl := range cg.Clusters {
-			if len(cl.Keys) == 3 {
-				keys = strings.Join(cl.Keys, " ")
+	eventually(t, "river shows the truth objective agreed with both allies", 30*time.Second, func() bool {
+		for _, g := range a.commonGround().Agreed {
+			if len(g.Theirs) == 2 {
+				keys = g.Ours.Key + " " + g.Theirs[0].Key + " " + g.Theirs[1].Key
 			}
 		}
 		return keys != ""
@@ -264,13 +266,14 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	a.adopt("Tell the truth about the climate emergency")
 	b.adopt("Governments must be honest about the climate crisis")
 	ally(t, a, b)
-	eventually(t, "river sees the shared objective", 30*time.Second, func() bool {
-		return a.clusterWith("Tell the truth about the climate emergency") != nil
+	agree(a, "Tell the truth about the climate emergency", b, "Governments must be honest about the climate crisis")
+	eventually(t, "river shows the agreed common ground", 30*time.Second, func() bool {
+		return a.commonGround().agreedWith("Tell the truth about the climate emergency") != nil
 	})
 
 	ra := newBrowser(t, process, a.base())
 	ra.signIn("admin", "a long shared secret")
-	ra.open("/common-ground", ".cluster")
+	ra.open("/common-ground", ".cluster.agreed")
 	ra.do("pick the group", chromedp.Click(chromedp.CSS(`input[name="group"]`)))
 	ra.shot("40-joint-common-ground-picked")
 	ra.submit(`#joint-start`, "#item-text-0")

@@ -45,7 +45,7 @@ type matchInput struct {
 func matchCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("commonground match", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	threshold := fs.Float64("threshold", match.DefaultThreshold, "similarity two objectives need to be matched, in (0, 1]")
+	threshold := fs.Float64("threshold", match.GroupThreshold, "similarity two objectives need to be matched, in (0, 1]")
 	// Flags may come before or after the file name.
 	var files []string
 	for {
@@ -89,7 +89,7 @@ func matchCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("match: %s: %v", name, err)
 	}
-	groups := match.Groups(objs, match.Options{Threshold: *threshold})
+	groups := match.Groups(objs, *threshold)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -99,7 +99,7 @@ func matchCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 }
 
 // parseMatchInput reads and checks the input file.
-func parseMatchInput(data []byte) ([]match.Objective, error) {
+func parseMatchInput(data []byte) ([]match.Item, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var movements []matchInput
 	if err := dec.Decode(&movements); err != nil {
@@ -111,7 +111,7 @@ func parseMatchInput(data []byte) ([]match.Objective, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("unexpected data after the JSON array")
 	}
-	var objs []match.Objective
+	var objs []match.Item
 	where := map[string]string{} // objective id → its movement
 	for i, m := range movements {
 		if strings.TrimSpace(m.Movement) == "" {
@@ -128,7 +128,7 @@ func parseMatchInput(data []byte) ([]match.Objective, error) {
 				return nil, fmt.Errorf("duplicate objective id %q (in movements %q and %q)", o.ID, other, m.Movement)
 			}
 			where[o.ID] = m.Movement
-			objs = append(objs, match.Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
+			objs = append(objs, match.Item{ID: o.ID, Movement: m.Movement, Text: o.Text})
 		}
 	}
 	return objs, nil

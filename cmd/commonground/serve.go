@@ -72,7 +72,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		return fmt.Errorf("--listen %s: %w", c.Listen, err)
 	}
 	baseURL := c.baseURLFor(ln.Addr())
-	allies := alliances.NewService(db.Alliances(), svc, alliances.Config{Host: baseURL.Host}, time.Now)
+	allies := alliances.NewService(db.Alliances(), svc, nil, alliances.Config{Host: baseURL.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
 		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, allies, log, time.Now)
 	if err != nil {
@@ -107,6 +107,9 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	background.Go(func() { purgeSessionsHourly(bgCtx, svc, log) })
 	background.Go(func() { fed.Run(bgCtx) }) // workers finish their current step; queued work stays queued
 	background.Go(func() { closeDueProposals(bgCtx, svc, log, c.SchedulerInterval, fed.Kick) })
+	background.Go(func() {
+		allies.Run(bgCtx, time.Minute, func(err error) { log.Error("embed statements", "err", err) })
+	})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

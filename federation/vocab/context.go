@@ -99,6 +99,12 @@ func jsonLDContext() []any {
 			// The outcome's own keys are consensus's JSON, not terms: a JSON-LD
 			// processor drops them, and Common Ground reads them as they are.
 			termOutcome: "cg:outcome",
+
+			PairDecisionType: "cg:CommonGroundDecision",
+			termPair:         "cg:pair",
+			termOurs:         "cg:ours",
+			termTheirs:       "cg:theirs",
+			termDecision:     "cg:decision",
 		},
 	}
 }

@@ -358,3 +358,80 @@ func JointHTML(lead string, doc JointDoc, standing []string, link string) string
 	fmt.Fprintf(&b, `<p>Each movement's vote: <a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(link))
 	return b.String()
 }
+
+// A facilitator's decision about common ground goes to the ally it concerns
+// as an activity of our own type, which other servers ignore:
+//
+//	{"type": "CommonGroundDecision", "actor": …, "to": [ally],
+//	 "cgPair": {"cgOurs": {"cgItemId", "cgText"}, "cgTheirs": {"cgItemId", "cgText"},
+//	            "cgDecision": "confirmed" | "rejected" | "cleared", "cgDecidedAt": …}}
+//
+// "ours" and "theirs" are the sender's: the receiver reads them the other
+// way round.
+const (
+	PairDecisionType = "CommonGroundDecision"
+	termPair         = "cgPair"
+	termOurs         = "cgOurs"
+	termTheirs       = "cgTheirs"
+	termDecision     = "cgDecision"
+)
+
+// PairDoc is a decision about a pair of items, as its sender sees it.
+type PairDoc struct {
+	OurItem, OurText     string
+	TheirItem, TheirText string
+	Decision             string
+	DecidedAt            time.Time
+}
+
+type wirePairItem struct {
+	ID   string `json:"cgItemId"`
+	Text string `json:"cgText"`
+}
+
+type wirePair struct {
+	Ours      wirePairItem `json:"cgOurs"`
+	Theirs    wirePairItem `json:"cgTheirs"`
+	Decision  string       `json:"cgDecision"`
+	DecidedAt string       `json:"cgDecidedAt"`
+}
+
+// MarshalPairDecision tells an ally what this movement decided about one of
+// its items and one of the ally's.
+func MarshalPairDecision(id, actor, ally string, d PairDoc) ([]byte, error) {
+	if err := require("activity id", id, "actor", actor, "ally", ally, "our item", d.OurItem, "their item", d.TheirItem); err != nil {
+		return nil, err
+	}
+	m := map[string]any{
+		"@context": jsonLDContext(), "id": id, "type": PairDecisionType, "actor": actor, "to": []string{ally},
+		termPair: wirePair{Ours: wirePairItem{d.OurItem, d.OurText}, Theirs: wirePairItem{d.TheirItem, d.TheirText},
+			Decision: d.Decision, DecidedAt: d.DecidedAt.UTC().Format(time.RFC3339Nano)},
+	}
+	return encode(m)
+}
+
+// ParsePairDecision reads the decision a CommonGroundDecision carries.
+func ParsePairDecision(act Activity) (PairDoc, error) {
+	m, err := decodeObject(act.Raw)
+	if err != nil {
+		return PairDoc{}, err
+	}
+	var w wirePair
+	if err := remarshal(m[termPair], &w); err != nil {
+		return PairDoc{}, invalid("%s: %v", termPair, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, w.DecidedAt)
+	if err != nil {
+		return PairDoc{}, invalid("%s: %s: %v", termPair, termDecidedAt, err)
+	}
+	switch w.Decision {
+	case "confirmed", "rejected", "cleared":
+	default:
+		return PairDoc{}, invalid("%s: unknown decision %q", termPair, w.Decision)
+	}
+	if w.Ours.ID == "" || w.Theirs.ID == "" || len(w.Ours.ID) > 200 || len(w.Theirs.ID) > 200 {
+		return PairDoc{}, invalid("%s: both item ids are required", termPair)
+	}
+	return PairDoc{OurItem: w.Ours.ID, OurText: w.Ours.Text, TheirItem: w.Theirs.ID, TheirText: w.Theirs.Text,
+		Decision: w.Decision, DecidedAt: at}, nil
+}

@@ -1,4 +1,4 @@
-package match
+package legacy
 
 import (
 	"encoding/json"
@@ -78,7 +78,7 @@ func matchPairKey(a, b string) [2]string {
 
 func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLabels, int) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", data))
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLab
 			objs = append(objs, Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
 		}
 	}
-	raw, err = os.ReadFile(filepath.Join("testdata", labels))
+	raw, err = os.ReadFile(filepath.Join("..", "testdata", labels))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestMatchEval(t *testing.T) {
 // not a target to tune to.
 func TestMatchHeldout(t *testing.T) {
 	for _, name := range []string{"heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"} {
-		if _, err := os.Stat(filepath.Join("testdata", name+"_labels.json")); err != nil {
+		if _, err := os.Stat(filepath.Join("..", "testdata", name+"_labels.json")); err != nil {
 			continue
 		}
 		if os.Getenv("MATCH_EVAL_ONLY") != "" && os.Getenv("MATCH_EVAL_ONLY") != name {
