@@ -165,3 +165,25 @@ func TestSameAimScoresHigher(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryFootprint logs the heap a loaded model keeps: its float32
+// weights (the embedding table stays float16 in the binary and is widened a
+// row at a time) and the tokenizer's vocabulary.
+func TestMemoryFootprint(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m, err := load(weightsFile, vocabFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("model heap after Load: %.1f MB (%.1f MB of float32 weights), embedded files %.1f MB",
+		float64(heap)/1e6, float64(m.nw.memory())/1e6, float64(len(weightsFile)+len(vocabFile))/1e6)
+	if heap > 32<<20 {
+		t.Errorf("a loaded model keeps %d bytes of heap, want under 32 MiB", heap)
+	}
+	runtime.KeepAlive(m)
+}
