@@ -187,3 +187,27 @@ func TestMemoryFootprint(t *testing.T) {
 	}
 	runtime.KeepAlive(m)
 }
+
+// FuzzTokenize checks what must hold for any text: ids are in the
+// vocabulary, unknown tokens never repeat, and a text that normalises to
+// something has tokens.
+func FuzzTokenize(f *testing.F) {
+	for _, s := range []string{"", " ", "Hello world.", "10:30 ”5", "\xff\xfe", "e\u0301", "😀👍🏽", "中文", "\t\n"} {
+		f.Add(s)
+	}
+	m := mustLoad(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := m.Tokenize(s)
+		for i, id := range ids {
+			if id < 0 || id >= len(m.tok.back) || (id > 0 && id < reservedIDs) {
+				t.Fatalf("Tokenize(%q)[%d] = %d", s, i, id)
+			}
+			if i > 0 && id == 0 && ids[i-1] == 0 {
+				t.Fatalf("Tokenize(%q) repeats the unknown token: %v", s, ids)
+			}
+		}
+		if (len(ids) == 0) != (prepare(s) == "") {
+			t.Fatalf("Tokenize(%q) = %v", s, ids)
+		}
+	})
+}

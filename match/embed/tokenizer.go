@@ -103,40 +103,36 @@ func (t *tokenizer) encode(text string) []int {
 	n := len(offs)
 	offs = append(offs, len(s))
 
-	// Candidates by end position, each list in order of start position as
-	// the reference visits them (they are appended by increasing start). A
-	// start position has its matches (pieces that begin there) or, if none,
-	// the unknown token.
-	type cand struct {
-		start int
-		p     piece
+	// best[e] and words[e]: the best score of a split of the first e code
+	// points and the id of its last piece. The reference visits the
+	// candidates by end position, then by start position; visiting them by
+	// start position, then by end, makes the same updates in the same order
+	// for every end, and each best[start] is final by the time it is read.
+	// A start position's candidates are the pieces that begin there or, if
+	// none does, the unknown token for one code point.
+	best := make([]float64, n+1)
+	words := make([]int32, n+1)
+	relax := func(start, end int, p piece) {
+		score := p.score + best[start]
+		if best[end] == 0 || score >= best[end] {
+			best[end] = score
+			words[end] = p.id
+		}
 	}
-	ends := make([][]cand, n+1)
 	for i := range n {
 		found := false
 		for l := 1; l <= t.maxRunes && i+l <= n; l++ {
 			if p, ok := t.pieces[s[offs[i]:offs[i+l]]]; ok {
-				ends[i+l] = append(ends[i+l], cand{i, p})
+				relax(i, i+l, p)
 				found = true
 			}
 		}
 		if !found {
-			ends[i+1] = append(ends[i+1], cand{i, piece{id: 0, score: 0}})
-		}
-	}
-	best := make([]float64, n+1)
-	words := make([]int32, n+1)
-	for e := 0; e <= n; e++ {
-		for _, c := range ends[e] {
-			score := c.p.score + best[c.start]
-			if best[e] == 0 || score >= best[e] {
-				best[e] = score
-				words[e] = c.p.id
-			}
+			relax(i, i+1, piece{id: 0, score: 0})
 		}
 	}
 
-	var rev []int
+	rev := make([]int, 0, n)
 	prevUnknown := false
 	for i := n; i > 0; i -= max(1, int(t.back[words[i]])) {
 		id := int(words[i])
