@@ -124,6 +124,9 @@ func (nw *network) memory() int {
 
 func (m matrix) size() int { return len(m.w) + len(m.b) }
 
+// apply sets y = x·w + b for rows rows of x.
+func (m matrix) apply(y, x []float32, rows int) { matMul(y, x, m.w, m.b, rows, m.in, m.ou) }
+
 // work holds the buffers of one forward pass over a batch of sentences.
 type work struct {
 	x0, x, h, qkv, att, y, ff []float32
@@ -182,7 +185,7 @@ func (nw *network) forward(w *work, seqs [][]int, out [][]float32) {
 	l0 := &nw.layers[0]
 	layerNorm(w.h, w.x0, l0.attnLNScale, l0.attnLNBias, nw.lnEps, tokens, l0.in)
 	nw.attention(w, l0, seqs, tokens)
-	matMul(w.x, w.x0, l0.residual.w, l0.residual.b, tokens, l0.in, Dim)
+	l0.residual.apply(w.x, w.x0, tokens)
 	add(w.x[:tokens*Dim], w.y[:tokens*Dim])
 	nw.feedForward(w, l0, tokens)
 
@@ -207,7 +210,7 @@ func (nw *network) forward(w *work, seqs [][]int, out [][]float32) {
 		}
 		t += n
 		v := out[i]
-		matMul(v, pooled, nw.hidden.w, nw.hidden.b, 1, Dim, Dim)
+		nw.hidden.apply(v, pooled, 1)
 		var sq float64
 		for j, a := range v {
 			a = float32(math.Tanh(float64(a)))
@@ -226,7 +229,7 @@ func (nw *network) forward(w *work, seqs [][]int, out [][]float32) {
 // softmax(q·kᵀ)·v within each sentence, and the output projection.
 func (nw *network) attention(w *work, ly *layer, seqs [][]int, tokens int) {
 	d := ly.in
-	matMul(w.qkv, w.h, ly.qkv.w, ly.qkv.b, tokens, d, 3*d)
+	ly.qkv.apply(w.qkv, w.h, tokens)
 	qkv := w.qkv[:tokens*3*d]
 	for i := 0; i < len(qkv); i += 3 * d {
 		q := qkv[i : i+d]
@@ -272,18 +275,18 @@ func (nw *network) attention(w *work, ly *layer, seqs [][]int, tokens int) {
 		}
 		t0 += n
 	}
-	matMul(w.y, w.att, ly.out.w, ly.out.b, tokens, d, Dim)
+	ly.out.apply(w.y, w.att, tokens)
 }
 
 // feedForward sets w.x += FFN(LN(w.x)).
 func (nw *network) feedForward(w *work, ly *layer, tokens int) {
 	layerNorm(w.h, w.x, ly.ffnLNScale, ly.ffnLNBias, nw.lnEps, tokens, Dim)
-	matMul(w.ff, w.h, ly.conv1.w, ly.conv1.b, tokens, Dim, weights.FFNDim)
+	ly.conv1.apply(w.ff, w.h, tokens)
 	ff := w.ff[:tokens*weights.FFNDim]
 	for i, v := range ff {
 		ff[i] = max(v, 0)
 	}
-	matMulSparse(w.y, ff, ly.conv2.w, ly.conv2.b, tokens, weights.FFNDim, Dim, w.idx)
+	matMulSparse(w.y, ff, ly.conv2.w, ly.conv2.b, tokens, ly.conv2.in, ly.conv2.ou, w.idx)
 	add(w.x[:tokens*Dim], w.y[:tokens*Dim])
 }
 
