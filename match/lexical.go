@@ -53,16 +53,30 @@ func words(text string) []string {
 	return out
 }
 
+// Switches for measuring what each step of reading a text is worth (see
+// the ablation in quality_test.go).
+var (
+	dropStopWords = true
+	stemWords     = true
+)
+
 // terms are the words of a text that count, stemmed.
 func terms(text string) []string {
 	var out []string
 	for _, w := range words(text) {
-		if stopWords[w] {
+		if dropStopWords && stopWords[w] {
 			continue
 		}
-		out = append(out, matchStem(w))
+		out = append(out, stem(w))
 	}
 	return out
+}
+
+func stem(w string) string {
+	if stemWords {
+		return matchStem(w)
+	}
+	return w
 }
 
 // termWeight is one term of a sparse vector.
@@ -144,10 +158,10 @@ func (lx *lexicon) surfaces(texts []string) []map[int32]string {
 	for i, text := range texts {
 		m := map[int32]string{}
 		for _, w := range words(text) {
-			if stopWords[w] {
+			if dropStopWords && stopWords[w] {
 				continue
 			}
-			if id, ok := lx.ids[matchStem(w)]; ok {
+			if id, ok := lx.ids[stem(w)]; ok {
 				if _, seen := m[id]; !seen {
 					m[id] = w
 				}

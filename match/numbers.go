@@ -34,9 +34,28 @@ type number struct {
 // scales are words that multiply the number before them.
 var scales = map[string]float64{"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12}
 
-// numbersIn finds the numbers of a text.
+// numberWords are the numbers written as words that demands use ("nine
+// months", "ten days"); "one" is left out, being more often a pronoun.
+var numberWords = func() map[string]float64 {
+	m := map[string]float64{}
+	for i, w := range strings.Fields("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty") {
+		m[w] = float64(i + 2)
+	}
+	for i, w := range strings.Fields("thirty forty fifty sixty seventy eighty ninety") {
+		m[w] = float64(30 + 10*i)
+	}
+	m["hundred"] = 100
+	return m
+}()
+
+// numbersIn finds the numbers of a text, in digits or in words.
 func numbersIn(text string) []number {
 	var out []number
+	for _, w := range words(text) {
+		if v, ok := numberWords[w]; ok {
+			out = append(out, number{kind: countKind, value: v, text: w})
+		}
+	}
 	rs := []rune(text)
 	for i := 0; i < len(rs); i++ {
 		if !unicode.IsDigit(rs[i]) || i > 0 && (unicode.IsLetter(rs[i-1]) || unicode.IsDigit(rs[i-1])) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commonground/commonground/match/embed"
 	"github.com/commonground/commonground/match/legacy"
 )
 
@@ -204,6 +205,8 @@ func TestQualityBaselines(t *testing.T) {
 		}{
 			{"old", oldScorer(objs), 0.5},
 			{"tfidf", tfidfScorer(objs), 0.5},
+			{"sem", semScorer(t, objs), 0.75},
+			{"avg", avgScorer(tfidfScorer(objs), semScorer(t, objs)), 0.6},
 		} {
 			lines = append(lines, fmt.Sprintf("%-6s %s", s.name, measure(objs, l, s.sc, s.at)))
 		}
@@ -243,5 +246,208 @@ func TestQualityShow(t *testing.T) {
 	}
 	for _, p := range q.falseLikely {
 		show("false likely", p)
+	}
+}
+
+var vectorCache = map[string][]float32{}
+
+// vectorsOf embeds texts once per test process.
+func vectorsOf(t testing.TB, objs []Objective) [][]float32 {
+	m, err := embed.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, o := range objs {
+		if _, ok := vectorCache[o.Text]; !ok {
+			missing = append(missing, o.Text)
+		}
+	}
+	for i, v := range m.EmbedAll(missing) {
+		vectorCache[missing[i]] = v
+	}
+	out := make([][]float32, len(objs))
+	for i, o := range objs {
+		out[i] = vectorCache[o.Text]
+	}
+	return out
+}
+
+func semScorer(t testing.TB, objs []Objective) scorer {
+	vs := vectorsOf(t, objs)
+	return func(i, j int) float64 { return float64(dot(vs[i], vs[j])) }
+}
+
+func avgScorer(a, b scorer) scorer {
+	return func(i, j int) float64 { return (a(i, j) + b(i, j)) / 2 }
+}
+
+// corpusOf is the matcher's corpus of a labelled set, with embeddings.
+func corpusOf(t testing.TB, objs []Objective) *corpus {
+	vs := vectorsOf(t, objs)
+	items := make([]Item, len(objs))
+	for i, o := range objs {
+		items[i] = Item{ID: o.ID, Movement: o.Movement, Text: o.Text, Vector: vs[i]}
+	}
+	return newCorpus(items)
+}
+
+// matcherScorer is the matcher's own pair score; a vetoed pair scores
+// just under the likely threshold (so it ranks, but never as likely).
+func matcherScorer(c *corpus) scorer {
+	return func(i, j int) float64 {
+		p := c.pair(i, j)
+		if p.veto != "" {
+			return min(p.score, LikelyScore-0.001)
+		}
+		return p.score
+	}
+}
+
+var devSets = []string{"eval", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"}
+
+// TestQualityGrid searches the combination's parameters on the development
+// sets (MATCH_GRID=1): recall@5 pooled, and the likely tier's precision.
+func TestQualityGrid(t *testing.T) {
+	if os.Getenv("MATCH_GRID") == "" {
+		t.Skip("set MATCH_GRID=1")
+	}
+	type set struct {
+		objs []Objective
+		l    matchEvalLabels
+		c    *corpus
+	}
+	var sets []set
+	for _, name := range devSets {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		sets = append(sets, set{objs, l, corpusOf(t, objs)})
+	}
+	defer func(w, f float64) { semWeight, semFloor = w, f }(semWeight, semFloor)
+	for _, w := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
+		for _, f := range []float64{0, 0.2, 0.3, 0.4, 0.5} {
+			semWeight, semFloor = w, f
+			var found, with, likely, likelyTrue, near int
+			for _, s := range sets {
+				q := measure(s.objs, s.l, matcherScorer(s.c), LikelyScore)
+				found += q.found5
+				with += q.withMatch
+				likely += q.likely
+				likelyTrue += q.likelyTrue
+				near += len(q.nearMissesLikely)
+			}
+			t.Logf("w %.1f floor %.1f: recall@5 %.3f, likely %d/%d (%.3f), near misses likely %d", w, f,
+				float64(found)/float64(with), likelyTrue, likely, float64(likelyTrue)/float64(max(likely, 1)), near)
+		}
+	}
+}
+
+// TestQualityNearMisses prints the near misses and false pairs of the
+// likely tier on the development sets (MATCH_NEAR=1).
+func TestQualityNearMisses(t *testing.T) {
+	if os.Getenv("MATCH_NEAR") == "" {
+		t.Skip("set MATCH_NEAR=1")
+	}
+	for _, name := range devSets {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		c := corpusOf(t, objs)
+		q := measure(objs, l, matcherScorer(c), LikelyScore)
+		idx := map[string]int{}
+		for i, o := range objs {
+			idx[o.ID] = i
+		}
+		show := func(kind string, p [2]string) {
+			i, j := idx[p[0]], idx[p[1]]
+			ps := c.pair(i, j)
+			t.Logf("%s %s %.3f (lex %.2f sem %.2f) %s\n   %q\n   %q", name, kind, ps.score, ps.lex, ps.sem, ps.why, objs[i].Text, objs[j].Text)
+		}
+		for _, p := range q.nearMissesLikely {
+			show("NEAR", p)
+		}
+		if os.Getenv("MATCH_NEAR") == "all" {
+			for _, p := range q.falseLikely {
+				show("FALSE", p)
+			}
+		}
+	}
+}
+
+// TestQualityThresholds shows the likely tier's precision and near misses
+// at several thresholds on the development sets (MATCH_THRESHOLDS=1).
+func TestQualityThresholds(t *testing.T) {
+	if os.Getenv("MATCH_THRESHOLDS") == "" {
+		t.Skip("set MATCH_THRESHOLDS=1")
+	}
+	sets := os.Getenv("MATCH_SETS")
+	names := devSets
+	if sets != "" {
+		names = strings.Split(sets, ",")
+	}
+	type loaded struct {
+		objs []Objective
+		l    matchEvalLabels
+		c    *corpus
+	}
+	var all []loaded
+	for _, name := range names {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		all = append(all, loaded{objs, l, corpusOf(t, objs)})
+	}
+	for _, at := range []float64{0.45, 0.5, 0.55, 0.6, 0.65} {
+		var found, with, likely, likelyTrue, near int
+		for _, s := range all {
+			q := measure(s.objs, s.l, matcherScorer(s.c), at)
+			found, with = found+q.found5, with+q.withMatch
+			likely, likelyTrue, near = likely+q.likely, likelyTrue+q.likelyTrue, near+len(q.nearMissesLikely)
+		}
+		t.Logf("likely from %.2f: recall@5 %.3f, likely %d/%d (%.3f), near misses likely %d", at,
+			float64(found)/float64(with), likelyTrue, likely, float64(likelyTrue)/float64(max(likely, 1)), near)
+	}
+}
+
+// TestQualityAblation measures what each part of the matcher is worth
+// (MATCH_ABLATION=1): each switched off alone, on the development sets
+// pooled and on heldout7, which no rule was written against.
+func TestQualityAblation(t *testing.T) {
+	if os.Getenv("MATCH_ABLATION") == "" {
+		t.Skip("set MATCH_ABLATION=1")
+	}
+	type loaded struct {
+		objs []Objective
+		l    matchEvalLabels
+	}
+	load := func(names []string) []loaded {
+		var out []loaded
+		for _, name := range names {
+			objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+			vectorsOf(t, objs)
+			out = append(out, loaded{objs, l})
+		}
+		return out
+	}
+	dev, held := load(devSets), load([]string{"heldout7"})
+	run := func(sets []loaded) string {
+		var found, with, likely, likelyTrue, near int
+		for _, s := range sets {
+			q := measure(s.objs, s.l, matcherScorer(corpusOf(t, s.objs)), LikelyScore)
+			found, with = found+q.found5, with+q.withMatch
+			likely, likelyTrue, near = likely+q.likely, likelyTrue+q.likelyTrue, near+len(q.nearMissesLikely)
+		}
+		return fmt.Sprintf("recall@5 %.3f, likely %d/%d, near %d", float64(found)/float64(with), likelyTrue, likely, near)
+	}
+	variants := []struct {
+		name string
+		set  func() func()
+	}{
+		{"all parts", func() func() { return func() {} }},
+		{"no stop words", func() func() { dropStopWords = false; return func() { dropStopWords = true } }},
+		{"no stemming", func() func() { stemWords = false; return func() { stemWords = true } }},
+		{"no number veto", func() func() { vetoNumbers = false; return func() { vetoNumbers = true } }},
+		{"words only", func() func() { w := semWeight; semWeight = 0; return func() { semWeight = w } }},
+		{"meaning only", func() func() { w := semWeight; semWeight = 1; return func() { semWeight = w } }},
+	}
+	for _, v := range variants {
+		undo := v.set()
+		t.Logf("%-15s dev: %s | heldout7: %s", v.name, run(dev), run(held))
+		undo()
 	}
 }

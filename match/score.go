@@ -69,20 +69,38 @@ func (c *corpus) neighbours(i int) []int {
 type pairScore struct {
 	score float64 // in [0, 1]
 	lex   float64 // the words' cosine
+	sem   float64 // the meanings' similarity, rescaled; 0 without vectors
 	veto  string  // a rule that keeps the pair from being likely
 	why   string
 }
 
 func (p pairScore) likely() bool { return p.veto == "" && p.score >= LikelyScore }
 
+// How the two signals combine: the words' cosine, and the meaning's
+// (embeddings) rescaled so that unrelated sentences, which embeddings put
+// near semFloor, count for nothing.
+var (
+	semWeight = 0.4
+	semFloor  = 0.4
+	// vetoNumbers: numbers of a kind that differ keep a pair from being likely.
+	vetoNumbers = true
+)
+
 func (c *corpus) pair(i, j int) pairScore {
 	p := pairScore{lex: c.lex.cosine(i, j)}
 	p.score = p.lex
+	if a, b := c.items[i].Vector, c.items[j].Vector; len(a) > 0 && len(a) == len(b) {
+		p.sem = max(0, (float64(dot(a, b))-semFloor)/(1-semFloor))
+		p.score = semWeight*p.sem + (1-semWeight)*p.lex
+	}
 	var reasons []string
+	if p.sem > 0 {
+		reasons = append(reasons, fmt.Sprintf("similar meaning %.2f", p.sem))
+	}
 	if shared := c.sharedWords(i, j, 4); len(shared) > 0 {
 		reasons = append(reasons, "shared words: "+strings.Join(shared, ", "))
 	}
-	if differ := numbersDiffer(c.numbers[i], c.numbers[j]); differ != "" {
+	if differ := numbersDiffer(c.numbers[i], c.numbers[j]); differ != "" && vetoNumbers {
 		p.veto = differ
 		reasons = append(reasons, differ)
 	}
@@ -131,3 +149,20 @@ func (c *corpus) sharedWords(i, j, n int) []string {
 }
 
 func (c *corpus) String() string { return fmt.Sprintf("corpus of %d items", len(c.items)) }
+
+// dot is the dot product of two vectors of the same length: their cosine
+// when both are unit length.
+func dot(a, b []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
