@@ -132,13 +132,14 @@ func (m *Model) EmbedAll(texts []string) [][]float32 {
 	return out
 }
 
-// maxBatchTokens bounds the tokens of one forward pass, and so its buffers
+// maxBatchTokens is the most tokens split aims to put in one forward pass;
+// a run can pass it by less than a sentence. It bounds the pass's buffers
 // (about 21 KB a token).
 const maxBatchTokens = 256
 
-// split cuts seqs into runs [from, to) of about equal token counts, at most
-// maxBatchTokens each unless one sentence is longer, in a number of runs
-// that is a multiple of procs so that procs goroutines share them evenly.
+// split cuts seqs into runs [from, to) of about equal token counts: a
+// number of runs that is a multiple of procs, so that procs goroutines share
+// them evenly, each of at most maxBatchTokens tokens give or take a sentence.
 func split(seqs [][]int, total, procs int) [][2]int {
 	if len(seqs) == 0 {
 		return nil

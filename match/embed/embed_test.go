@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/commonground/commonground/match/embed/internal/weights"
 )
 
 func TestLoadOnce(t *testing.T) {
@@ -110,6 +112,8 @@ func TestSplit(t *testing.T) {
 		{[]int{0, 0, 0}, 4},
 		{slices.Repeat([]int{19}, 30), 2},
 		{slices.Repeat([]int{19}, 300), 3},
+		{slices.Repeat([]int{128}, 40), 2},
+		{slices.Repeat([]int{127, 128, 1}, 30), 4},
 	} {
 		var seqs [][]int
 		total := 0
@@ -127,7 +131,7 @@ func TestSplit(t *testing.T) {
 			for _, s := range seqs[r[0]:r[1]] {
 				tokens += len(s)
 			}
-			if tokens > maxBatchTokens && r[1]-r[0] > 1 {
+			if tokens >= maxBatchTokens+weights.MaxTokens {
 				t.Errorf("split(%v, %d): run %v has %d tokens", c.lens, c.procs, r, tokens)
 			}
 			next = r[1]

@@ -61,5 +61,8 @@ func TestQuantisationStudy(t *testing.T) {
 		if s == weights.AllFloat32 && maxDiff > 1e-5 {
 			t.Errorf("float32: max |Δ| %.3g > 1e-5", maxDiff)
 		}
+		if s == weights.AllFloat16 && minCos < minCosine {
+			t.Errorf("float16, the stored format: min cosine %.7f < %g", minCos, minCosine)
+		}
 	}
 }
