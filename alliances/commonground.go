@@ -176,8 +176,8 @@ const Suggested = 3
 // Embedder computes sentence embeddings; the common ground is computed from
 // the stored ones, never embedding on a page view.
 type Embedder interface {
-	// Model names the model, so that a new one does not read the old vectors.
-	Model() string
+	// Name names the model, so that a new one does not read the old vectors.
+	Name() string
 	EmbedAll(texts []string) [][]float32
 }
 
@@ -269,7 +269,7 @@ func (s *Service) CommonGround(ctx context.Context, viewer *proposals.Member) (C
 		if !member || s.embedder == nil {
 			return nil
 		}
-		vectors, err = tx.TextVectors(ctx, s.embedder.Model(), set.hashes())
+		vectors, err = tx.TextVectors(ctx, s.embedder.Name(), set.hashes())
 		return err
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ func (s *Service) EmbedStatements(ctx context.Context) (int, error) {
 	if s.embedder == nil {
 		return 0, nil
 	}
-	model := s.embedder.Model()
+	model := s.embedder.Name()
 	var missing []string
 	err := s.store.ReadTx(ctx, func(tx Tx) error {
 		set, err := s.gather(ctx, tx)

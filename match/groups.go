@@ -47,17 +47,26 @@ func Groups(items []Item, threshold float64) []Group {
 		i, j int
 		p    pairScore
 	}
-	var edges []edge
-	scores := map[[2]int]pairScore{}
-	for i := range items {
-		for _, j := range c.neighbours(i) {
-			if j <= i {
+	found := make([][]edge, len(items))
+	c.eachItem(func(i int, acc []float32) {
+		for _, j := range c.neighbours(i, acc) {
+			// In a large set candidates are not mutual: each pair is kept
+			// whichever of its items proposed it.
+			if j < i && c.ix == nil {
 				continue
 			}
-			p := c.pair(i, j)
-			if p.score >= threshold && p.veto == "" {
-				edges = append(edges, edge{i, j, p})
-				scores[[2]int{i, j}] = p
+			if p := c.pair(i, j); p.score >= threshold && p.veto == "" {
+				found[i] = append(found[i], edge{min(i, j), max(i, j), p})
+			}
+		}
+	})
+	var edges []edge
+	scores := map[[2]int]pairScore{}
+	for _, es := range found {
+		for _, e := range es {
+			if _, dup := scores[[2]int{e.i, e.j}]; !dup {
+				edges = append(edges, e)
+				scores[[2]int{e.i, e.j}] = e.p
 			}
 		}
 	}

@@ -187,3 +187,13 @@ func (lx *lexicon) postings(n int) map[int32][]int32 {
 	}
 	return p
 }
+
+// weight is term id's weight in text i (0 when it does not use it).
+func (lx *lexicon) weight(i int, id int32) float32 {
+	v := lx.vecs[i]
+	k, ok := slices.BinarySearchFunc(v, id, func(t termWeight, id int32) int { return int(t.id - id) })
+	if !ok {
+		return 0
+	}
+	return v[k].w
+}

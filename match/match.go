@@ -45,13 +45,13 @@ const MinScore = 0.2
 // first, each scoring at least MinScore. The result is deterministic.
 func Candidates(items []Item, k int, of func(Item) bool) map[string][]Candidate {
 	c := newCorpus(items)
-	out := make(map[string][]Candidate)
-	for i, it := range items {
-		if of != nil && !of(it) {
-			continue
+	ranked := make([][]Candidate, len(items))
+	c.eachItem(func(i int, acc []float32) {
+		if of != nil && !of(items[i]) {
+			return
 		}
-		var cands []Candidate
-		for _, j := range c.neighbours(i) {
+		cands := []Candidate{}
+		for _, j := range c.neighbours(i, acc) {
 			p := c.pair(i, j)
 			if p.score < MinScore {
 				continue
@@ -59,10 +59,13 @@ func Candidates(items []Item, k int, of func(Item) bool) map[string][]Candidate 
 			cands = append(cands, Candidate{ID: items[j].ID, Score: round3(p.score), Why: p.why, Likely: p.likely()})
 		}
 		slices.SortFunc(cands, func(a, b Candidate) int { return cmp.Or(-cmp.Compare(a.Score, b.Score), cmp.Compare(a.ID, b.ID)) })
-		if len(cands) > k {
-			cands = cands[:k]
+		ranked[i] = cands[:min(k, len(cands))]
+	})
+	out := make(map[string][]Candidate)
+	for i, cands := range ranked {
+		if cands != nil {
+			out[items[i].ID] = cands
 		}
-		out[it.ID] = cands
 	}
 	return out
 }

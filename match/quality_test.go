@@ -451,3 +451,27 @@ func TestQualityAblation(t *testing.T) {
 		undo()
 	}
 }
+
+// TestQualitySharedWords counts the true pairs that share no word at all:
+// those only the meaning can find (MATCH_SHARED=1).
+func TestQualitySharedWords(t *testing.T) {
+	if os.Getenv("MATCH_SHARED") == "" {
+		t.Skip("set MATCH_SHARED=1")
+	}
+	for _, name := range evalSets {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		idx := map[string]int{}
+		texts := make([]string, len(objs))
+		for i, o := range objs {
+			idx[o.ID], texts[i] = i, o.Text
+		}
+		lx := newLexicon(texts)
+		none := 0
+		for _, p := range l.Match {
+			if lx.cosine(idx[p[0]], idx[p[1]]) == 0 {
+				none++
+			}
+		}
+		t.Logf("%s: %d of %d true pairs share no word", name, none, len(l.Match))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // corpus is a set of items prepared for comparing any two of them.
@@ -12,8 +13,8 @@ type corpus struct {
 	lex     *lexicon
 	numbers [][]number // each item's numbers
 	surface []map[int32]string
-	posting map[int32][]int32 // items by term, for finding neighbours in large sets
-	allVec  bool              // every item has a vector
+	ix      *index // candidates in large sets; nil when every pair is scored
+	allVec  bool   // every item has a vector
 }
 
 // exactUpTo is the size up to which every item is compared with every item
@@ -34,35 +35,36 @@ func newCorpus(items []Item) *corpus {
 	}
 	c.surface = c.lex.surfaces(texts)
 	if len(items) > exactUpTo {
-		c.posting = c.lex.postings(len(items))
+		c.ix = newIndex(c)
 	}
 	return c
 }
 
-// neighbours are the items of other movements compared with item i.
-func (c *corpus) neighbours(i int) []int {
+// neighbours are the items of other movements compared with item i; acc
+// is a scratch buffer of len(items) zeros (see eachItem), left zeroed.
+func (c *corpus) neighbours(i int, acc []float32) []int {
+	if c.ix != nil {
+		return c.ix.candidates(i, acc)
+	}
 	mine := c.items[i].Movement
-	if c.posting == nil {
-		out := make([]int, 0, len(c.items))
-		for j, it := range c.items {
-			if it.Movement != mine {
-				out = append(out, j)
-			}
-		}
-		return out
-	}
-	seen := map[int32]bool{}
-	var out []int
-	for _, tw := range c.lex.vecs[i] {
-		for _, j := range c.posting[tw.id] {
-			if !seen[j] && c.items[j].Movement != mine {
-				seen[j] = true
-				out = append(out, int(j))
-			}
+	out := make([]int, 0, len(c.items))
+	for j, it := range c.items {
+		if it.Movement != mine {
+			out = append(out, j)
 		}
 	}
-	slices.Sort(out)
 	return out
+}
+
+// eachItem runs fn for every item, on every core, each worker with its own
+// scratch buffer for neighbours.
+func (c *corpus) eachItem(fn func(i int, acc []float32)) {
+	var pool = sync.Pool{New: func() any { return make([]float32, len(c.items)) }}
+	parallel(len(c.items), func(i int) {
+		acc := pool.Get().([]float32)
+		fn(i, acc)
+		pool.Put(acc)
+	})
 }
 
 // pairScore is how alike two items are, and why.

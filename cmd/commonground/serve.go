@@ -13,6 +13,7 @@ import (
 
 	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
+	"github.com/commonground/commonground/match/embed"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/web"
@@ -72,7 +73,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		return fmt.Errorf("--listen %s: %w", c.Listen, err)
 	}
 	baseURL := c.baseURLFor(ln.Addr())
-	allies := alliances.NewService(db.Alliances(), svc, nil, alliances.Config{Host: baseURL.Host}, time.Now)
+	allies := alliances.NewService(db.Alliances(), svc, &lazyEncoder{}, alliances.Config{Host: baseURL.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
 		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, allies, log, time.Now)
 	if err != nil {
@@ -189,4 +190,24 @@ func repeat(ctx context.Context, interval time.Duration, fn func()) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// lazyEncoder loads the sentence encoder (about 20 MB of weights) the first
+// time a text is embedded, so that an instance starts at once.
+type lazyEncoder struct {
+	once  sync.Once
+	model *embed.Model
+}
+
+func (e *lazyEncoder) Name() string { return embed.Name }
+
+func (e *lazyEncoder) EmbedAll(texts []string) [][]float32 {
+	e.once.Do(func() {
+		m, err := embed.Load()
+		if err != nil {
+			panic(fmt.Sprintf("the embedded sentence encoder does not load: %v", err)) // the binary itself is broken
+		}
+		e.model = m
+	})
+	return e.model.EmbedAll(texts)
 }

