@@ -509,3 +509,43 @@ func TestOnlyFacilitatorsDecideMatches(t *testing.T) {
 		}
 	}
 }
+
+// The federation forms' fields go through the same cleaning as every other
+// text: bad bytes in a handle are refused with 400, and an id no actor or
+// publication can have (from a garbled or forged hidden field) is not found,
+// never a database failure. On both databases: PostgreSQL refuses NUL and
+// invalid UTF-8 that SQLite would take.
+func TestFederationFormsRefuseBadText(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		in := newInstance(t, db, 1)
+		token, _, err := in.svc.SignIn(context.Background(), "admin", "a long shared secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(path string, form url.Values) (int, string) {
+			req, _ := http.NewRequest("POST", in.url+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "cg_session", Value: token})
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		for _, bad := range []string{"ally\x00@example.org", "ally\xff@example.org", "ally\u202e@example.org"} {
+			if status, page := send("/federation/follow", url.Values{"handle": {bad}}); status != 400 || strings.Contains(page, "Something went wrong") {
+				t.Errorf("follow %q: %d, want 400", bad, status)
+			}
+			for _, path := range []string{"/federation/unfollow", "/federation/followers/approve", "/federation/followers/remove"} {
+				if status, _ := send(path, url.Values{"actor": {"https://example.org/users/" + bad}}); status != 404 {
+					t.Errorf("%s %q: %d, want 404", path, bad, status)
+				}
+			}
+			if status, _ := send("/federation/withdraw", url.Values{"object": {in.url + "/statement/versions/" + bad}}); status != 404 {
+				t.Errorf("withdraw %q: %d, want 404", bad, status)
+			}
+		}
+	})
+}

@@ -67,6 +67,9 @@ func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID 
 	if !actor.IsFacilitator() {
 		return proposals.Forbidden("only facilitators and admins unfollow")
 	}
+	if err := checkFormID(actorID); err != nil {
+		return err
+	}
 	m, err := s.movement(ctx)
 	if err != nil {
 		return err
@@ -120,6 +123,9 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins approve followers")
 	}
+	if err := checkFormID(actorID); err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
@@ -136,6 +142,9 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, actorID string) error {
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins remove followers")
+	}
+	if err := checkFormID(actorID); err != nil {
+		return err
 	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
@@ -239,6 +248,9 @@ func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Membe
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins withdraw publications")
 	}
+	if err := checkFormID(objectID); err != nil {
+		return err
+	}
 	m, err := s.movement(ctx)
 	if err != nil {
 		return err
@@ -258,6 +270,16 @@ func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Membe
 		defer notify(s.kick)
 		return s.toFollowers(ctx, tx, id, body)
 	})
+}
+
+// checkFormID refuses, as not found, an id that no stored actor or object can
+// have. Such ids come from hidden form fields: a malformed one is a garbled or
+// forged form, and the database must not be asked for it.
+func checkFormID(id string) error {
+	if clean, err := proposals.CleanText("id", id, proposals.OneLine); err != nil || clean == "" || clean != id {
+		return proposals.ErrNotFound
+	}
+	return nil
 }
 
 // toFollowers queues an activity for every follower's server, once per inbox.

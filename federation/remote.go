@@ -167,7 +167,11 @@ func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (pub 
 
 // ParseHandle reads "@user@host" or "user@host".
 func ParseHandle(handle string) (user, host string, err error) {
-	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	h, err := proposals.CleanText("handle", handle, proposals.OneLine)
+	if err != nil {
+		return "", "", err
+	}
+	h = strings.TrimPrefix(h, "@")
 	user, host, ok := strings.Cut(h, "@")
 	if !ok || user == "" || host == "" || strings.ContainsAny(h, " /?#") {
 		return "", "", proposals.Invalid("handle", "write a handle like @movement@example.org")

@@ -162,13 +162,14 @@ func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) 
 // SignIn checks a username and password and opens a session; it returns the
 // session token for the cookie.
 func (s *Service) SignIn(ctx context.Context, username, password string) (string, Member, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	if len(password) > MaxPasswordLen*4 {
+	username, err := CleanText("username", username, OneLine)
+	if err != nil || len(password) > MaxPasswordLen*4 {
 		return "", Member{}, errWrongCredentials
 	}
+	username = strings.ToLower(username)
 	var m Member
 	var hash string
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
 		m, hash, err = tx.MemberByUsername(ctx, username)
 		return err
 	})
@@ -253,9 +254,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor Member, current, nex
 
 // ResetPassword sets a member's password from the operator's shell.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
+	username, err := CleanText("username", username, OneLine)
+	if err != nil {
+		return err
+	}
 	var m Member
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
-		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(username))
 		return err
 	})
 	if err != nil {
@@ -360,7 +365,11 @@ func (s *Service) CreateInvitation(ctx context.Context, actor Member, req Invita
 	if !actor.IsAdmin() {
 		return "", Invitation{}, Forbidden("only admins invite")
 	}
-	req.Note = strings.TrimSpace(req.Note)
+	note, err := CleanText("note", req.Note, OneLine)
+	if err != nil {
+		return "", Invitation{}, err
+	}
+	req.Note = note
 	if err := req.check(); err != nil {
 		return "", Invitation{}, err
 	}
@@ -368,7 +377,7 @@ func (s *Service) CreateInvitation(ctx context.Context, actor Member, req Invita
 	now := s.now()
 	inv := Invitation{Role: req.Role, CreatedBy: actor.ID, Note: req.Note, MaxUses: req.MaxUses,
 		ExpiresAt: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour), CreatedAt: now}
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err = s.store.InTx(ctx, func(tx Tx) (err error) {
 		inv, err = tx.CreateInvitation(ctx, inv, TokenHash(token))
 		return err
 	})

@@ -90,8 +90,14 @@ type NewAccount struct {
 
 // normalize trims and checks an account, naming the field at fault.
 func (a NewAccount) normalize() (NewAccount, error) {
-	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
-	a.DisplayName = strings.TrimSpace(a.DisplayName)
+	username, err := CleanText("username", a.Username, OneLine)
+	if err != nil {
+		return a, err
+	}
+	a.Username = strings.ToLower(username)
+	if a.DisplayName, err = CleanText("display_name", a.DisplayName, OneLine); err != nil {
+		return a, err
+	}
 	if !usernamePattern.MatchString(a.Username) {
 		return a, Invalid("username", "use 2 to 30 lowercase letters, digits or underscores")
 	}
