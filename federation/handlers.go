@@ -338,7 +338,8 @@ func (s *Service) statementNoteDoc(m proposals.Movement, v proposals.Version) vo
 
 // statementNote serves a version's Note at its id (peers refetch it).
 func (s *Service) statementNote(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	n64, err := strconv.ParseInt(chi.URLParam(r, "n"), 10, 32) // a version number is 32-bit in the database
+	n := int(n64)
 	if err != nil || n < 1 {
 		fail(w, http.StatusNotFound, "no such version")
 		return

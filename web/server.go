@@ -83,7 +83,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection())
+	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection(), s.parseForms)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, proposals.ErrNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
