@@ -22,7 +22,7 @@ type formError struct {
 // are not about the input go to the error page instead (ok is false).
 func formErrorFor(err error) (formError, bool) {
 	var e *proposals.Error
-	if errors.As(err, &e) && !errors.Is(err, proposals.ErrForbidden) {
+	if errors.As(err, &e) && !errors.Is(err, proposals.ErrForbidden) && !errors.Is(err, proposals.ErrBusy) {
 		return formError{Field: e.Field, Message: e.Error()}, true
 	}
 	return formError{}, false
