@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type Options struct {
 	BaseURL *url.URL
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (for the per-address sign-in limit); empty trusts no header.
+	TrustedProxies []netip.Prefix
 }
 
 // Deps are the parts the web layer calls into.
@@ -49,17 +53,9 @@ type Server struct {
 
 	// setUp is true once the instance has an admin; it never turns false again.
 	setUp atomic.Bool
-	// Failed sign-ins are limited per account and per address.
-	loginByAccount *failureLimiter
-	loginByAddress *failureLimiter
+	// signIns slows password guessing per account and per address.
+	signIns *signInLimits
 }
-
-// Sign-in limits: enough for a person who mistypes, far too few to guess.
-const (
-	loginFailuresPerAccount = 10
-	loginFailuresPerAddress = 50
-	loginFailureWindow      = 15 * time.Minute
-)
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
 // and builds the router.
@@ -72,8 +68,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, pages: p,
-		loginByAccount: newFailureLimiter(loginFailuresPerAccount, loginFailureWindow, deps.Service.Now),
-		loginByAddress: newFailureLimiter(loginFailuresPerAddress, loginFailureWindow, deps.Service.Now),
+		signIns: newSignInLimits(deps.Service.Now),
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -38,6 +38,8 @@ type Config struct {
 	DeliveryWorkers int
 	// RetryBase is the first delay before retrying a failed delivery.
 	RetryBase time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // setting describes one flag and the environment variable behind it, so that the
@@ -62,6 +64,7 @@ var settings = []setting{
 	{"federation-http", "COMMONGROUND_FEDERATION_HTTP", "bool", "false", "let WebFinger fall back to plain HTTP (development and tests only)"},
 	{"delivery-workers", "COMMONGROUND_DELIVERY_WORKERS", "int", "8", "deliveries sent at once by this process"},
 	{"delivery-retry-base", "COMMONGROUND_DELIVERY_RETRY_BASE", "duration", "8s", "first delay before retrying a failed delivery; each retry doubles it"},
+	{"trusted-proxies", "COMMONGROUND_TRUSTED_PROXIES", "CIDRs", "", "reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (default: none, the peer's address counts)"},
 }
 
 // settingValue is a setting's raw text as a flag.Value; the text is checked
@@ -177,6 +180,9 @@ func buildConfig(get func(name string) string) (Config, error) {
 	}
 	if c.RetryBase, err = time.ParseDuration(get("delivery-retry-base")); err != nil || c.RetryBase < 100*time.Millisecond {
 		return c, fmt.Errorf("--delivery-retry-base %q: want a duration of at least 100ms, such as 8s", get("delivery-retry-base"))
+	}
+	if c.TrustedProxies, err = signing.ParseAllowList(get("trusted-proxies")); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	return c, nil
 }

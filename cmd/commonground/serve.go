@@ -77,7 +77,7 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes},
+	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: c.TrustedProxies},
 		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed})
 	if err != nil {
 		ln.Close()
