@@ -95,6 +95,12 @@ type instance struct {
 
 func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	t.Helper()
+	return newInstanceWith(t, db, func(c *federation.Config) { c.DeliveryWorkers = workers })
+}
+
+// newInstanceWith is newInstance with its federation settings changed by set.
+func newInstanceWith(t testing.TB, db *storage.DB, set func(*federation.Config)) *instance {
+	t.Helper()
 	ctx := context.Background()
 	svc := proposals.NewService(db.Store(), time.Now)
 	if _, err := svc.EnsureKeyPair(ctx); err != nil {
@@ -107,8 +113,10 @@ func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := federation.New(federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, log, time.Now)
+	cfg := federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		DeliveryWorkers: 1, RetryBase: 200 * time.Millisecond, Version: "test"}
+	set(&cfg)
+	fed, err := federation.New(cfg, db, log, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +162,7 @@ func inboxCount(t testing.TB, db *storage.DB) int {
 	t.Helper()
 	var n int
 	err := db.ReadTx(context.Background(), func(tx *storage.Tx) error {
-		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000)
+		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000, 100000)
 		n = len(acts)
 		return err
 	})

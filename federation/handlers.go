@@ -375,8 +375,10 @@ func acceptsActivityContentType(ct string) bool {
 }
 
 // inbox receives an activity: it checks the signature, the digest and the date,
-// parses the activity, checks that its actor owns the signing key, stores it
-// once by id and answers 202 at once; a worker processes it afterwards.
+// parses the activity, checks that its actor owns the signing key and that its
+// id is on that actor's host, stores it once per sender and id (within the
+// sending host's hourly quota) and answers 202 at once; a worker processes it
+// afterwards.
 func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	handle, err := s.movementHandle(r.Context())
 	if err != nil || (chi.URLParam(r, "handle") != "" && !strings.EqualFold(chi.URLParam(r, "handle"), handle)) {
@@ -420,11 +422,23 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, "the activity's actor is not the owner of the signing key")
 		return
 	}
+	if !sameHost(act.ID, act.Actor) {
+		// As Mastodon does: otherwise any server could pre-claim another's ids.
+		fail(w, http.StatusBadRequest, "the activity's id must be on its actor's host")
+		return
+	}
+	host, _ := hostOf(act.Actor)
 	var fresh bool
-	err = s.db.Single(r.Context(), func(tx *storage.Tx) (err error) { // one INSERT: atomic on its own
-		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, string(body), s.now())
+	err = s.db.InTx(r.Context(), func(tx *storage.Tx) (err error) {
+		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, host, string(body), s.now(), s.cfg.InboxQuota)
 		return err
 	})
+	if errors.Is(err, proposals.ErrTooMany) {
+		next := s.now().UTC().Truncate(time.Hour).Add(time.Hour)
+		w.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(s.now()).Seconds())+1))
+		fail(w, http.StatusTooManyRequests, fmt.Sprintf("%s has sent this inbox %d bytes this hour, its limit; send again in the next hour", host, s.cfg.InboxQuota))
+		return
+	}
 	if err != nil {
 		s.log.Error("inbox: store activity", "err", err)
 		fail(w, http.StatusInternalServerError, "could not store the activity")

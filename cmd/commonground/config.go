@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/federation/signing"
 )
 
@@ -40,6 +41,12 @@ type Config struct {
 	RetryBase time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// InboxWorkers is how many senders' activities this process handles at once.
+	InboxWorkers int
+	// InboxQuota is how many bytes one sending host may store in the inbox an hour.
+	InboxQuota int64
+	// Retention is how long processed activities and finished deliveries are kept.
+	Retention time.Duration
 }
 
 // setting describes one flag and the environment variable behind it, so that the
@@ -64,6 +71,9 @@ var settings = []setting{
 	{"federation-http", "COMMONGROUND_FEDERATION_HTTP", "bool", "false", "let WebFinger fall back to plain HTTP (development and tests only)"},
 	{"delivery-workers", "COMMONGROUND_DELIVERY_WORKERS", "int", "8", "deliveries sent at once by this process"},
 	{"delivery-retry-base", "COMMONGROUND_DELIVERY_RETRY_BASE", "duration", "8s", "first delay before retrying a failed delivery; each retry doubles it"},
+	{"inbox-workers", "COMMONGROUND_INBOX_WORKERS", "int", "8", "senders whose activities this process handles at once (each sender's in order); one host gets at most a quarter of them"},
+	{"inbox-quota", "COMMONGROUND_INBOX_QUOTA", "bytes", "4194304", "bytes of activities one sending host may store in the inbox per hour; beyond it the inbox answers 429 (at least 1048576)"},
+	{"federation-retention", "COMMONGROUND_FEDERATION_RETENTION", "duration", "168h", "how long processed inbox activities and finished deliveries are kept before they are deleted"},
 	{"trusted-proxies", "COMMONGROUND_TRUSTED_PROXIES", "CIDRs", "", "reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (default: none, the peer's address counts)"},
 }
 
@@ -180,6 +190,15 @@ func buildConfig(get func(name string) string) (Config, error) {
 	}
 	if c.RetryBase, err = time.ParseDuration(get("delivery-retry-base")); err != nil || c.RetryBase < 100*time.Millisecond {
 		return c, fmt.Errorf("--delivery-retry-base %q: want a duration of at least 100ms, such as 8s", get("delivery-retry-base"))
+	}
+	if c.InboxWorkers, err = strconv.Atoi(get("inbox-workers")); err != nil || c.InboxWorkers < 1 || c.InboxWorkers > 256 {
+		return c, fmt.Errorf("--inbox-workers %q: want a number from 1 to 256", get("inbox-workers"))
+	}
+	if c.InboxQuota, err = strconv.ParseInt(get("inbox-quota"), 10, 64); err != nil || c.InboxQuota < federation.MaxActivityBytes {
+		return c, fmt.Errorf("--inbox-quota %q: want a whole number of bytes, at least %d (the largest activity the inbox takes)", get("inbox-quota"), federation.MaxActivityBytes)
+	}
+	if c.Retention, err = time.ParseDuration(get("federation-retention")); err != nil || c.Retention < time.Hour {
+		return c, fmt.Errorf("--federation-retention %q: want a duration of at least 1h, such as 168h", get("federation-retention"))
 	}
 	if c.TrustedProxies, err = signing.ParseAllowList(get("trusted-proxies")); err != nil {
 		return c, fmt.Errorf("--trusted-proxies: %w", err)

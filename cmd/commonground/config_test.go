@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Boolean settings are boolean flags: given alone as the README writes them,
@@ -57,5 +58,19 @@ func TestBooleanSettingsAreBooleanFlags(t *testing.T) {
 	}
 	if strings.Contains(help.String(), "federation-http string") || strings.Contains(help.String(), "federation-http bool") {
 		t.Errorf("--help gives the boolean flag a value:\n%s", help.String())
+	}
+}
+
+// The federation limits are settings, checked at start-up.
+func TestFederationLimitSettings(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	c, err := parseConfig("serve", nil, noEnv, &strings.Builder{})
+	if err != nil || c.InboxWorkers != 8 || c.InboxQuota != 4<<20 || c.Retention != 7*24*time.Hour {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"--inbox-workers", "0"}, {"--inbox-quota", "1000"}, {"--federation-retention", "5m"}, {"--trusted-proxies", "not-an-address"}} {
+		if _, err := parseConfig("serve", bad, noEnv, &strings.Builder{}); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%v: %v, want an error naming the setting", bad, err)
+		}
 	}
 }

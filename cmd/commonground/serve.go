@@ -72,7 +72,8 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	}
 	baseURL := c.baseURLFor(ln.Addr())
 	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
-		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, log, time.Now)
+		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, InboxWorkers: c.InboxWorkers, InboxQuota: c.InboxQuota,
+		Retention: c.Retention, Version: version}, db, log, time.Now)
 	if err != nil {
 		ln.Close()
 		return err
