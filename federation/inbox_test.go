@@ -101,6 +101,17 @@ func TestAnActivityIdIsItsSendersOwn(t *testing.T) {
 			t.Fatalf("the ally's real version 4: %d", got)
 		}
 		waitFor(t, func() bool { return in.keptVersion(t, forest) == 4 })
+		// A statement whose note id is on another host is not the ally's to give.
+		stray := vocab.Note{ID: elsewhere.srv.URL + "/statement/versions/5", AttributedTo: forest, Content: "<p>stray</p>", To: []string{vocab.PublicAddress},
+			Statement: &vocab.StatementDoc{Version: 5, Statement: proposals.Statement{Items: []proposals.Item{{ID: "o1", Section: proposals.Objectives, Text: "Stray"}}}}}
+		strayCreate, _ := vocab.MarshalCreate(home.srv.URL+"/users/forest/activities/5", forest, stray)
+		if got := post(t, inbox, strayCreate, forest+"#main-key", home.key, time.Now(), nil); got != 202 {
+			t.Fatalf("a Create of a note on another host: %d", got)
+		}
+		waitFor(t, func() bool { return inboxCount(t, in.db) == 0 })
+		if v := in.keptVersion(t, forest); v != 4 {
+			t.Fatalf("a note whose id is on another host was kept as version %d", v)
+		}
 		// A redelivery by the same sender is still stored once.
 		if got := post(t, inbox, create, forest+"#main-key", home.key, time.Now(), nil); got != 202 {
 			t.Fatalf("redelivery: %d", got)

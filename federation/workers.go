@@ -434,6 +434,9 @@ func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity) erro
 		if note.AttributedTo != act.Actor {
 			return refusal("a statement attributed to another actor")
 		}
+		if !sameHost(note.ID, act.Actor) {
+			return refusal("a statement whose id is on another host than its author's")
+		}
 		if err := s.keepStatement(ctx, act.Actor, note); err != nil {
 			return err
 		}
