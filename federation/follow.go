@@ -35,14 +35,16 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 	}
 	id, err := s.webfingerLookup(ctx, user, host)
 	if err != nil {
-		return storage.RemoteActor{}, proposals.Invalid("handle", "%v", err)
+		s.log.Info("federation: follow: webfinger failed", "handle", handle, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "could not find @%s@%s: %s", user, host, unreachable(err))
 	}
 	if id == s.actorID(m.Handle) {
 		return storage.RemoteActor{}, proposals.Invalid("handle", "that is this movement itself")
 	}
 	remote, err := s.fetchActor(ctx, id, user+"@"+host)
 	if err != nil {
-		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %v", user, host, err)
+		s.log.Info("federation: follow: actor fetch failed", "actor", id, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %s", user, host, unreachable(err))
 	}
 	followID := s.base() + "/follows/" + proposals.NewToken()[:16]
 	body, err := vocab.MarshalFollow(followID, s.actorID(m.Handle), remote.ID)

@@ -409,8 +409,9 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		// The details (addresses dialled, remote errors) are for our log only.
 		s.log.Info("inbox: signature refused", "err", err, "remote", r.RemoteAddr)
-		fail(w, http.StatusUnauthorized, "signature refused: "+err.Error())
+		fail(w, http.StatusUnauthorized, signatureRefusal(err))
 		return
 	}
 	act, err := vocab.ParseActivity(body)
@@ -448,6 +449,25 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		notify(s.inboxCh)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// signatureRefusal says why a signature was refused in what the sender needs
+// to fix, without the details of our lookup (addresses dialled, remote
+// errors), which are logged instead.
+func signatureRefusal(err error) string {
+	switch {
+	case errors.Is(err, signing.ErrNoSignature):
+		return "signature refused: the request is not signed (sign it with an HTTP Signature)"
+	case errors.Is(err, signing.ErrDateOutOfWindow):
+		return "signature refused: the Date header is missing, malformed or out of range (at most 1 hour ahead, 65 minutes behind)"
+	case errors.Is(err, signing.ErrMissingHeaders):
+		return "signature refused: the signature must cover (request-target), host, date and, with a body, digest"
+	case errors.Is(err, signing.ErrBadDigest):
+		return "signature refused: the Digest header does not match the body"
+	case errors.Is(err, signing.ErrKeyRefused):
+		return "signature refused: the signing key could not be used (its server refused it, or it is not its owner's key)"
+	}
+	return "signature refused: it does not verify with the key named by keyId"
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date).

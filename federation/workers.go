@@ -502,6 +502,9 @@ func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 		return
 	}
 	retryAt := s.nextAttempt(d, status, wait, now)
+	if errors.Is(err, signing.ErrForbiddenAddress) {
+		retryAt = nil // the address will not stop being private: final at once
+	}
 	if retryAt == nil {
 		s.log.Warn("federation: delivery given up", "inbox", d.Inbox, "activity", d.ActivityID, "attempts", d.Attempts+1, "err", err)
 	}

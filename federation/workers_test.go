@@ -169,3 +169,49 @@ func TestInboxLanesShareWorkersBetweenHosts(t *testing.T) {
 		t.Fatal("a lane that ended was not given to the next sender")
 	}
 }
+
+// A delivery to an address this instance does not connect to (private,
+// loopback without the allow-list, reserved) is given up at once: retrying
+// cannot make it public. (Before: tried 10 times.)
+func TestDeliveryToAForbiddenAddressIsFinalAtOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc := proposals.NewService(db.Store(), time.Now)
+		if _, err := svc.EnsureKeyPair(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
+			Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://river.example")
+		s, err := New(Config{BaseURL: base}, db, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now) // no allow-list
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		var batch []storage.Delivery
+		err = db.InTx(ctx, func(tx *storage.Tx) (err error) {
+			for _, inbox := range []string{"http://10.1.2.3/inbox", "http://127.0.0.1:9/inbox", "http://[fd00::1]/inbox"} {
+				if err := s.deliverTo(ctx, tx, "https://river.example/accepts/1", inbox, []byte(`{}`)); err != nil {
+					return err
+				}
+			}
+			batch, err = tx.ClaimDeliveries(ctx, now.Add(time.Second), now.Add(time.Minute), 10)
+			return err
+		})
+		if err != nil || len(batch) != 3 {
+			t.Fatalf("claimed %d: %v", len(batch), err)
+		}
+		for _, d := range batch {
+			s.attempt(ctx, d)
+		}
+		var stats storage.QueueStats
+		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { stats, err = tx.DeliveryStats(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if stats.Failed != 3 || stats.Pending != 0 {
+			t.Fatalf("after one attempt each: %+v, want all 3 given up", stats)
+		}
+	})
+}
