@@ -245,7 +245,10 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 }
 
 // WithdrawPublication sends Delete{Tombstone} for a published object and
-// removes it from the outbox.
+// removes it from the outbox; its URL answers 410 from then on. When it is
+// the pinned statement, it is unpinned too (Remove, and an Update of the
+// actor for servers that only read pins from the actor), or a peer refetching
+// the featured collection would bring it back.
 func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Member, objectID string) error {
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins withdraw publications")
@@ -270,7 +273,14 @@ func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Membe
 			return err
 		}
 		defer notify(s.kick)
-		return s.toFollowers(ctx, tx, id, body)
+		if err := s.toFollowers(ctx, tx, id, body); err != nil {
+			return err
+		}
+		current, err := tx.CurrentVersion(ctx)
+		if err != nil || objectID != s.noteID(current.Number) {
+			return err
+		}
+		return s.repin(ctx, tx, m, objectID+"/withdrawal", "", objectID)
 	})
 }
 

@@ -127,7 +127,10 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		if err != nil {
 			return err
 		}
-		note := s.statementNoteDoc(m, v)
+		note, err := s.statementNoteDoc(ctx, tx, m, v)
+		if err != nil {
+			return err
+		}
 		id := note.ID + "/activity"
 		body, err := vocab.MarshalCreate(id, actor, note)
 		if err != nil {
@@ -136,7 +139,16 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		if err := tx.SaveOutboxItem(ctx, storage.OutboxItem{ActivityID: id, ObjectID: note.ID, Body: string(body), PublishedAt: s.now()}); err != nil {
 			return err
 		}
-		return s.toFollowers(ctx, tx, id, body)
+		if err := s.toFollowers(ctx, tx, id, body); err != nil {
+			return err
+		}
+		unpin := s.noteID(v.Number - 1)
+		if _, err := tx.Withdrawal(ctx, unpin); err == nil {
+			unpin = "" // unpinned when it was withdrawn
+		} else if !errors.Is(err, proposals.ErrNotFound) {
+			return err
+		}
+		return s.repin(ctx, tx, m, fmt.Sprintf("%s#updates/%d", actor, e.ID), note.ID, unpin)
 	case proposals.EventProfileUpdated:
 		doc, err := s.actorDoc(ctx, tx, m)
 		if err != nil {
@@ -151,6 +163,43 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 	}
 	s.log.Warn("federation: unknown event kind, skipped", "kind", e.Kind)
 	return nil
+}
+
+// repin tells followers' servers that the pinned statement changed, in the
+// caller's transaction: Remove of the note unpinned and Add of the one pinned
+// (either may be ""), for servers that read those (Mastodon), and an Update of
+// the actor (its id updateID), because others (GoToSocial) read the featured
+// collection only when they fetch the actor, every 6 hours otherwise.
+func (s *Service) repin(ctx context.Context, tx *storage.Tx, m proposals.Movement, updateID, pinned, unpinned string) error {
+	actor := s.actorID(m.Handle)
+	featured := actor + "/featured"
+	if unpinned != "" {
+		body, err := vocab.MarshalRemove(unpinned+"/unpin", actor, unpinned, featured)
+		if err != nil {
+			return err
+		}
+		if err := s.toFollowers(ctx, tx, unpinned+"/unpin", body); err != nil {
+			return err
+		}
+	}
+	if pinned != "" {
+		body, err := vocab.MarshalAdd(pinned+"/pin", actor, pinned, featured)
+		if err != nil {
+			return err
+		}
+		if err := s.toFollowers(ctx, tx, pinned+"/pin", body); err != nil {
+			return err
+		}
+	}
+	doc, err := s.actorDoc(ctx, tx, m)
+	if err != nil {
+		return err
+	}
+	body, err := vocab.MarshalUpdateActor(updateID, doc)
+	if err != nil {
+		return err
+	}
+	return s.toFollowers(ctx, tx, updateID, body)
 }
 
 // processInbox hands due activities to workers, one lane per sender: a

@@ -504,6 +504,18 @@ func (tx *Tx) MarkOutboxItemDeleted(ctx context.Context, objectID string, at tim
 	return tx.updateOne(ctx, "outbox item", `UPDATE outbox_items SET deleted_at = $1 WHERE object_id = $2 AND deleted_at IS NULL`, at, objectID)
 }
 
+// Withdrawal returns when the publication of objectID was withdrawn, or
+// proposals.ErrNotFound when it was not (or never published).
+func (tx *Tx) Withdrawal(ctx context.Context, objectID string) (time.Time, error) {
+	var at time.Time
+	err := tx.x.GetContext(ctx, &at, `SELECT deleted_at FROM outbox_items WHERE object_id = $1 AND deleted_at IS NOT NULL
+		ORDER BY deleted_at LIMIT 1`, objectID)
+	if err != nil {
+		return at, notFound(err, "withdrawal")
+	}
+	return at, nil
+}
+
 // RemoteStatement is a statement version received from a followed movement.
 type RemoteStatement struct {
 	ActorID    string    `db:"actor_id"`
