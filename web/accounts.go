@@ -102,8 +102,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	page := loginPage{Username: username, Next: next, shell: s.shell(w, r, "Sign in")}
-	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit.
+	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit;
+	// cut short, since no username is longer and the limits keep it in memory.
 	account := strings.ToLower(strings.TrimSpace(username))
+	if len(account) > maxAccountKey {
+		account = account[:maxAccountKey]
+	}
 	address := clientAddress(r, s.opts.TrustedProxies)
 	if wait, byAddress := s.signIns.begin(account, address); wait > 0 {
 		s.log.Warn("sign-in slowed down", "username", username, "address", address, "wait", wait, "by_address", byAddress)

@@ -23,8 +23,12 @@ const (
 	// addressWindow; a success gives its attempt back.
 	signInsPerAddress = 50
 	addressWindow     = 15 * time.Minute
-	// limiterKeys bounds the memory of the limits under a flood of names.
+	// limiterKeys is when the limits drop what they no longer need; one
+	// address adds at most signInsPerAddress names per window.
 	limiterKeys = 100_000
+	// maxAccountKey is the longest account name the limits keep: usernames
+	// are at most 30 characters.
+	maxAccountKey = 64
 )
 
 // signInLimits slows password guessing down without locking anyone out. An
