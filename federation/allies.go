@@ -41,7 +41,7 @@ func (s *Service) fetchFeatured(ctx context.Context, remote storage.RemoteActor)
 
 func (s *Service) keepIfStatement(ctx context.Context, actor string, obj []byte) {
 	note, err := vocab.ParseNote(obj)
-	if err != nil || note.Statement == nil || note.AttributedTo != actor {
+	if err != nil || note.Statement == nil || note.AttributedTo != actor || !sameHost(note.ID, actor) {
 		return
 	}
 	if err := s.keepStatement(ctx, actor, note); err != nil {

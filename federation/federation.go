@@ -43,9 +43,31 @@ type Config struct {
 	DeliveryWorkers int
 	// RetryBase is the first retry delay; each further attempt doubles it.
 	RetryBase time.Duration
+	// InboxWorkers is how many senders' activities are handled at once in
+	// this process (each sender's in order, one at a time).
+	InboxWorkers int
+	// InboxQuota is how many bytes of activities one sending host may store
+	// in the inbox per hour; at least MaxActivityBytes.
+	InboxQuota int64
+	// Retention is how long processed inbox activities and finished
+	// deliveries are kept before they are purged.
+	Retention time.Duration
+	// FetchTimeout bounds one request to another server (10 s; tests shorten it).
+	FetchTimeout time.Duration
 	// Version is the software version reported in NodeInfo and User-Agent.
 	Version string
 }
+
+// Defaults of the settings above, for a Config that leaves them zero.
+const (
+	DefaultInboxWorkers = 8
+	DefaultInboxQuota   = 4 << 20
+	DefaultRetention    = 7 * 24 * time.Hour
+	defaultFetchTimeout = 10 * time.Second
+	// MaxActivityBytes is the largest activity the inbox accepts, and the
+	// largest document fetched from another server.
+	MaxActivityBytes = maxFetchBytes
+)
 
 // Delivery policy: GoToSocial's shape (8 s doubling), bounded in attempts and time.
 const (
@@ -57,8 +79,13 @@ const (
 	pauseFor         = 10 * time.Minute
 	maxFetchBytes    = 1 << 20
 	claimBatch       = 32
-	inboxBatch       = 64
 	defaultRetryBase = 8 * time.Second
+	// inboxPerHost is how many of one host's activities the inbox takes at a
+	// time; then the host waits its turn again.
+	inboxPerHost = 8
+	// purgeEvery is how often finished federation work past the retention
+	// period is deleted.
+	purgeEvery = time.Hour
 )
 
 // Service federates the instance's movement.
@@ -80,6 +107,8 @@ type Service struct {
 	keys   map[string]cachedKey
 	// handle is the movement's handle once set up; it never changes after.
 	handle atomic.Pointer[string]
+	// lanes are the senders whose activities are being handled.
+	lanes *inboxLanes
 }
 
 type cachedKey struct {
@@ -111,6 +140,19 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = defaultRetryBase
 	}
+	if cfg.InboxWorkers <= 0 {
+		cfg.InboxWorkers = DefaultInboxWorkers
+	}
+	if cfg.InboxQuota <= 0 {
+		cfg.InboxQuota = DefaultInboxQuota
+	}
+	cfg.InboxQuota = max(cfg.InboxQuota, MaxActivityBytes) // any one activity the inbox takes must fit
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = defaultFetchTimeout
+	}
 	var kp proposals.KeyPair
 	err := db.ReadTx(context.Background(), func(tx *storage.Tx) (err error) { kp, err = tx.KeyPair(context.Background()); return err })
 	if err != nil {
@@ -120,10 +162,11 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("federation: movement key: %w", err)
 	}
-	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: 10 * time.Second,
+	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: cfg.FetchTimeout,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
 	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
-		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1)}, nil
+		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
+		lanes: newInboxLanes(cfg.InboxWorkers)}, nil
 }
 
 // movement returns the movement, or ErrNotFound before setup.

@@ -97,6 +97,12 @@ type instance struct {
 
 func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	t.Helper()
+	return newInstanceWith(t, db, func(c *federation.Config) { c.DeliveryWorkers = workers })
+}
+
+// newInstanceWith is newInstance with its federation settings changed by set.
+func newInstanceWith(t testing.TB, db *storage.DB, set func(*federation.Config)) *instance {
+	t.Helper()
 	ctx := context.Background()
 	svc := proposals.NewService(db.Store(), time.Now)
 	if _, err := svc.EnsureKeyPair(ctx); err != nil {
@@ -110,8 +116,10 @@ func newInstance(t testing.TB, db *storage.DB, workers int) *instance {
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	allies := alliances.NewService(db.Alliances(), svc, nil, alliances.Config{Host: base.Host}, time.Now)
-	fed, err := federation.New(federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		DeliveryWorkers: workers, RetryBase: 200 * time.Millisecond, Version: "test"}, db, allies, log, time.Now)
+	cfg := federation.Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		DeliveryWorkers: 1, RetryBase: 200 * time.Millisecond, Version: "test"}
+	set(&cfg)
+	fed, err := federation.New(cfg, db, allies, log, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +165,7 @@ func inboxCount(t testing.TB, db *storage.DB) int {
 	t.Helper()
 	var n int
 	err := db.ReadTx(context.Background(), func(tx *storage.Tx) error {
-		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000)
+		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000, 100000)
 		n = len(acts)
 		return err
 	})
@@ -368,10 +376,14 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	received := func() int {
+	received := func() int { // Creates: each version also goes with an unpin, a pin and an Update
 		n := 0
 		for _, s := range servers {
-			n += len(s.inboxBodies())
+			for _, body := range s.inboxBodies() {
+				if bytes.Contains(body, []byte(`"type":"Create"`)) {
+					n++
+				}
+			}
 		}
 		return n
 	}
@@ -409,12 +421,29 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 }
 
 // TestPublishingReachesFollowersAndCanBeWithdrawn: a follower's server gets the
-// Create{Note} with the structured statement, once per shared inbox, and a
-// withdrawal as Delete{Tombstone}.
+// Create{Note} with the structured statement, once per shared inbox, with the
+// new version pinned in place of the old (Remove, Add, and an Update of the
+// actor, for servers that read pins only from the actor); and a withdrawal as
+// Delete{Tombstone}, unpinned too, after which the note's URL answers 410 with
+// a Tombstone and neither featured nor the outbox lists it.
 // On both databases: the inbox worker and the delivery queue use each
 // database's own locking.
 func TestPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T) {
 	storagetest.Each(t, testPublishingReachesFollowersAndCanBeWithdrawn)
+}
+
+// byType reads received activities by type ("Remove", "Add", ...).
+func byType(t *testing.T, bodies [][]byte) map[string][]vocab.Activity {
+	t.Helper()
+	out := map[string][]vocab.Activity{}
+	for _, b := range bodies {
+		act, err := vocab.ParseActivity(b)
+		if err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		out[act.Type] = append(out[act.Type], act)
+	}
+	return out
 }
 
 func testPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T, db *storage.DB) {
@@ -446,32 +475,79 @@ func testPublishingReachesFollowersAndCanBeWithdrawn(t *testing.T, db *storage.D
 		t.Fatal(err)
 	}
 	in.fed.Kick()
-	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 3 })
+	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 6 })
 	time.Sleep(300 * time.Millisecond)
-	bodies := eve.inboxBodies()
-	if len(bodies) != 3 {
-		t.Fatalf("%d activities reached the shared inbox, want 2 Accepts and 1 Create (one per server)", len(bodies))
+	got := byType(t, eve.inboxBodies())
+	if len(eve.inboxBodies()) != 6 || len(got["Accept"]) != 2 || len(got["Create"]) != 1 || len(got["Remove"]) != 1 || len(got["Add"]) != 1 || len(got["Update"]) != 1 {
+		t.Fatalf("%d activities reached the shared inbox, want 2 Accepts, then one each of Create, Remove, Add and Update (one per server)", len(eve.inboxBodies()))
 	}
-	act, err := vocab.ParseActivity(bodies[2])
-	if err != nil || act.Type != "Create" {
-		t.Fatalf("publication: %v %s", err, bodies[2])
-	}
-	note, err := vocab.ParseNote(act.Object)
+	create := got["Create"][0]
+	note, err := vocab.ParseNote(create.Object)
 	if err != nil || note.Statement == nil || note.Statement.Statement.Items[0].Text != "Clean water <for> all" || !strings.Contains(note.Content, "Clean water &lt;for&gt; all") {
 		t.Fatalf("note: %+v %v", note, err)
 	}
+	featured := in.actor() + "/featured"
+	if add := got["Add"][0]; add.ObjectID != note.ID || !strings.Contains(string(add.Raw), `"target":"`+featured+`"`) {
+		t.Errorf("pin: %s", add.Raw)
+	}
+	if remove := got["Remove"][0]; remove.ObjectID != in.url+"/statement/versions/1" || !strings.Contains(string(remove.Raw), `"target":"`+featured+`"`) {
+		t.Errorf("unpin: %s", remove.Raw)
+	}
+	if update := got["Update"][0]; update.ObjectID != in.actor() || update.ObjectType != "Group" || !strings.Contains(string(update.Object), featured) {
+		t.Errorf("the actor's Update, for servers that read pins from it: %s", update.Raw)
+	}
+	if code, body := getAP(t, note.ID); code != 200 || !strings.Contains(body, "Clean water") {
+		t.Fatalf("the published note: %d %s", code, body)
+	}
+
 	admin := proposals.Member{ID: 1, Role: proposals.RoleAdmin, Status: proposals.StatusActive}
 	if err := in.fed.WithdrawPublication(ctx, admin, note.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 4 })
-	del, _ := vocab.ParseActivity(eve.inboxBodies()[3])
-	if del.Type != "Delete" || del.ObjectID != note.ID || del.ObjectType != "Tombstone" {
+	waitFor(t, func() bool { return len(eve.inboxBodies()) >= 9 })
+	time.Sleep(300 * time.Millisecond)
+	got = byType(t, eve.inboxBodies())
+	if len(eve.inboxBodies()) != 9 || len(got["Delete"]) != 1 || len(got["Remove"]) != 2 || len(got["Update"]) != 2 {
+		t.Fatalf("%d activities after the withdrawal, want a Delete, a Remove and an Update more", len(eve.inboxBodies()))
+	}
+	if del := got["Delete"][0]; del.ObjectID != note.ID || del.ObjectType != "Tombstone" {
 		t.Fatalf("withdrawal: %+v", del)
+	}
+	if got["Remove"][0].ObjectID != note.ID && got["Remove"][1].ObjectID != note.ID {
+		t.Fatal("the withdrawn note was not unpinned")
+	}
+	// Withdrawn stays withdrawn: 410 with a Tombstone, out of featured and the outbox.
+	code, body := getAP(t, note.ID)
+	var tomb map[string]any
+	json.Unmarshal([]byte(body), &tomb)
+	if code != 410 || tomb["type"] != "Tombstone" || tomb["id"] != note.ID || tomb["formerType"] != "Note" || tomb["deleted"] == nil {
+		t.Fatalf("the withdrawn note's URL: %d %s", code, body)
+	}
+	for _, collection := range []string{"featured", "outbox"} {
+		if code, body := getAP(t, in.actor()+"/"+collection); code != 200 || strings.Contains(body, note.ID) || !strings.Contains(body, `"totalItems":0`) {
+			t.Errorf("%s after the withdrawal: %d %s", collection, code, body)
+		}
+	}
+	if code, _ := getAP(t, in.url+"/statement/versions/1"); code != 200 {
+		t.Errorf("version 1's note after version 2 was withdrawn: %d", code)
 	}
 	if err := in.fed.WithdrawPublication(ctx, admin, note.ID); err == nil {
 		t.Fatal("withdrawing twice succeeded")
 	}
+}
+
+// getAP fetches an ActivityPub document as a peer would.
+func getAP(t *testing.T, url string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 func waitFor(t *testing.T, ok func() bool) {
@@ -511,4 +587,44 @@ func TestOnlyFacilitatorsDecideMatches(t *testing.T) {
 			t.Errorf("%s deciding a match: %d, want %d", role, resp.StatusCode, want)
 		}
 	}
+}
+
+// The federation forms' fields go through the same cleaning as every other
+// text: bad bytes in a handle are refused with 400, and an id no actor or
+// publication can have (from a garbled or forged hidden field) is not found,
+// never a database failure. On both databases: PostgreSQL refuses NUL and
+// invalid UTF-8 that SQLite would take.
+func TestFederationFormsRefuseBadText(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		in := newInstance(t, db, 1)
+		token, _, err := in.svc.SignIn(context.Background(), "admin", "a long shared secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(path string, form url.Values) (int, string) {
+			req, _ := http.NewRequest("POST", in.url+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "cg_session", Value: token})
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		for _, bad := range []string{"ally\x00@example.org", "ally\xff@example.org", "ally\u202e@example.org"} {
+			if status, page := send("/federation/follow", url.Values{"handle": {bad}}); status != 400 || strings.Contains(page, "Something went wrong") {
+				t.Errorf("follow %q: %d, want 400", bad, status)
+			}
+			for _, path := range []string{"/federation/unfollow", "/federation/followers/approve", "/federation/followers/remove"} {
+				if status, _ := send(path, url.Values{"actor": {"https://example.org/users/" + bad}}); status != 404 {
+					t.Errorf("%s %q: %d, want 404", path, bad, status)
+				}
+			}
+			if status, _ := send("/federation/withdraw", url.Values{"object": {in.url + "/statement/versions/" + bad}}); status != 404 {
+				t.Errorf("withdraw %q: %d, want 404", bad, status)
+			}
+		}
+	})
 }

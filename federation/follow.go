@@ -36,14 +36,16 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 	}
 	id, err := s.webfingerLookup(ctx, user, host)
 	if err != nil {
-		return storage.RemoteActor{}, proposals.Invalid("handle", "%v", err)
+		s.log.Info("federation: follow: webfinger failed", "handle", handle, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "could not find @%s@%s: %s", user, host, unreachable(err))
 	}
 	if id == s.actorID(m.Handle) {
 		return storage.RemoteActor{}, proposals.Invalid("handle", "that is this movement itself")
 	}
 	remote, err := s.fetchActor(ctx, id, user+"@"+host)
 	if err != nil {
-		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %v", user, host, err)
+		s.log.Info("federation: follow: actor fetch failed", "actor", id, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %s", user, host, unreachable(err))
 	}
 	followID := s.base() + "/follows/" + proposals.NewToken()[:16]
 	body, err := vocab.MarshalFollow(followID, s.actorID(m.Handle), remote.ID)
@@ -67,6 +69,9 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID string) error {
 	if !actor.IsFacilitator() {
 		return proposals.Forbidden("only facilitators and admins unfollow")
+	}
+	if err := checkFormID(actorID); err != nil {
+		return err
 	}
 	m, err := s.movement(ctx)
 	if err != nil {
@@ -121,6 +126,9 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins approve followers")
 	}
+	if err := checkFormID(actorID); err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
@@ -137,6 +145,9 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, actorID string) error {
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins remove followers")
+	}
+	if err := checkFormID(actorID); err != nil {
+		return err
 	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
@@ -235,10 +246,16 @@ func (s *Service) Overview(ctx context.Context, viewer proposals.Member) (Overvi
 }
 
 // WithdrawPublication sends Delete{Tombstone} for a published object and
-// removes it from the outbox.
+// removes it from the outbox; its URL answers 410 from then on. When it is
+// the pinned statement, it is unpinned too (Remove, and an Update of the
+// actor for servers that only read pins from the actor), or a peer refetching
+// the featured collection would bring it back.
 func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Member, objectID string) error {
 	if !actor.IsAdmin() {
 		return proposals.Forbidden("only admins withdraw publications")
+	}
+	if err := checkFormID(objectID); err != nil {
+		return err
 	}
 	m, err := s.movement(ctx)
 	if err != nil {
@@ -257,8 +274,25 @@ func (s *Service) WithdrawPublication(ctx context.Context, actor proposals.Membe
 			return err
 		}
 		defer notify(s.kick)
-		return s.toFollowers(ctx, tx, id, body)
+		if err := s.toFollowers(ctx, tx, id, body); err != nil {
+			return err
+		}
+		current, err := tx.CurrentVersion(ctx)
+		if err != nil || objectID != s.noteID(current.Number) {
+			return err
+		}
+		return s.repin(ctx, tx, m, objectID+"/withdrawal", "", objectID)
 	})
+}
+
+// checkFormID refuses, as not found, an id that no stored actor or object can
+// have. Such ids come from hidden form fields: a malformed one is a garbled or
+// forged form, and the database must not be asked for it.
+func checkFormID(id string) error {
+	if clean, err := proposals.CleanText("id", id, proposals.OneLine); err != nil || clean == "" || clean != id {
+		return proposals.ErrNotFound
+	}
+	return nil
 }
 
 // toFollowers queues an activity for every follower's server, once per inbox.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/commonground/commonground/consensus"
 	"github.com/commonground/commonground/federation/signing"
 	"github.com/commonground/commonground/federation/vocab"
 	"github.com/commonground/commonground/proposals"
@@ -311,35 +312,109 @@ func (s *Service) followingCollection(ctx context.Context, m proposals.Movement)
 }
 
 // featuredCollection pins the current statement on the profile: Mastodon does
-// not backfill history, so a new follower sees the statement here.
+// not backfill history, so a new follower sees the statement here. A
+// withdrawn version is not pinned: a peer would fetch it and bring it back.
 func (s *Service) featuredCollection(ctx context.Context, m proposals.Movement) ([]byte, error) {
-	var v proposals.Version
-	err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
+	var pinned [][]byte
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) error {
+		v, err := tx.CurrentVersion(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Withdrawal(ctx, s.noteID(v.Number)); !errors.Is(err, proposals.ErrNotFound) {
+			return err // withdrawn (nothing pinned), or a failure
+		}
+		note, err := s.statementNoteDoc(ctx, tx, m, v)
+		if err != nil {
+			return err
+		}
+		body, err := vocab.MarshalNote(note)
+		pinned = append(pinned, body)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	note, err := vocab.MarshalNote(s.statementNoteDoc(m, v))
-	if err != nil {
-		return nil, err
-	}
-	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/featured", 1, [][]byte{note}, nil)
+	return vocab.MarshalOrderedCollection(s.actorID(m.Handle)+"/featured", len(pinned), pinned, nil)
 }
 
 // statementNoteDoc is a statement version as a Note: readable HTML for
-// Mastodon, and the structured items for other Common Ground instances.
-func (s *Service) statementNoteDoc(m proposals.Movement, v proposals.Version) vocab.Note {
+// Mastodon that leads with what the version changed, and the structured
+// items for other Common Ground instances. It reads, through tx, the version
+// before and the proposal that made this one.
+func (s *Service) statementNoteDoc(ctx context.Context, tx *storage.Tx, m proposals.Movement, v proposals.Version) (vocab.Note, error) {
 	doc := vocab.StatementDoc{Version: v.Number, AdoptedAt: v.AdoptedAt, Statement: v.Statement}
+	content := vocab.StatementHTML(m.Name, doc)
+	if v.Number > 1 {
+		change, err := s.versionChange(ctx, tx, v)
+		if err != nil {
+			return vocab.Note{}, err
+		}
+		content = vocab.AdoptionHTML(m.Name, change, doc)
+	}
 	actor := s.actorID(m.Handle)
 	return vocab.Note{
 		ID: s.noteID(v.Number), AttributedTo: actor, URL: s.base() + "/statement?version=" + strconv.Itoa(v.Number),
-		Content: vocab.StatementHTML(m.Name, doc), Published: v.AdoptedAt,
+		Content: content, Published: v.AdoptedAt,
 		To: []string{vocab.PublicAddress}, Cc: []string{actor + "/followers"}, Statement: &doc,
-	}
+	}, nil
 }
 
-// statementNote serves a version's Note at its id (peers refetch it).
+// versionChange is what version v changed from the one before, and the
+// proposal and vote that made it.
+func (s *Service) versionChange(ctx context.Context, tx *storage.Tx, v proposals.Version) (vocab.VersionChange, error) {
+	prev, err := tx.VersionByNumber(ctx, v.Number-1)
+	if err != nil {
+		return vocab.VersionChange{}, err
+	}
+	change := vocab.VersionChange{DiffURL: fmt.Sprintf("%s/statement/diff?from=%d&to=%d", s.base(), prev.Number, v.Number)}
+	diff := proposals.DiffStatements(prev.Statement, v.Statement)
+	change.PreambleChanged = diff.PreambleChanged
+	for _, sec := range diff.Sections {
+		for _, it := range sec.Items {
+			item := vocab.ChangedItem{Section: it.Section, Old: it.Old, New: it.New}
+			switch it.Status {
+			case proposals.ItemAdded:
+				change.Added = append(change.Added, item)
+			case proposals.ItemAmended:
+				change.Amended = append(change.Amended, item)
+			case proposals.ItemMoved:
+				change.Moved = append(change.Moved, item)
+			case proposals.ItemRemoved:
+				change.Removed = append(change.Removed, item)
+			}
+		}
+	}
+	if v.ProposalID == 0 {
+		return change, nil
+	}
+	p, err := tx.Proposal(ctx, v.ProposalID)
+	if err != nil {
+		return change, err
+	}
+	change.Title = p.Title
+	if p.Outcome != nil {
+		change.Outcome = outcomeLine(p.Outcome.Tally, p.Round)
+	}
+	return change, nil
+}
+
+// outcomeLine is the vote that adopted a version, in one line.
+func outcomeLine(t consensus.Tally, round int) string {
+	how := "Adopted by the members' vote"
+	if round > 1 {
+		how = "Adopted in a second round, under the fallback rule"
+	}
+	return fmt.Sprintf("%s: %d of %d members voted; %d agree, %d stand aside, %d disagree, %d block.",
+		how, t.Cast(), t.Eligible, t.Agree, t.StandAside, t.Disagree, t.Block)
+}
+
+// statementNote serves a version's Note at its id (peers refetch it). A
+// withdrawn one answers 410 with a Tombstone, so that a peer refetching it
+// drops it instead of bringing it back.
 func (s *Service) statementNote(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(chi.URLParam(r, "n"))
+	n64, err := strconv.ParseInt(chi.URLParam(r, "n"), 10, 32) // a version number is 32-bit in the database
+	n := int(n64)
 	if err != nil || n < 1 {
 		fail(w, http.StatusNotFound, "no such version")
 		return
@@ -353,13 +428,38 @@ func (s *Service) statementNote(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such version")
 		return
 	}
-	var v proposals.Version
-	err = s.db.Single(r.Context(), func(tx *storage.Tx) (err error) { v, err = tx.VersionByNumber(r.Context(), n); return err })
-	if err != nil {
+	ctx := r.Context()
+	var note vocab.Note
+	var withdrawn time.Time
+	err = s.db.ReadTx(ctx, func(tx *storage.Tx) error {
+		v, err := tx.VersionByNumber(ctx, n)
+		if err != nil {
+			return err
+		}
+		if withdrawn, err = tx.Withdrawal(ctx, s.noteID(n)); !errors.Is(err, proposals.ErrNotFound) {
+			return err // withdrawn, or a failure
+		}
+		note, err = s.statementNoteDoc(ctx, tx, m, v)
+		return err
+	})
+	switch {
+	case err == nil && !withdrawn.IsZero():
+		body, err := vocab.MarshalTombstone(s.noteID(n), "Note", withdrawn)
+		if err != nil {
+			fail(w, http.StatusInternalServerError, "note unavailable")
+			return
+		}
+		writeJSON(w, activityJSON, http.StatusGone, body)
+		return
+	case errors.Is(err, proposals.ErrNotFound):
 		fail(w, http.StatusNotFound, "no such version")
 		return
+	case err != nil:
+		s.log.Error("statement note", "version", n, "err", err)
+		fail(w, http.StatusInternalServerError, "note unavailable")
+		return
 	}
-	body, err := vocab.MarshalNote(s.statementNoteDoc(m, v))
+	body, err := vocab.MarshalNote(note)
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "note unavailable")
 		return
@@ -375,8 +475,10 @@ func acceptsActivityContentType(ct string) bool {
 }
 
 // inbox receives an activity: it checks the signature, the digest and the date,
-// parses the activity, checks that its actor owns the signing key, stores it
-// once by id and answers 202 at once; a worker processes it afterwards.
+// parses the activity, checks that its actor owns the signing key and that its
+// id is on that actor's host, stores it once per sender and id (within the
+// sending host's hourly quota) and answers 202 at once; a worker processes it
+// afterwards.
 func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	handle, err := s.movementHandle(r.Context())
 	if err != nil || (chi.URLParam(r, "handle") != "" && !strings.EqualFold(chi.URLParam(r, "handle"), handle)) {
@@ -407,8 +509,9 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		// The details (addresses dialled, remote errors) are for our log only.
 		s.log.Info("inbox: signature refused", "err", err, "remote", r.RemoteAddr)
-		fail(w, http.StatusUnauthorized, "signature refused: "+err.Error())
+		fail(w, http.StatusUnauthorized, signatureRefusal(err))
 		return
 	}
 	act, err := vocab.ParseActivity(body)
@@ -420,11 +523,23 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, "the activity's actor is not the owner of the signing key")
 		return
 	}
+	if !sameHost(act.ID, act.Actor) {
+		// As Mastodon does: otherwise any server could pre-claim another's ids.
+		fail(w, http.StatusBadRequest, "the activity's id must be on its actor's host")
+		return
+	}
+	host, _ := hostOf(act.Actor)
 	var fresh bool
-	err = s.db.Single(r.Context(), func(tx *storage.Tx) (err error) { // one INSERT: atomic on its own
-		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, string(body), s.now())
+	err = s.db.InTx(r.Context(), func(tx *storage.Tx) (err error) {
+		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, host, string(body), s.now(), s.cfg.InboxQuota)
 		return err
 	})
+	if errors.Is(err, proposals.ErrTooMany) {
+		next := s.now().UTC().Truncate(time.Hour).Add(time.Hour)
+		w.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(s.now()).Seconds())+1))
+		fail(w, http.StatusTooManyRequests, fmt.Sprintf("%s has sent this inbox %d bytes this hour, its limit; send again in the next hour", host, s.cfg.InboxQuota))
+		return
+	}
 	if err != nil {
 		s.log.Error("inbox: store activity", "err", err)
 		fail(w, http.StatusInternalServerError, "could not store the activity")
@@ -434,6 +549,25 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		notify(s.inboxCh)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// signatureRefusal says why a signature was refused in what the sender needs
+// to fix, without the details of our lookup (addresses dialled, remote
+// errors), which are logged instead.
+func signatureRefusal(err error) string {
+	switch {
+	case errors.Is(err, signing.ErrNoSignature):
+		return "signature refused: the request is not signed (sign it with an HTTP Signature)"
+	case errors.Is(err, signing.ErrDateOutOfWindow):
+		return "signature refused: the Date header is missing, malformed or out of range (at most 1 hour ahead, 65 minutes behind)"
+	case errors.Is(err, signing.ErrMissingHeaders):
+		return "signature refused: the signature must cover (request-target), host, date and, with a body, digest"
+	case errors.Is(err, signing.ErrBadDigest):
+		return "signature refused: the Digest header does not match the body"
+	case errors.Is(err, signing.ErrKeyRefused):
+		return "signature refused: the signing key could not be used (its server refused it, or it is not its owner's key)"
+	}
+	return "signature refused: it does not verify with the key named by keyId"
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date).

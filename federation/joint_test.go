@@ -16,8 +16,8 @@ import (
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
-// follows makes the instance follow actor, accepted: an ally.
-func (in *instance) follows(t testing.TB, r *remote, name string) string {
+// alliedWith makes the instance follow r's actor name, accepted: an ally.
+func (in *instance) alliedWith(t testing.TB, r *remote, name string) string {
 	t.Helper()
 	id := r.actor(name)
 	ctx := context.Background()
@@ -84,7 +84,7 @@ func TestVerdictsOnOurJointStatementAreCheckedAndCountedOnce(t *testing.T) {
 		in := newInstance(t, db, 2)
 		ctx := context.Background()
 		allies := newRemote(t)
-		forest, mallory := in.follows(t, allies, "forest"), in.follows(t, allies, "mallory")
+		forest, mallory := in.alliedWith(t, allies, "forest"), in.alliedWith(t, allies, "mallory")
 		admin := in.admin(t)
 		// Someone on Mastodon follows the movement, and reads what it signs.
 		reader := newRemote(t)
@@ -177,7 +177,7 @@ func TestVerdictsOnOurJointStatementAreCheckedAndCountedOnce(t *testing.T) {
 func TestOffersFromAlliesAreKeptOnce(t *testing.T) {
 	in := newInstance(t, storagetest.SQLite(t), 2)
 	others := newRemote(t)
-	river := in.follows(t, others, "river")
+	river := in.alliedWith(t, others, "river")
 	eve := others.actor("eve") // not followed
 	text := alliances.JointText{Title: "Clean rivers", Items: []proposals.Item{{ID: "i1", Section: proposals.Objectives, Text: "No sewage in rivers by 2030"}}}
 	offer := func(from, activityID string, hash string) int {
@@ -237,7 +237,7 @@ func benchmarkSignatures(b *testing.B, db *storage.DB) {
 	srv := newRemote(b)
 	var allies []string
 	for i := range 10 {
-		allies = append(allies, in.follows(b, srv, fmt.Sprintf("ally%d", i)))
+		allies = append(allies, in.alliedWith(b, srv, fmt.Sprintf("ally%d", i)))
 	}
 	admin := in.admin(b)
 	text := alliances.JointText{Title: "Clean rivers", Items: []proposals.Item{{Section: proposals.Objectives, Text: "No sewage in rivers, version 1"}}}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/commonground/commonground/federation/signing"
 	"github.com/commonground/commonground/federation/vocab"
@@ -167,7 +169,11 @@ func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (pub 
 
 // ParseHandle reads "@user@host" or "user@host".
 func ParseHandle(handle string) (user, host string, err error) {
-	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	h, err := proposals.CleanText("handle", handle, proposals.OneLine)
+	if err != nil {
+		return "", "", err
+	}
+	h = strings.TrimPrefix(h, "@")
 	user, host, ok := strings.Cut(h, "@")
 	if !ok || user == "" || host == "" || strings.ContainsAny(h, " /?#") {
 		return "", "", proposals.Invalid("handle", "write a handle like @movement@example.org")
@@ -184,31 +190,94 @@ func (s *Service) webfingerLookup(ctx context.Context, user, host string) (strin
 	}
 	var lastErr error
 	for _, scheme := range schemes {
-		u := url.URL{Scheme: scheme, Host: host, Path: "/.well-known/webfinger", RawQuery: "resource=" + url.QueryEscape("acct:"+user+"@"+host)}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		req.Header.Set("Accept", "application/jrd+json, application/json")
-		resp, err := s.client.Do(req)
-		if err != nil {
-			lastErr = err
-			continue
+		href, err := s.webfingerAt(ctx, scheme, user, host)
+		if err == nil {
+			return href, nil
 		}
-		body, err := signing.ReadBody(resp, 256<<10)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			lastErr = fmt.Errorf("status %d", resp.StatusCode)
-			continue
-		}
-		var doc jrd
-		if err := json.Unmarshal(body, &doc); err != nil {
-			lastErr = err
-			continue
-		}
-		for _, l := range doc.Links {
-			if l.Rel == "self" && (l.Type == activityJSON || strings.Contains(l.Type, "ld+json")) && l.Href != "" {
-				return l.Href, nil
-			}
-		}
-		lastErr = errors.New("no ActivityPub actor in the answer")
+		lastErr = err
 	}
-	return "", fmt.Errorf("could not find @%s@%s: %w", user, host, lastErr)
+	return "", fmt.Errorf("webfinger @%s@%s: %w", user, host, lastErr)
+}
+
+func (s *Service) webfingerAt(ctx context.Context, scheme, user, host string) (string, error) {
+	u := url.URL{Scheme: scheme, Host: host, Path: "/.well-known/webfinger", RawQuery: "resource=" + url.QueryEscape("acct:"+user+"@"+host)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/jrd+json, application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", statusError(resp.StatusCode)
+	}
+	body, err := signing.ReadBody(resp, maxJRDBytes)
+	if err != nil {
+		return "", err
+	}
+	return parseJRD(body)
+}
+
+// maxJRDBytes bounds a WebFinger answer: a few links, in a few kilobytes.
+const maxJRDBytes = 256 << 10
+
+var (
+	errNotJRD   = errors.New("the answer is not a WebFinger document")
+	errNoActor  = errors.New("the WebFinger answer names no ActivityPub actor")
+	errNotHTTPS = errors.New("the WebFinger answer's actor is not an http(s) URL")
+)
+
+// parseJRD reads a WebFinger answer and returns the href of its ActivityPub
+// self link, which must be an absolute http(s) URL.
+func parseJRD(body []byte) (string, error) {
+	var doc jrd
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", errNotJRD
+	}
+	for _, l := range doc.Links {
+		if l.Rel != "self" || l.Type != activityJSON && !strings.Contains(l.Type, "ld+json") || l.Href == "" {
+			continue
+		}
+		if u, err := url.Parse(l.Href); err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" {
+			return "", errNotHTTPS
+		}
+		return l.Href, nil
+	}
+	return "", errNoActor
+}
+
+// unreachable says, for the person who asked, why another server's document
+// could not be had: what happened, never the Go error (addresses dialled,
+// internal wording), which is logged instead.
+func unreachable(err error) string {
+	var status statusError
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	var r refusal
+	switch {
+	case errors.Is(err, signing.ErrForbiddenAddress):
+		return "its address is private or reserved, and this instance does not connect to those"
+	case errors.Is(err, signing.ErrTooLarge):
+		return "its answer is larger than this instance accepts"
+	case errors.As(err, &status) && (status == http.StatusNotFound || status == http.StatusGone):
+		return "it has no such account"
+	case errors.As(err, &status):
+		return fmt.Sprintf("it answered with an error (HTTP %d)", int(status))
+	case errors.Is(err, errNotJRD), errors.Is(err, vocab.ErrInvalid):
+		return "its answer is not a document this instance can read"
+	case errors.Is(err, errNoActor), errors.Is(err, errNotHTTPS):
+		return "it names no ActivityPub actor for that account"
+	case errors.As(err, &r):
+		return "its profile does not hold together (" + string(r) + ")"
+	case errors.As(err, &dnsErr):
+		return "no server answers to that name"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "it did not answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "it refused the connection"
+	}
+	return "it could not be reached"
 }

@@ -19,10 +19,12 @@ import (
 	"github.com/commonground/commonground/storage"
 )
 
-// Run starts the background work (the publisher, the inbox processor and the
-// delivery workers) and returns when ctx ends and they have stopped. Work left
-// in the database when it stops is picked up at the next start.
+// Run starts the background work (the publisher, the inbox processor and its
+// workers, the delivery workers, the purge of finished work) and returns when
+// ctx ends and they have stopped. Work left in the database when it stops is
+// picked up at the next start.
 func (s *Service) Run(ctx context.Context) {
+	defer s.lanes.wait() // after the loops: no lane starts any more
 	var wg sync.WaitGroup
 	loop := func(ch chan struct{}, every time.Duration, step func(context.Context)) {
 		wg.Add(1)
@@ -46,7 +48,28 @@ func (s *Service) Run(ctx context.Context) {
 	for range s.cfg.DeliveryWorkers {
 		loop(s.kick, time.Second, s.deliverDue)
 	}
+	loop(nil, purgeEvery, s.purgeFinished)
 	wg.Wait()
+}
+
+// purgeFinished deletes processed inbox activities and finished deliveries
+// older than the retention period, so that storage does not grow without
+// bound. Pending work is kept however old.
+func (s *Service) purgeFinished(ctx context.Context) {
+	var p storage.Purged
+	err := s.db.InTx(ctx, func(tx *storage.Tx) (err error) {
+		p, err = tx.PurgeFinished(ctx, s.now().Add(-s.cfg.Retention))
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("federation: purge finished work", "err", err)
+		}
+		return
+	}
+	if p.Inbox+p.Deliveries > 0 {
+		s.log.Info("federation: purged finished work", "inbox_activities", p.Inbox, "deliveries", p.Deliveries, "retention", s.cfg.Retention)
+	}
 }
 
 // Kick wakes the publisher; callers use it after recording an event.
@@ -118,7 +141,10 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		if err != nil {
 			return err
 		}
-		note := s.statementNoteDoc(m, v)
+		note, err := s.statementNoteDoc(ctx, tx, m, v)
+		if err != nil {
+			return err
+		}
 		id := note.ID + "/activity"
 		body, err := vocab.MarshalCreate(id, actor, note)
 		if err != nil {
@@ -127,8 +153,17 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 		if err := tx.SaveOutboxItem(ctx, storage.OutboxItem{ActivityID: id, ObjectID: note.ID, Body: string(body), PublishedAt: s.now()}); err != nil {
 			return err
 		}
+		if err := s.toFollowers(ctx, tx, id, body); err != nil {
+			return err
+		}
 		s.kickAllies() // embed the new version's texts
-		return s.toFollowers(ctx, tx, id, body)
+		unpin := s.noteID(v.Number - 1)
+		if _, err := tx.Withdrawal(ctx, unpin); err == nil {
+			unpin = "" // unpinned when it was withdrawn
+		} else if !errors.Is(err, proposals.ErrNotFound) {
+			return err
+		}
+		return s.repin(ctx, tx, m, fmt.Sprintf("%s#updates/%d", actor, e.ID), note.ID, unpin)
 	case proposals.EventProfileUpdated:
 		doc, err := s.actorDoc(ctx, tx, m)
 		if err != nil {
@@ -151,38 +186,165 @@ func (s *Service) publishEvent(ctx context.Context, tx *storage.Tx, m proposals.
 	return nil
 }
 
-// processInbox handles stored activities. Handlers are idempotent (upserts,
-// deliveries unique per activity and inbox), so an activity handled twice by
-// two processes changes nothing the second time.
-func (s *Service) processInbox(ctx context.Context) {
-	for ctx.Err() == nil {
-		var batch []storage.InboxActivity
-		now := s.now()
-		err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) { batch, err = tx.UnprocessedInbox(ctx, now, inboxBatch); return err })
+// repin tells followers' servers that the pinned statement changed, in the
+// caller's transaction: Remove of the note unpinned and Add of the one pinned
+// (either may be ""), for servers that read those (Mastodon), and an Update of
+// the actor (its id updateID), because others (GoToSocial) read the featured
+// collection only when they fetch the actor, every 6 hours otherwise.
+func (s *Service) repin(ctx context.Context, tx *storage.Tx, m proposals.Movement, updateID, pinned, unpinned string) error {
+	actor := s.actorID(m.Handle)
+	featured := actor + "/featured"
+	if unpinned != "" {
+		body, err := vocab.MarshalRemove(unpinned+"/unpin", actor, unpinned, featured)
 		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("federation: read inbox", "err", err)
-			}
-			return
+			return err
 		}
-		if len(batch) == 0 {
-			return
+		if err := s.toFollowers(ctx, tx, unpinned+"/unpin", body); err != nil {
+			return err
 		}
-		for _, a := range batch {
-			err := s.handleActivity(ctx, a)
-			if ctx.Err() != nil {
-				return
-			}
-			if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
-				s.log.Error("federation: record handled activity", "err", err)
-				return
-			}
+	}
+	if pinned != "" {
+		body, err := vocab.MarshalAdd(pinned+"/pin", actor, pinned, featured)
+		if err != nil {
+			return err
+		}
+		if err := s.toFollowers(ctx, tx, pinned+"/pin", body); err != nil {
+			return err
+		}
+	}
+	doc, err := s.actorDoc(ctx, tx, m)
+	if err != nil {
+		return err
+	}
+	body, err := vocab.MarshalUpdateActor(updateID, doc)
+	if err != nil {
+		return err
+	}
+	return s.toFollowers(ctx, tx, updateID, body)
+}
+
+// processInbox hands due activities to workers, one lane per sender: a
+// sender's activities are handled in order, one at a time, while different
+// senders' run side by side. So one slow sender (its server slow to answer
+// the fetches its activities cause) holds up only its own lane. Lanes are
+// bounded in number, and in number per host, so that one host with many
+// actors cannot take them all; a batch holds at most inboxPerHost activities
+// of one host, so its backlog cannot crowd out the others', and a lane ends
+// with its batch, its sender then waiting its turn again. A lane that ends
+// wakes this dispatcher for what is left.
+//
+// Handlers are idempotent (upserts, deliveries unique per activity and
+// inbox), so an activity handled twice by two processes changes nothing the
+// second time.
+func (s *Service) processInbox(ctx context.Context) {
+	if s.lanes.full() {
+		return
+	}
+	var batch []storage.InboxActivity
+	now := s.now()
+	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
+		batch, err = tx.UnprocessedInbox(ctx, now, 2*s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("federation: read inbox", "err", err)
+		}
+		return
+	}
+	for _, acts := range bySender(batch) {
+		host, _ := hostOf(acts[0].Actor)
+		if !s.lanes.start(acts[0].Actor, host) {
+			continue // its lane is busy, or its host has its share: a later round
+		}
+		go func() {
+			defer notify(s.inboxCh)
+			defer s.lanes.done(acts[0].Actor, host)
+			s.handleLane(ctx, acts)
+		}()
+	}
+}
+
+// handleLane handles one sender's activities in order and records each.
+func (s *Service) handleLane(ctx context.Context, acts []storage.InboxActivity) {
+	for _, a := range acts {
+		err := s.handleActivity(ctx, a)
+		if ctx.Err() != nil {
+			return // stopped: it stays due and is handled at the next start
+		}
+		if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
+			s.log.Error("federation: record handled activity", "err", err)
+			return
 		}
 		// What was handled may have recorded events to announce (a verdict
 		// on our joint statement): the publisher looks now, not at its tick.
 		notify(s.pubCh)
 	}
 }
+
+// bySender groups a batch by actor, in the order each actor first appears
+// (oldest first), keeping each actor's activities in order.
+func bySender(batch []storage.InboxActivity) [][]storage.InboxActivity {
+	var out [][]storage.InboxActivity
+	at := map[string]int{}
+	for _, a := range batch {
+		i, ok := at[a.Actor]
+		if !ok {
+			i = len(out)
+			at[a.Actor] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], a)
+	}
+	return out
+}
+
+// inboxLanes are the senders whose activities this process is handling.
+type inboxLanes struct {
+	mu        sync.Mutex
+	max       int             // lanes at once
+	hostShare int             // lanes at once for one host
+	busy      map[string]bool // by actor
+	byHost    map[string]int
+	running   sync.WaitGroup
+}
+
+func newInboxLanes(workers int) *inboxLanes {
+	return &inboxLanes{max: workers, hostShare: max(1, workers/4), busy: map[string]bool{}, byHost: map[string]int{}}
+}
+
+func (l *inboxLanes) full() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.busy) >= l.max
+}
+
+// start takes a lane for actor, unless it has one already, every lane is
+// taken, or its host has its share of them.
+func (l *inboxLanes) start(actor, host string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.busy[actor] || len(l.busy) >= l.max || l.byHost[host] >= l.hostShare {
+		return false
+	}
+	l.busy[actor] = true
+	l.byHost[host]++
+	l.running.Add(1)
+	return true
+}
+
+func (l *inboxLanes) done(actor, host string) {
+	l.mu.Lock()
+	delete(l.busy, actor)
+	if l.byHost[host]--; l.byHost[host] == 0 {
+		delete(l.byHost, host)
+	}
+	l.mu.Unlock()
+	l.running.Done()
+}
+
+// wait returns when every lane has ended.
+func (l *inboxLanes) wait() { l.running.Wait() }
 
 // inboxAttempts is how many times an activity is handled before a passing
 // failure counts as final; the waits between them double from a minute.
@@ -193,14 +355,14 @@ const inboxAttempts = 6
 // later: the sender was told it was received, so it must not be dropped.
 func (s *Service) recordHandled(ctx context.Context, tx *storage.Tx, a storage.InboxActivity, err error) error {
 	if err == nil {
-		return tx.MarkInboxProcessed(ctx, a.ID, "", s.now())
+		return tx.MarkInboxProcessed(ctx, a.Actor, a.ID, "", s.now())
 	}
 	if !refusedForGood(err) && a.Attempts+1 < inboxAttempts {
 		s.log.Warn("federation: activity not handled, will retry", "id", a.ID, "type", a.Type, "err", err)
-		return tx.RetryInbox(ctx, a.ID, err.Error(), s.now().Add(time.Minute<<a.Attempts))
+		return tx.RetryInbox(ctx, a.Actor, a.ID, err.Error(), s.now().Add(time.Minute<<a.Attempts))
 	}
 	s.log.Info("federation: activity not handled", "id", a.ID, "type", a.Type, "err", err)
-	return tx.MarkInboxProcessed(ctx, a.ID, err.Error(), s.now())
+	return tx.MarkInboxProcessed(ctx, a.Actor, a.ID, err.Error(), s.now())
 }
 
 // refusal is an activity this movement will never accept as it is.
@@ -359,6 +521,9 @@ func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity, me s
 		if note.AttributedTo != act.Actor {
 			return refusal("a statement attributed to another actor")
 		}
+		if !sameHost(note.ID, act.Actor) {
+			return refusal("a statement whose id is on another host than its author's")
+		}
 		if err := s.keepStatement(ctx, act.Actor, note); err != nil {
 			return err
 		}
@@ -435,6 +600,9 @@ func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 		return
 	}
 	retryAt := s.nextAttempt(d, status, wait, now)
+	if errors.Is(err, signing.ErrForbiddenAddress) {
+		retryAt = nil // the address will not stop being private: final at once
+	}
 	if retryAt == nil {
 		s.log.Warn("federation: delivery given up", "inbox", d.Inbox, "activity", d.ActivityID, "attempts", d.Attempts+1, "err", err)
 	}

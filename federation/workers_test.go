@@ -35,7 +35,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 		}
 		due := func(at time.Time) map[string]int {
 			var as []storage.InboxActivity
-			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { as, err = tx.UnprocessedInbox(ctx, at, 100); return err }); err != nil {
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { as, err = tx.UnprocessedInbox(ctx, at, 100, 100); return err }); err != nil {
 				t.Fatal(err)
 			}
 			out := map[string]int{}
@@ -47,7 +47,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 		attempts := map[string]int{} // as the worker reads them
 		fail := func(id string, err error) {
 			t.Helper()
-			a := storage.InboxActivity{ID: id, Attempts: attempts[id]}
+			a := storage.InboxActivity{ID: id, Actor: "https://a.example/u", Attempts: attempts[id]}
 			attempts[id]++
 			if err := db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
 				t.Fatal(err)
@@ -55,7 +55,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 		}
 		err = db.InTx(ctx, func(tx *storage.Tx) error {
 			for _, id := range []string{"passing", "refused", "malformed"} {
-				if _, err := tx.RecordInboxActivity(ctx, id, "Follow", "https://a.example/u", "{}", now); err != nil {
+				if _, err := tx.RecordInboxActivity(ctx, id, "Follow", "https://a.example/u", "a.example", "{}", now, 1<<20); err != nil {
 					return err
 				}
 			}
@@ -143,4 +143,75 @@ func TestFetchFeaturedFollowsLinks(t *testing.T) {
 	if len(kept) != 1 || kept[0].Version != 3 || kept[0].NoteID != srv.URL+"/notes/statement" {
 		t.Fatalf("kept %+v, want version 3 from the linked note", kept)
 	}
+}
+
+// Lanes: one per sender at a time, at most the workers in all, and at most a
+// quarter of them for one host, so that a host with many actors cannot take
+// every lane.
+func TestInboxLanesShareWorkersBetweenHosts(t *testing.T) {
+	l := newInboxLanes(8)
+	if !l.start("https://a.example/users/1", "a.example") || l.start("https://a.example/users/1", "a.example") {
+		t.Fatal("a sender's second lane started while its first runs")
+	}
+	if !l.start("https://a.example/users/2", "a.example") || l.start("https://a.example/users/3", "a.example") {
+		t.Fatal("one host took more than 2 of 8 lanes")
+	}
+	for i := range 6 {
+		if !l.start(fmt.Sprintf("https://h%d.example/users/x", i), fmt.Sprintf("h%d.example", i)) {
+			t.Fatalf("lane %d of 8 refused", i+3)
+		}
+	}
+	if !l.full() || l.start("https://z.example/users/x", "z.example") {
+		t.Fatal("a ninth lane started")
+	}
+	l.done("https://a.example/users/1", "a.example")
+	if l.full() || !l.start("https://a.example/users/3", "a.example") {
+		t.Fatal("a lane that ended was not given to the next sender")
+	}
+}
+
+// A delivery to an address this instance does not connect to (private,
+// loopback without the allow-list, reserved) is given up at once: retrying
+// cannot make it public. (Before: tried 10 times.)
+func TestDeliveryToAForbiddenAddressIsFinalAtOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc := proposals.NewService(db.Store(), time.Now)
+		if _, err := svc.EnsureKeyPair(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
+			Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://river.example")
+		s, err := New(Config{BaseURL: base}, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now) // no allow-list
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		var batch []storage.Delivery
+		err = db.InTx(ctx, func(tx *storage.Tx) (err error) {
+			for _, inbox := range []string{"http://10.1.2.3/inbox", "http://127.0.0.1:9/inbox", "http://[fd00::1]/inbox"} {
+				if err := s.deliverTo(ctx, tx, "https://river.example/accepts/1", inbox, []byte(`{}`)); err != nil {
+					return err
+				}
+			}
+			batch, err = tx.ClaimDeliveries(ctx, now.Add(time.Second), now.Add(time.Minute), 10)
+			return err
+		})
+		if err != nil || len(batch) != 3 {
+			t.Fatalf("claimed %d: %v", len(batch), err)
+		}
+		for _, d := range batch {
+			s.attempt(ctx, d)
+		}
+		var stats storage.QueueStats
+		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { stats, err = tx.DeliveryStats(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if stats.Failed != 3 || stats.Pending != 0 {
+			t.Fatalf("after one attempt each: %+v, want all 3 given up", stats)
+		}
+	})
 }

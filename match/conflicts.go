@@ -77,7 +77,7 @@ func Conflicts(redLines, objectives []Item) []Contradiction {
 			}
 			p := c.pair(i, j)
 			if p.score >= ConflictScore {
-				out = append(out, Contradiction{RedLine: items[i].ID, Objective: items[j].ID, Why: "asks for what the red line refuses (" + p.why + ")"})
+				out = append(out, Contradiction{RedLine: items[i].ID, Objective: items[j].ID, Why: "asks for what the red line refuses (" + c.explain(i, j, p) + ")"})
 			}
 		}
 	}

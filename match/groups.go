@@ -42,6 +42,10 @@ func Groups(items []Item, threshold float64) []Group {
 	if threshold <= 0 {
 		threshold = GroupThreshold
 	}
+	// In id order, so that the result does not depend on the input's order
+	// and ties between edges are broken by position alone.
+	items = slices.Clone(items)
+	slices.SortStableFunc(items, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
 	c := newCorpus(items)
 	type edge struct {
 		i, j int
@@ -55,31 +59,28 @@ func Groups(items []Item, threshold float64) []Group {
 			if j < i && c.ix == nil {
 				continue
 			}
-			if p := c.pair(i, j); p.score >= threshold && p.veto == "" {
+			if p := c.pair(i, j); p.score >= threshold && !p.veto {
 				found[i] = append(found[i], edge{min(i, j), max(i, j), p})
 			}
 		}
 	})
 	var edges []edge
-	scores := map[[2]int]pairScore{}
+	scores := make(map[[2]int]pairScore)
 	for _, es := range found {
 		for _, e := range es {
-			if _, dup := scores[[2]int{e.i, e.j}]; !dup {
+			if _, dup := scores[[2]int{e.i, e.j}]; !dup { // in a large set both items may propose a pair
 				edges = append(edges, e)
 				scores[[2]int{e.i, e.j}] = e.p
 			}
 		}
 	}
-	slices.SortFunc(edges, func(a, b edge) int {
-		return cmp.Or(-cmp.Compare(a.p.score, b.p.score), cmp.Compare(items[a.i].ID, items[b.i].ID), cmp.Compare(items[a.j].ID, items[b.j].ID))
-	})
 	pairOf := func(a, b int) (pairScore, bool) {
-		if a > b {
-			a, b = b, a
-		}
-		p, ok := scores[[2]int{a, b}]
+		p, ok := scores[[2]int{min(a, b), max(a, b)}]
 		return p, ok
 	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		return cmp.Or(-cmp.Compare(a.p.score, b.p.score), cmp.Compare(a.i, b.i), cmp.Compare(a.j, b.j))
+	})
 	groupOf := make([]int, len(items))
 	for i := range groupOf {
 		groupOf[i] = -1
@@ -88,7 +89,7 @@ func Groups(items []Item, threshold float64) []Group {
 	fits := func(g []int, i int) bool {
 		var sum float64
 		for _, m := range g {
-			if items[m].Movement == items[i].Movement {
+			if c.movement[m] == c.movement[i] {
 				return false
 			}
 			p, ok := pairOf(m, i)
@@ -139,7 +140,7 @@ func (c *corpus) describe(g []int, pairOf func(a, b int) (pairScore, bool)) Grou
 			n++
 			likely = likely && p.likely()
 			if x == 0 {
-				whys = append(whys, p.why)
+				whys = append(whys, c.explain(g[x], g[y], p))
 			}
 		}
 	}

@@ -16,19 +16,19 @@ import (
 
 const (
 	// byWords and byMeaning are how many candidates each signal proposes.
-	byWords   = 24
-	byMeaning = 24
+	byWords   = 16
+	byMeaning = 16
 	// projected is the width of the cheap vectors the cells are built on:
 	// a fixed random projection of the embeddings (cosines are kept, roughly).
-	projected = 64
+	projected = 32
 	// probes is how many cells around an item are read.
-	probes = 4
+	probes = 2
 )
 
 // index proposes, for each item of a large set, the items worth scoring.
 type index struct {
 	c         *corpus
-	posting   map[int32][]int32
+	posting   map[int32][]posting
 	proj      [][]float32 // projected, unit-length vectors; nil without embeddings
 	centroids [][]float32
 	cells     [][]int32 // items by nearest centroid
@@ -119,55 +119,69 @@ func unit(v []float32) []float32 {
 // the closest by words and by meaning, in ascending order.
 func (ix *index) candidates(i int, acc []float32) []int {
 	c := ix.c
-	mine := c.items[i].Movement
-	type scored struct {
-		j int
-		s float32
-	}
-	top := func(pool []scored, k int) []scored {
-		slices.SortFunc(pool, func(a, b scored) int { return cmp.Or(cmp.Compare(b.s, a.s), cmp.Compare(a.j, b.j)) })
-		return pool[:min(k, len(pool))]
-	}
+	mine := c.movement[i]
 	// By words: the TF-IDF dot product, accumulated over the rare terms.
 	var touched []int32
 	for _, tw := range c.lex.vecs[i] {
-		for _, j := range ix.posting[tw.id] {
-			if acc[j] == 0 {
-				touched = append(touched, j)
+		for _, p := range ix.posting[tw.id] {
+			if acc[p.item] == 0 {
+				touched = append(touched, p.item)
 			}
-			acc[j] += tw.w * c.lex.weight(int(j), tw.id)
+			acc[p.item] += tw.w * p.w
 		}
 	}
-	var pool []scored
+	words := newTop(byWords)
 	for _, j := range touched {
-		if c.items[j].Movement != mine {
-			pool = append(pool, scored{int(j), acc[j]})
+		if c.movement[j] != mine {
+			words.offer(int(j), acc[j])
 		}
 		acc[j] = 0
 	}
-	seen := map[int]bool{}
-	var out []int
-	for _, s := range top(pool, byWords) {
-		seen[s.j] = true
-		out = append(out, s.j)
-	}
+	out := words.items(make([]int, 0, byWords+byMeaning))
 	// By meaning: the items filed in the cells nearest this one.
 	if ix.proj != nil {
-		pool = pool[:0]
+		byWord := len(out)
+		meaning := newTop(byMeaning)
 		for _, cell := range ix.near[i] {
 			for _, j := range ix.cells[cell] {
-				if c.items[j].Movement != mine && !seen[int(j)] {
-					pool = append(pool, scored{int(j), dot(ix.proj[i], ix.proj[j])})
+				if c.movement[j] != mine && !slices.Contains(out[:byWord], int(j)) {
+					meaning.offer(int(j), dot(ix.proj[i], ix.proj[j]))
 				}
 			}
 		}
-		for _, s := range top(pool, byMeaning) {
-			out = append(out, s.j)
-		}
+		out = meaning.items(out)
 	}
 	slices.Sort(out)
 	return out
 }
+
+// top keeps the k best-scored items offered, cheaply: most offers lose to
+// the worst kept and cost one comparison.
+type top struct {
+	k  int
+	js []int
+	ss []float32
+}
+
+func newTop(k int) *top { return &top{k: k} }
+
+func (t *top) offer(j int, s float32) {
+	if len(t.js) == t.k {
+		if s <= t.ss[t.k-1] {
+			return
+		}
+		t.js, t.ss = t.js[:t.k-1], t.ss[:t.k-1]
+	}
+	at := len(t.ss)
+	for at > 0 && t.ss[at-1] < s {
+		at--
+	}
+	t.js = slices.Insert(t.js, at, j)
+	t.ss = slices.Insert(t.ss, at, s)
+}
+
+// items appends the kept items to out.
+func (t *top) items(out []int) []int { return append(out, t.js...) }
 
 // parallel runs fn(0..n-1) on every core.
 func parallel(n int, fn func(i int)) {

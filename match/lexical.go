@@ -151,49 +151,41 @@ func (lx *lexicon) cosine(i, j int) float64 {
 	return float64(s)
 }
 
-// surfaces maps, for each text, its terms to the first word that gave them:
-// what a person reads in an explanation ("evictions", not "evict").
-func (lx *lexicon) surfaces(texts []string) []map[int32]string {
-	out := make([]map[int32]string, len(texts))
-	for i, text := range texts {
-		m := map[int32]string{}
-		for _, w := range words(text) {
-			if dropStopWords && stopWords[w] {
-				continue
-			}
-			if id, ok := lx.ids[stem(w)]; ok {
-				if _, seen := m[id]; !seen {
-					m[id] = w
-				}
+// surface maps a text's terms to the first word that gave them: what a
+// person reads in an explanation ("evictions", not "evict").
+func (lx *lexicon) surface(text string) map[int32]string {
+	m := map[int32]string{}
+	for _, w := range words(text) {
+		if dropStopWords && stopWords[w] {
+			continue
+		}
+		if id, ok := lx.ids[stem(w)]; ok {
+			if _, seen := m[id]; !seen {
+				m[id] = w
 			}
 		}
-		out[i] = m
 	}
-	return out
+	return m
+}
+
+// posting is one text that uses a term, with the term's weight there.
+type posting struct {
+	item int32
+	w    float32
 }
 
 // postings lists, for each term used by few texts, the texts that use it:
 // sharing a rare term makes two texts worth comparing; a term used by more
 // than 1 text in 25 (and at least 64) proposes none.
-func (lx *lexicon) postings(n int) map[int32][]int32 {
+func (lx *lexicon) postings(n int) map[int32][]posting {
 	limit := int32(max(64, n/25))
-	p := map[int32][]int32{}
+	p := map[int32][]posting{}
 	for i, v := range lx.vecs {
 		for _, tw := range v {
 			if lx.df[tw.id] <= limit {
-				p[tw.id] = append(p[tw.id], int32(i))
+				p[tw.id] = append(p[tw.id], posting{int32(i), tw.w})
 			}
 		}
 	}
 	return p
-}
-
-// weight is term id's weight in text i (0 when it does not use it).
-func (lx *lexicon) weight(i int, id int32) float32 {
-	v := lx.vecs[i]
-	k, ok := slices.BinarySearchFunc(v, id, func(t termWeight, id int32) int { return int(t.id - id) })
-	if !ok {
-		return 0
-	}
-	return v[k].w
 }

@@ -38,7 +38,7 @@ type Candidate struct {
 const LikelyScore = 0.5
 
 // MinScore is the smallest score worth showing a person as a candidate.
-const MinScore = 0.2
+const MinScore = 0.1
 
 // Candidates ranks, for every item that of accepts (every item when of is
 // nil), its k best candidates among the items of other movements, best
@@ -50,16 +50,28 @@ func Candidates(items []Item, k int, of func(Item) bool) map[string][]Candidate 
 		if of != nil && !of(items[i]) {
 			return
 		}
-		cands := []Candidate{}
-		for _, j := range c.neighbours(i, acc) {
-			p := c.pair(i, j)
-			if p.score < MinScore {
-				continue
-			}
-			cands = append(cands, Candidate{ID: items[j].ID, Score: round3(p.score), Why: p.why, Likely: p.likely()})
+		type scored struct {
+			j int
+			p pairScore
 		}
-		slices.SortFunc(cands, func(a, b Candidate) int { return cmp.Or(-cmp.Compare(a.Score, b.Score), cmp.Compare(a.ID, b.ID)) })
-		ranked[i] = cands[:min(k, len(cands))]
+		var best []scored
+		for _, j := range c.neighbours(i, acc) {
+			if p := c.pair(i, j); p.score >= MinScore {
+				best = append(best, scored{j, p})
+			}
+		}
+		slices.SortFunc(best, func(a, b scored) int {
+			return cmp.Or(-cmp.Compare(round3(a.p.score), round3(b.p.score)), cmp.Compare(items[a.j].ID, items[b.j].ID))
+		})
+		cands := make([]Candidate, 0, min(k, len(best)))
+		var surface map[int32]string
+		for _, b := range best[:min(k, len(best))] {
+			if surface == nil {
+				surface = c.lex.surface(items[i].Text)
+			}
+			cands = append(cands, Candidate{ID: items[b.j].ID, Score: round3(b.p.score), Why: c.explainWith(surface, i, b.j, b.p), Likely: b.p.likely()})
+		}
+		ranked[i] = cands
 	})
 	out := make(map[string][]Candidate)
 	for i, cands := range ranked {
@@ -74,7 +86,7 @@ func Candidates(items []Item, k int, of func(Item) bool) map[string][]Candidate 
 func Similarity(a, b string) (float64, string) {
 	c := newCorpus([]Item{{ID: "a", Movement: "a", Text: a}, {ID: "b", Movement: "b", Text: b}})
 	p := c.pair(0, 1)
-	return round3(p.score), p.why
+	return round3(p.score), c.explain(0, 1, p)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

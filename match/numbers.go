@@ -106,6 +106,33 @@ func firstWord(s string) string {
 	return s[:end]
 }
 
+// numbersDisagree reports whether the texts give numbers of one kind and
+// share none of them (numbersDiffer says which, for people).
+func numbersDisagree(a, b []number) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	for kind := countKind; kind <= degreesKind; kind++ {
+		inA, inB, shared := false, false, false
+		for _, x := range a {
+			if x.kind != kind {
+				continue
+			}
+			inA = true
+			for _, y := range b {
+				if y.kind == kind {
+					inB = true
+					shared = shared || x.value == y.value
+				}
+			}
+		}
+		if inA && inB && !shared {
+			return true
+		}
+	}
+	return false
+}
+
 // numbersDiffer says why two texts' numbers disagree, or "".
 func numbersDiffer(a, b []number) string {
 	for kind := countKind; kind <= degreesKind; kind++ {

@@ -13,19 +13,25 @@ import (
 	"github.com/commonground/commonground/match/legacy"
 )
 
+type evalText struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
 type matchEvalMovement struct {
-	Movement   string `json:"movement"`
-	Source     string `json:"source"`
-	Objectives []struct {
-		ID   string `json:"id"`
-		Text string `json:"text"`
-	} `json:"objectives"`
+	Movement   string     `json:"movement"`
+	Source     string     `json:"source"`
+	Objectives []evalText `json:"objectives"`
+	Values     []evalText `json:"values"`
+	RedLines   []evalText `json:"red_lines"`
 }
 
 type matchEvalLabels struct {
-	Match    [][2]string `json:"match"`
-	NearMiss [][2]string `json:"near_miss"`
-	Related  [][2]string `json:"related"`
+	Match       [][2]string `json:"match"`
+	NearMiss    [][2]string `json:"near_miss"`
+	Related     [][2]string `json:"related"`
+	Contradicts [][2]string `json:"contradicts"`
+	NoConflict  [][2]string `json:"same_topic_no_conflict"`
 }
 
 // Objective is an item of a labelled set.
@@ -34,6 +40,12 @@ type Objective struct {
 }
 
 func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLabels, int) {
+	t.Helper()
+	return loadSection(t, data, labels, "objectives")
+}
+
+// loadSection reads one section (objectives or values) of a labelled set.
+func loadSection(t *testing.T, data, labels, section string) ([]Objective, matchEvalLabels, int) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", data))
 	if err != nil {
@@ -45,7 +57,11 @@ func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLab
 	}
 	var objs []Objective
 	for _, m := range movements {
-		for _, o := range m.Objectives {
+		list := m.Objectives
+		if section == "values" {
+			list = m.Values
+		}
+		for _, o := range list {
 			objs = append(objs, Objective{ID: o.ID, Movement: m.Movement, Text: o.Text})
 		}
 	}
@@ -69,6 +85,10 @@ func loadMatchEval(t *testing.T, data, labels string) ([]Objective, matchEvalLab
 //     LikelyScore, the share labelled the same aim ("related" pairs, neither
 //     right nor wrong, are left out);
 //   - near misses in the likely tier: labelled near-miss pairs scored likely.
+
+// showFrom is the lowest score a candidate is shown with (MinScore, as the
+// product does; a test may lower it to see what a lower floor would gain).
+var showFrom = MinScore
 
 // scorer scores the pair (i, j) of a set's objectives.
 type scorer func(i, j int) float64
@@ -143,7 +163,7 @@ func measure(objs []Objective, l matchEvalLabels, score scorer, likelyAt float64
 		})
 		found := false
 		for k := 0; k < 5 && k < len(cands); k++ {
-			if cands[k].s > 0 && truth[[2]int{i, cands[k].j}] == "match" {
+			if cands[k].s >= showFrom && truth[[2]int{i, cands[k].j}] == "match" {
 				found = true
 			}
 		}
@@ -297,7 +317,7 @@ func corpusOf(t testing.TB, objs []Objective) *corpus {
 func matcherScorer(c *corpus) scorer {
 	return func(i, j int) float64 {
 		p := c.pair(i, j)
-		if p.veto != "" {
+		if p.veto {
 			return min(p.score, LikelyScore-0.001)
 		}
 		return p.score
@@ -358,7 +378,7 @@ func TestQualityNearMisses(t *testing.T) {
 		show := func(kind string, p [2]string) {
 			i, j := idx[p[0]], idx[p[1]]
 			ps := c.pair(i, j)
-			t.Logf("%s %s %.3f (lex %.2f sem %.2f) %s\n   %q\n   %q", name, kind, ps.score, ps.lex, ps.sem, ps.why, objs[i].Text, objs[j].Text)
+			t.Logf("%s %s %.3f (lex %.2f sem %.2f) %s\n   %q\n   %q", name, kind, ps.score, ps.lex, ps.sem, c.explain(i, j, ps), objs[i].Text, objs[j].Text)
 		}
 		for _, p := range q.nearMissesLikely {
 			show("NEAR", p)
@@ -473,5 +493,112 @@ func TestQualitySharedWords(t *testing.T) {
 			}
 		}
 		t.Logf("%s: %d of %d true pairs share no word", name, none, len(l.Match))
+	}
+}
+
+// TestQualityGroups measures the grouped output (MATCH_GROUPS=1): pairwise
+// precision and recall of the groups at several thresholds, development
+// sets pooled.
+func TestQualityGroups(t *testing.T) {
+	if os.Getenv("MATCH_GROUPS") == "" {
+		t.Skip("set MATCH_GROUPS=1")
+	}
+	for _, th := range []float64{0.25, 0.3, 0.35, 0.4} {
+		var predicted, truePos, counted, labelled, near int
+		for _, name := range devSets {
+			objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+			vs := vectorsOf(t, objs)
+			items := make([]Item, len(objs))
+			for i, o := range objs {
+				items[i] = Item{ID: o.ID, Movement: o.Movement, Text: o.Text, Vector: vs[i]}
+			}
+			kind := map[[2]string]string{}
+			for k, list := range map[string][][2]string{"match": l.Match, "near": l.NearMiss, "related": l.Related} {
+				for _, p := range list {
+					kind[[2]string{p[0], p[1]}], kind[[2]string{p[1], p[0]}] = k, k
+				}
+			}
+			labelled += len(l.Match)
+			for _, g := range Groups(items, th) {
+				for a := range g.Members {
+					for b := a + 1; b < len(g.Members); b++ {
+						predicted++
+						switch kind[[2]string{g.Members[a], g.Members[b]}] {
+						case "match":
+							truePos++
+							counted++
+						case "related":
+						case "near":
+							near++
+							counted++
+						default:
+							counted++
+						}
+					}
+				}
+			}
+		}
+		t.Logf("threshold %.2f: %d pairs grouped, precision %.3f, recall %.3f, near misses %d", th, predicted,
+			float64(truePos)/float64(max(counted, 1)), float64(truePos)/float64(labelled), near)
+	}
+}
+
+// TestQualityValues measures values matched like objectives (MATCH_VALUES=1)
+// on the development set of values.
+func TestQualityValues(t *testing.T) {
+	if os.Getenv("MATCH_VALUES") == "" {
+		t.Skip("set MATCH_VALUES=1")
+	}
+	objs, l, _ := loadSection(t, "devvalues.json", "devvalues_labels.json", "values")
+	c := corpusOf(t, objs)
+	for _, at := range []float64{0.3, 0.4, 0.5} {
+		t.Logf("values, likely from %.1f: %s", at, measure(objs, l, matcherScorer(c), at))
+	}
+	t.Logf("values, words only: %s", measure(objs, l, tfidfScorer(objs), 0.5))
+	t.Logf("values, meaning only: %s", measure(objs, l, semScorer(t, objs), 0.75))
+}
+
+func TestQualityValuesGrid(t *testing.T) {
+	if os.Getenv("MATCH_VALUES") == "" {
+		t.Skip("set MATCH_VALUES=1")
+	}
+	objs, l, _ := loadSection(t, "devvalues.json", "devvalues_labels.json", "values")
+	defer func(w, f float64) { semWeight, semFloor = w, f }(semWeight, semFloor)
+	for _, w := range []float64{0.3, 0.4, 0.5, 0.6} {
+		for _, f := range []float64{0, 0.2, 0.3, 0.4} {
+			semWeight, semFloor = w, f
+			q := measure(objs, l, matcherScorer(corpusOf(t, objs)), LikelyScore)
+			t.Logf("w %.1f f %.1f: %s", w, f, q)
+		}
+	}
+}
+
+// TestQualityFloor shows what the floor under which candidates are not shown
+// costs in recall (MATCH_FLOOR=1).
+func TestQualityFloor(t *testing.T) {
+	if os.Getenv("MATCH_FLOOR") == "" {
+		t.Skip("set MATCH_FLOOR=1")
+	}
+	defer func(f float64) { showFrom = f }(showFrom)
+	for _, f := range []float64{0.01, 0.05, 0.1, 0.15, 0.2} {
+		showFrom = f
+		var found, with, shown int
+		for _, name := range devSets {
+			objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+			c := corpusOf(t, objs)
+			q := measure(objs, l, matcherScorer(c), LikelyScore)
+			found, with = found+q.found5, with+q.withMatch
+			sc := matcherScorer(c)
+			for i := range objs {
+				for j := range objs {
+					if objs[i].Movement != objs[j].Movement && sc(i, j) >= f {
+						shown++
+					}
+				}
+			}
+		}
+		vobjs, vl, _ := loadSection(t, "devvalues.json", "devvalues_labels.json", "values")
+		vq := measure(vobjs, vl, matcherScorer(corpusOf(t, vobjs)), LikelyScore)
+		t.Logf("floor %.2f: objectives recall@5 %.3f (%d pairs above the floor), values recall@5 %.3f", f, float64(found)/float64(with), shown/2, vq.recall5)
 	}
 }

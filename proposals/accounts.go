@@ -1,6 +1,7 @@
 package proposals
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -99,24 +100,23 @@ func (s *Service) Initialize(ctx context.Context, f Founding) (Member, error) {
 }
 
 func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) error) (admin Member, err error) {
+	// Whether the instance may be set up is checked first, so that asking
+	// a set-up instance, or giving a wrong token, costs no password hash.
+	if err := s.store.ReadTx(ctx, func(tx Tx) error { return mayFound(ctx, tx, authorize) }); err != nil {
+		return Member{}, err
+	}
 	m, err := NormalizeMovement(f.Movement)
 	if err != nil {
 		return Member{}, err
 	}
-	acct, hash, err := f.Admin.prepare()
+	acct, hash, err := s.prepareAccount(ctx, f.Admin)
 	if err != nil {
 		return Member{}, err
 	}
 	now := s.now()
 	m.CreatedAt, m.UpdatedAt = now, now
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		if n, err := tx.CountActiveAdmins(ctx); err != nil || n > 0 {
-			if err == nil {
-				err = Conflict("this instance is already set up")
-			}
-			return err
-		}
-		if err := authorize(tx); err != nil {
+		if err := mayFound(ctx, tx, authorize); err != nil { // again: another setup may have won meanwhile
 			return err
 		}
 		if err := tx.CreateMovement(ctx, m); err != nil {
@@ -140,12 +140,24 @@ func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) erro
 	return admin, err
 }
 
+// mayFound refuses a setup when the instance has an admin already, or when
+// authorize refuses it.
+func mayFound(ctx context.Context, tx Tx, authorize func(Tx) error) error {
+	if n, err := tx.CountActiveAdmins(ctx); err != nil || n > 0 {
+		if err == nil {
+			err = Conflict("this instance is already set up")
+		}
+		return err
+	}
+	return authorize(tx)
+}
+
 // CreateMember adds an account from the operator's shell.
 func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) (Member, error) {
 	if _, err := ParseRole(string(role)); err != nil {
 		return Member{}, err
 	}
-	acct, hash, err := acct.prepare()
+	acct, hash, err := s.prepareAccount(ctx, acct)
 	if err != nil {
 		return Member{}, err
 	}
@@ -162,24 +174,27 @@ func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) 
 // SignIn checks a username and password and opens a session; it returns the
 // session token for the cookie.
 func (s *Service) SignIn(ctx context.Context, username, password string) (string, Member, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	if len(password) > MaxPasswordLen*4 {
+	username, err := CleanText("username", username, OneLine)
+	if err != nil || len(password) > MaxPasswordLen*4 {
 		return "", Member{}, errWrongCredentials
 	}
+	username = strings.ToLower(username)
 	var m Member
 	var hash string
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
 		m, hash, err = tx.MemberByUsername(ctx, username)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
-		VerifyPassword(dummyHash, password) // same time as a real account
-		return "", Member{}, errWrongCredentials
-	}
-	if err != nil {
+		hash = dummyHash // the same time as a real account, so that the answer does not say which exist
+	} else if err != nil {
 		return "", Member{}, err
 	}
-	if ok, err := VerifyPassword(hash, password); err != nil || !ok {
+	ok, err := s.verifyPassword(ctx, hash, password)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return "", Member{}, cmp.Or(ctx.Err(), err)
+	}
+	if err != nil || !ok || m.ID == 0 {
 		return "", Member{}, errWrongCredentials
 	}
 	if !m.Active() {
@@ -242,7 +257,11 @@ func (s *Service) ChangePassword(ctx context.Context, actor Member, current, nex
 	if err != nil {
 		return "", err
 	}
-	if ok, _ := VerifyPassword(hash, current); !ok {
+	ok, err := s.verifyPassword(ctx, hash, current)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		return "", cmp.Or(ctx.Err(), err)
+	}
+	if !ok {
 		return "", Invalid("current_password", "this is not your current password")
 	}
 	if err := s.setPassword(ctx, actor, next); err != nil {
@@ -253,9 +272,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor Member, current, nex
 
 // ResetPassword sets a member's password from the operator's shell.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
+	username, err := CleanText("username", username, OneLine)
+	if err != nil {
+		return err
+	}
 	var m Member
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
-		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(username))
 		return err
 	})
 	if err != nil {
@@ -268,7 +291,7 @@ func (s *Service) setPassword(ctx context.Context, m Member, password string) er
 	if err := CheckPassword(m.Username, password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -360,7 +383,11 @@ func (s *Service) CreateInvitation(ctx context.Context, actor Member, req Invita
 	if !actor.IsAdmin() {
 		return "", Invitation{}, Forbidden("only admins invite")
 	}
-	req.Note = strings.TrimSpace(req.Note)
+	note, err := CleanText("note", req.Note, OneLine)
+	if err != nil {
+		return "", Invitation{}, err
+	}
+	req.Note = note
 	if err := req.check(); err != nil {
 		return "", Invitation{}, err
 	}
@@ -368,7 +395,7 @@ func (s *Service) CreateInvitation(ctx context.Context, actor Member, req Invita
 	now := s.now()
 	inv := Invitation{Role: req.Role, CreatedBy: actor.ID, Note: req.Note, MaxUses: req.MaxUses,
 		ExpiresAt: now.Add(time.Duration(req.ValidDays) * 24 * time.Hour), CreatedAt: now}
-	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+	err = s.store.InTx(ctx, func(tx Tx) (err error) {
 		inv, err = tx.CreateInvitation(ctx, inv, TokenHash(token))
 		return err
 	})
@@ -415,7 +442,12 @@ func (s *Service) Invitation(ctx context.Context, token string) (inv Invitation,
 // together: a taken username leaves the invitation's uses untouched, and a
 // failure leaves nothing half done.
 func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (session string, m Member, err error) {
-	acct, hash, err := acct.prepare()
+	// The invitation is checked first, so that a token that opens nothing
+	// costs no password hash; it is checked again when it is used.
+	if _, err := s.Invitation(ctx, token); err != nil {
+		return "", Member{}, err
+	}
+	acct, hash, err := s.prepareAccount(ctx, acct)
 	if err != nil {
 		return "", Member{}, err
 	}

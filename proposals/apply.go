@@ -85,7 +85,7 @@ func CheckChange(c Change) (Change, error) {
 		}
 	case EditPreamble:
 		out.ItemID = ""
-		if out.Text, err = cleanText("text", c.Text); err == nil && utf8.RuneCountInString(out.Text) > MaxPreambleLen {
+		if out.Text, err = CleanText("text", c.Text, Paragraphs); err == nil && utf8.RuneCountInString(out.Text) > MaxPreambleLen {
 			err = Invalid("text", "the preamble can be at most %d characters; this one has %d",
 				MaxPreambleLen, utf8.RuneCountInString(out.Text))
 		}
@@ -119,7 +119,7 @@ func checkPlace(sec Section, pos int) error {
 // checkItemText cleans an item's text and checks its length; empty is the
 // message to give when there is no text left.
 func checkItemText(text, empty string) (string, error) {
-	text, err := cleanText("text", text)
+	text, err := CleanText("text", text, Paragraphs)
 	if err != nil {
 		return "", err
 	}
@@ -132,22 +132,48 @@ func checkItemText(text, empty string) (string, error) {
 	return text, nil
 }
 
-// cleanText normalizes line endings (browsers send \r\n from a textarea) and
-// trims, then refuses what no person means to write: bytes that are not UTF-8
-// and control characters other than line breaks and tabs, which would be
-// invisible on the page yet change what allies receive.
-func cleanText(field, s string) (string, error) {
+// TextShape is the shape of text a field holds.
+type TextShape int
+
+const (
+	// OneLine is a name, a handle, a short note: no line breaks or tabs.
+	OneLine TextShape = iota
+	// Paragraphs is text from a textarea: line breaks and tabs allowed.
+	Paragraphs
+)
+
+// CleanText is the one cleaning every text a person types goes through, in
+// whatever field: it normalizes line endings (browsers send \r\n from a
+// textarea) and trims, then refuses what no person means to write: bytes that
+// are not UTF-8 and NUL, which PostgreSQL cannot store; control characters,
+// invisible on the page yet changing what allies receive; and the
+// bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) that
+// make text show in another order than it is written, so that a name could
+// pass for another. A OneLine text holds no line break or tab either.
+func CleanText(field, s string, shape TextShape) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Invalid(field, "the text contains bytes that are not valid UTF-8")
+		return "", Invalid(field, "the text contains bytes that are not valid UTF-8; type it again or paste it as plain text")
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+		switch {
+		case isBidiControl(r):
+			return "", Invalid(field, "the text contains an invisible character that changes the direction of the text around it (%U), so it could show as something it is not; remove it", r)
+		case shape == OneLine && (r == '\n' || r == '\t' || r == '\u2028' || r == '\u2029'):
+			return "", Invalid(field, "write this on one line, without line breaks or tabs")
+		case unicode.IsControl(r) && r != '\n' && r != '\t':
 			return "", Invalid(field, "the text contains an invisible control character (%U); only line breaks and tabs are allowed", r)
 		}
 	}
 	return strings.TrimSpace(s), nil
+}
+
+// isBidiControl reports the explicit embeddings, overrides and isolates of
+// the Unicode bidirectional algorithm. The implicit marks (LRM, RLM, ALM) stay
+// allowed: people writing right-to-left scripts need them.
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
 }
 
 // Apply applies changes in order to a copy of s and returns it normalized; s
@@ -325,7 +351,7 @@ func lastSpace(r []rune) int {
 
 // CleanTitle cleans a title a person typed and checks its length.
 func CleanTitle(title string) (string, error) {
-	title, err := cleanText("title", title)
+	title, err := CleanText("title", title, OneLine)
 	switch {
 	case err != nil:
 		return title, err
@@ -343,7 +369,7 @@ func CleanTitle(title string) (string, error) {
 func CleanStatement(st Statement) (Statement, error) {
 	out := Statement{Items: make([]Item, 0, len(st.Items))}
 	var err error
-	if out.Preamble, err = cleanText("preamble", st.Preamble); err != nil {
+	if out.Preamble, err = CleanText("preamble", st.Preamble, Paragraphs); err != nil {
 		return st, err
 	}
 	if n := utf8.RuneCountInString(out.Preamble); n > MaxPreambleLen {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -91,11 +91,11 @@ func (s *Service) Versions(ctx context.Context) (vs []Version, err error) {
 }
 
 func checkProposalText(title, rationale string) (string, string, error) {
-	title, err := cleanText("title", title)
+	title, err := CleanText("title", title, Paragraphs)
 	if err != nil {
 		return title, rationale, err
 	}
-	if rationale, err = cleanText("rationale", rationale); err != nil {
+	if rationale, err = CleanText("rationale", rationale, Paragraphs); err != nil {
 		return title, rationale, err
 	}
 	switch {
@@ -322,7 +322,10 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 	if !position.Valid() {
 		return Invalid("position", "choose agree, stand aside, disagree or block")
 	}
-	reason = strings.TrimSpace(reason)
+	reason, err := CleanText("reason", reason, Paragraphs)
+	if err != nil {
+		return err
+	}
 	if utf8.RuneCountInString(reason) > MaxReasonLen {
 		return Invalid("reason", "at most %d characters", MaxReasonLen)
 	}
@@ -717,7 +720,10 @@ func (s *Service) HideComment(ctx context.Context, actor Member, commentID int64
 	if !actor.IsFacilitator() {
 		return 0, Forbidden("only facilitators hide comments")
 	}
-	reason = strings.TrimSpace(reason)
+	reason, err := CleanText("reason", reason, OneLine)
+	if err != nil {
+		return 0, err
+	}
 	if reason == "" || utf8.RuneCountInString(reason) > 300 {
 		return 0, Invalid("reason", "say briefly why the comment is hidden (at most 300 characters)")
 	}
@@ -747,6 +753,9 @@ func (s *Service) DecisionSettings(ctx context.Context) (ds []DecisionSetting, b
 func (s *Service) SaveDecisionSetting(ctx context.Context, actor Member, d DecisionSetting) error {
 	if !actor.IsAdmin() {
 		return Forbidden("only admins choose decision rules")
+	}
+	if !slices.Contains(DecisionParts, d.Kind) {
+		return Invalid("kind", "choose a part: preamble, objectives, values, red lines or joint statements")
 	}
 	if _, err := d.Rule(); err != nil {
 		return err

@@ -21,6 +21,9 @@ var (
 	ErrInvalid = errors.New("invalid input")
 	// ErrTooMany: the caller is rate-limited and should try again later.
 	ErrTooMany = errors.New("too many attempts")
+	// ErrBusy: the instance is at its limit for this kind of work (hashing
+	// passwords); the caller should try again in a few seconds.
+	ErrBusy = errors.New("busy")
 )
 
 // Error is a vocabulary error with a message written for the person who caused

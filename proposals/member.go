@@ -1,6 +1,7 @@
 package proposals
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"time"
@@ -90,8 +91,14 @@ type NewAccount struct {
 
 // normalize trims and checks an account, naming the field at fault.
 func (a NewAccount) normalize() (NewAccount, error) {
-	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
-	a.DisplayName = strings.TrimSpace(a.DisplayName)
+	username, err := CleanText("username", a.Username, OneLine)
+	if err != nil {
+		return a, err
+	}
+	a.Username = strings.ToLower(username)
+	if a.DisplayName, err = CleanText("display_name", a.DisplayName, OneLine); err != nil {
+		return a, err
+	}
 	if !usernamePattern.MatchString(a.Username) {
 		return a, Invalid("username", "use 2 to 30 lowercase letters, digits or underscores")
 	}
@@ -101,14 +108,15 @@ func (a NewAccount) normalize() (NewAccount, error) {
 	return a, CheckPassword(a.Username, a.Password)
 }
 
-// prepare normalizes an account and hashes its password: what every way of
-// creating an account does before its transaction.
-func (a NewAccount) prepare() (NewAccount, string, error) {
+// prepareAccount normalizes an account and hashes its password, within the
+// bound on hashes at once: what every way of creating an account does before
+// its transaction, once it is known that the account may be created.
+func (s *Service) prepareAccount(ctx context.Context, a NewAccount) (NewAccount, string, error) {
 	a, err := a.normalize()
 	if err != nil {
 		return a, "", err
 	}
-	hash, err := HashPassword(a.Password)
+	hash, err := s.hashPassword(ctx, a.Password)
 	return a, hash, err
 }
 

@@ -1,6 +1,7 @@
 package proposals
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -112,5 +113,31 @@ func TestInvitationState(t *testing.T) {
 		if req.check() == nil {
 			t.Errorf("request %+v accepted", req)
 		}
+	}
+}
+
+// Password hashes at once are bounded: when every slot is taken, the next
+// waits briefly and is then told the instance is busy (503 on the web),
+// instead of taking another 19 MiB.
+func TestPasswordHashesAtOnceAreBounded(t *testing.T) {
+	s := NewService(nil, time.Now)
+	if n := cap(s.passwordSlots); n < 1 || n > maxPasswordSlots {
+		t.Fatalf("%d password slots", n)
+	}
+	for range cap(s.passwordSlots) {
+		s.passwordSlots <- struct{}{} // every slot busy
+	}
+	if _, err := s.hashPassword(context.Background(), "correct horse battery"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("hash with every slot taken: %v, want ErrBusy", err)
+	}
+	if _, err := s.verifyPassword(context.Background(), dummyHash, "correct horse battery"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("verify with every slot taken: %v, want ErrBusy", err)
+	}
+	<-s.passwordSlots // one slot frees up
+	if hash, err := s.hashPassword(context.Background(), "correct horse battery"); err != nil || hash == "" {
+		t.Fatalf("hash with a free slot: %v", err)
+	}
+	if len(s.passwordSlots) != cap(s.passwordSlots)-1 {
+		t.Fatal("the slot was not given back")
 	}
 }

@@ -35,9 +35,17 @@ const (
 
 // NormalizeMovement trims the fields and checks them, naming the field at fault.
 func NormalizeMovement(m Movement) (Movement, error) {
-	m.Name = strings.TrimSpace(m.Name)
-	m.Handle = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Handle), "@"))
-	m.Summary = strings.TrimSpace(m.Summary)
+	var err error
+	if m.Name, err = CleanText("name", m.Name, OneLine); err != nil {
+		return m, err
+	}
+	if m.Handle, err = CleanText("handle", m.Handle, OneLine); err != nil {
+		return m, err
+	}
+	m.Handle = strings.ToLower(strings.TrimPrefix(m.Handle, "@"))
+	if m.Summary, err = CleanText("summary", m.Summary, Paragraphs); err != nil {
+		return m, err
+	}
 	switch {
 	case m.Name == "":
 		return m, Invalid("name", "the movement needs a name")

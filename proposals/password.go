@@ -1,12 +1,15 @@
 package proposals
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -56,6 +59,51 @@ func VerifyPassword(hash, password string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// Password hashes at once: one per core (hashing is CPU-bound, more would not
+// go faster), at most maxPasswordSlots, so that the memory they take is
+// bounded (4 × 19 MiB). A hash that finds every slot taken waits up to
+// passwordSlotWait, then the caller is told to come back (ErrBusy).
+const (
+	maxPasswordSlots = 4
+	passwordSlotWait = 2 * time.Second
+)
+
+func passwordSlotCount() int { return min(runtime.GOMAXPROCS(0), maxPasswordSlots) }
+
+var errBusyHashing = &Error{Kind: ErrBusy, Message: "This instance is busy checking other passwords. Try again in a few seconds."}
+
+// withPasswordSlot runs fn once a slot is free, or fails with ErrBusy.
+func (s *Service) withPasswordSlot(ctx context.Context, fn func()) error {
+	wait := time.NewTimer(passwordSlotWait)
+	defer wait.Stop()
+	select {
+	case s.passwordSlots <- struct{}{}:
+	case <-wait.C:
+		return errBusyHashing
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.passwordSlots }()
+	fn()
+	return nil
+}
+
+// hashPassword is HashPassword within the service's bound.
+func (s *Service) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if slotErr := s.withPasswordSlot(ctx, func() { hash, err = HashPassword(password) }); slotErr != nil {
+		return "", slotErr
+	}
+	return hash, err
+}
+
+// verifyPassword is VerifyPassword within the service's bound.
+func (s *Service) verifyPassword(ctx context.Context, hash, password string) (ok bool, err error) {
+	if slotErr := s.withPasswordSlot(ctx, func() { ok, err = VerifyPassword(hash, password) }); slotErr != nil {
+		return false, slotErr
+	}
+	return ok, err
 }
 
 // dummyHash is verified against when a username does not exist, so that the

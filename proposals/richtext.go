@@ -13,7 +13,7 @@ const MaxCommentLen = 10000
 
 // CheckComment normalizes line endings, trims and checks a comment's body.
 func CheckComment(body string) (string, error) {
-	body, err := cleanText("body", body)
+	body, err := CleanText("body", body, Paragraphs)
 	if err != nil {
 		return "", err
 	}

@@ -31,12 +31,15 @@ type Tx interface {
 type Service struct {
 	store Store
 	now   func() time.Time
+	// passwordSlots bounds the password hashes computed at once: each takes
+	// argonMemoryKiB of memory, so unbounded they let anyone exhaust it.
+	passwordSlots chan struct{}
 }
 
 // NewService returns a service over store; now is the clock (injected so that
 // tests can move time, e.g. past a voting deadline).
 func NewService(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount())}
 }
 
 // Now is the service's clock, for callers that stamp what they pass in.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/commonground/commonground/proposals"
 )
 
 // RemoteActor is what the instance keeps of an actor on another server.
@@ -185,16 +187,42 @@ func (tx *Tx) DeleteFollowing(ctx context.Context, actorID string) error {
 	return nil
 }
 
-// RecordInboxActivity stores an activity by its id; it reports false when the
-// id was seen before (a redelivery, which must change nothing).
-func (tx *Tx) RecordInboxActivity(ctx context.Context, id, typ, actor, body string, at time.Time) (bool, error) {
-	res, err := tx.x.ExecContext(ctx, `INSERT INTO inbox_activities (id, type, actor, body, received_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO NOTHING`, id, typ, actor, body, at)
+// RecordInboxActivity stores an activity once per sender and id; it reports
+// false when that sender sent the id before (a redelivery, which must change
+// nothing). The body's bytes are charged to host's use of the current hour,
+// and an activity that would take it past quota bytes is not stored:
+// proposals.ErrTooMany. A redelivery costs nothing.
+func (tx *Tx) RecordInboxActivity(ctx context.Context, id, typ, actor, host, body string, at time.Time, quota int64) (bool, error) {
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO inbox_activities (id, type, actor, host, body, received_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (actor, id) DO NOTHING`, id, typ, actor, host, body, at)
 	if err != nil {
 		return false, fmt.Errorf("record inbox activity: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	// One statement, atomic on both databases: concurrent activities from
+	// one host cannot all pass the check before any of them is counted.
+	res, err = tx.x.ExecContext(ctx, `INSERT INTO inbox_usage (host, hour, bytes) VALUES ($1, $2, $3)
+		ON CONFLICT (host, hour) DO UPDATE SET bytes = inbox_usage.bytes + excluded.bytes
+		WHERE inbox_usage.bytes + excluded.bytes <= $4`, host, at.UTC().Truncate(time.Hour), len(body), quota)
+	if err != nil {
+		return false, fmt.Errorf("count inbox usage: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, fmt.Errorf("%s stored its %d bytes for this hour: %w", host, quota, proposals.ErrTooMany)
+	}
+	return true, nil
+}
+
+// InboxUsage is how many bytes host stored in the inbox in the hour of at.
+func (tx *Tx) InboxUsage(ctx context.Context, host string, at time.Time) (int64, error) {
+	var n int64
+	err := tx.x.GetContext(ctx, &n, `SELECT COALESCE(SUM(bytes), 0) FROM inbox_usage WHERE host = $1 AND hour = $2`, host, at.UTC().Truncate(time.Hour))
+	if err != nil {
+		return 0, fmt.Errorf("inbox usage: %w", err)
+	}
+	return n, nil
 }
 
 // InboxActivity is a received activity waiting to be processed.
@@ -208,30 +236,65 @@ type InboxActivity struct {
 }
 
 // UnprocessedInbox returns up to limit activities not processed yet and due
-// at now, oldest first. It takes no lock: the handlers are idempotent, so two
-// processes handling one activity change nothing the second time.
-func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit int) ([]InboxActivity, error) {
+// at now, oldest first, at most perHost of them from one sending host, so
+// that one host's backlog (however many actors it has) cannot fill the batch.
+// It takes no lock: the handlers are idempotent, so two processes handling
+// one activity change nothing the second time.
+func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit, perHost int) ([]InboxActivity, error) {
 	var as []InboxActivity
-	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body, attempts FROM inbox_activities
-		WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-		ORDER BY received_at, id LIMIT $2`, now, limit)
+	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body, attempts FROM (
+			SELECT id, type, actor, body, attempts, received_at,
+				ROW_NUMBER() OVER (PARTITION BY host ORDER BY received_at, actor, id) AS nth
+			FROM inbox_activities
+			WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) due
+		WHERE nth <= $3 ORDER BY received_at, actor, id LIMIT $2`, now, limit, perHost)
 	if err != nil {
 		return nil, fmt.Errorf("unprocessed inbox: %w", err)
 	}
 	return as, nil
 }
 
-// MarkInboxProcessed records that an activity was handled (errMsg if it failed
-// for good: it is not retried, but kept for an admin to read).
-func (tx *Tx) MarkInboxProcessed(ctx context.Context, id, errMsg string, at time.Time) error {
-	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET processed_at = $1, error = $2 WHERE id = $3`, at, errMsg, id)
+// MarkInboxProcessed records that actor's activity id was handled (errMsg if
+// it failed for good: it is not retried, but kept for an admin to read until
+// it is purged).
+func (tx *Tx) MarkInboxProcessed(ctx context.Context, actor, id, errMsg string, at time.Time) error {
+	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET processed_at = $1, error = $2 WHERE actor = $3 AND id = $4`,
+		at, errMsg, actor, id)
 }
 
-// RetryInbox records that handling an activity failed for a passing reason
-// (errMsg), to be tried again from next.
-func (tx *Tx) RetryInbox(ctx context.Context, id, errMsg string, next time.Time) error {
+// RetryInbox records that handling actor's activity id failed for a passing
+// reason (errMsg), to be tried again from next.
+func (tx *Tx) RetryInbox(ctx context.Context, actor, id, errMsg string, next time.Time) error {
 	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET attempts = attempts + 1, error = $1, next_attempt_at = $2
-		WHERE id = $3`, errMsg, next, id)
+		WHERE actor = $3 AND id = $4`, errMsg, next, actor, id)
+}
+
+// Purged counts what PurgeFinished deleted.
+type Purged struct {
+	Inbox, Deliveries, Usage int64
+}
+
+// PurgeFinished deletes what is done with and older than before: inbox
+// activities processed (their bodies with them), deliveries delivered or
+// given up, and the inbox usage of past hours. Pending work is never purged.
+func (tx *Tx) PurgeFinished(ctx context.Context, before time.Time) (Purged, error) {
+	var p Purged
+	for _, step := range []struct {
+		n     *int64
+		query string
+		arg   time.Time
+	}{
+		{&p.Inbox, `DELETE FROM inbox_activities WHERE processed_at < $1`, before},
+		{&p.Deliveries, `DELETE FROM deliveries WHERE status <> 'pending' AND done_at < $1`, before},
+		{&p.Usage, `DELETE FROM inbox_usage WHERE hour < $1`, before},
+	} {
+		res, err := tx.x.ExecContext(ctx, step.query, step.arg)
+		if err != nil {
+			return p, fmt.Errorf("purge finished federation work: %w", err)
+		}
+		*step.n, _ = res.RowsAffected()
+	}
+	return p, nil
 }
 
 // Delivery is one activity on its way to one inbox.
@@ -439,6 +502,18 @@ func (tx *Tx) CountOutboxItems(ctx context.Context) (int, error) {
 // MarkOutboxItemDeleted records that a publication was withdrawn.
 func (tx *Tx) MarkOutboxItemDeleted(ctx context.Context, objectID string, at time.Time) error {
 	return tx.updateOne(ctx, "outbox item", `UPDATE outbox_items SET deleted_at = $1 WHERE object_id = $2 AND deleted_at IS NULL`, at, objectID)
+}
+
+// Withdrawal returns when the publication of objectID was withdrawn, or
+// proposals.ErrNotFound when it was not (or never published).
+func (tx *Tx) Withdrawal(ctx context.Context, objectID string) (time.Time, error) {
+	var at time.Time
+	err := tx.x.GetContext(ctx, &at, `SELECT deleted_at FROM outbox_items WHERE object_id = $1 AND deleted_at IS NOT NULL
+		ORDER BY deleted_at LIMIT 1`, objectID)
+	if err != nil {
+		return at, notFound(err, "withdrawal")
+	}
+	return at, nil
 }
 
 // RemoteStatement is a statement version received from a followed movement.

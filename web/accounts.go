@@ -2,9 +2,10 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,7 +23,7 @@ type formError struct {
 // are not about the input go to the error page instead (ok is false).
 func formErrorFor(err error) (formError, bool) {
 	var e *proposals.Error
-	if errors.As(err, &e) && !errors.Is(err, proposals.ErrForbidden) {
+	if errors.As(err, &e) && !errors.Is(err, proposals.ErrForbidden) && !errors.Is(err, proposals.ErrBusy) {
 		return formError{Field: e.Field, Message: e.Error()}, true
 	}
 	return formError{}, false
@@ -100,36 +101,39 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
-	page := loginPage{Username: username, Next: next}
-	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit.
-	accountKey := "account:" + strings.ToLower(strings.TrimSpace(username))
-	addressKey := "address:" + clientAddress(r)
-	if !s.loginByAccount.allowed(accountKey) || !s.loginByAddress.allowed(addressKey) {
-		s.log.Warn("sign-in rate limited", "username", username, "address", clientAddress(r))
-		page.Error = formError{Message: "Too many failed attempts. Wait 15 minutes and try again."}
-		page.shell = s.shell(w, r, "Sign in")
+	page := loginPage{Username: username, Next: next, shell: s.shell(w, r, "Sign in")}
+	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit;
+	// cut short, since no username is longer and the limits keep it in memory.
+	account := strings.ToLower(strings.TrimSpace(username))
+	if len(account) > maxAccountKey {
+		account = account[:maxAccountKey]
+	}
+	address := clientAddress(r, s.opts.TrustedProxies)
+	if wait, byAddress := s.signIns.begin(account, address); wait > 0 {
+		s.log.Warn("sign-in slowed down", "username", username, "address", address, "wait", wait, "by_address", byAddress)
+		page.Error = formError{Message: "Too many failed sign-ins to this account. Wait " + waitText(wait) + ", then try again."}
+		if byAddress {
+			page.Error.Message = "Too many failed sign-ins from your address. Wait " + waitText(wait) + ", then try again."
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		s.render(w, r, http.StatusTooManyRequests, "login", page)
 		return
 	}
 	token, _, err := s.svc.SignIn(r.Context(), username, password)
-	if err != nil {
+	var refusal *proposals.Error
+	switch {
+	case err == nil:
+		s.signIns.succeeded(account, address)
+		s.setSessionCookie(w, token)
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	case errors.As(err, &refusal) && !errors.Is(err, proposals.ErrBusy):
 		// Every refusal of a sign-in (wrong password, suspended) is said on the form.
-		var refusal *proposals.Error
-		if !errors.As(err, &refusal) {
-			s.renderError(w, r, err)
-			return
-		}
-		fe := formError{Message: refusal.Error()}
-		s.loginByAccount.fail(accountKey)
-		s.loginByAddress.fail(addressKey)
-		page.Error = fe
-		page.shell = s.shell(w, r, "Sign in")
+		page.Error = formError{Message: refusal.Error()}
 		s.render(w, r, http.StatusUnauthorized, "login", page)
-		return
+	default:
+		s.signIns.notTried(account, address) // the password was never checked
+		s.renderError(w, r, err)
 	}
-	s.loginByAccount.reset(accountKey)
-	s.setSessionCookie(w, token)
-	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // signInAndRedirect opens a session right after an account was made.
@@ -141,16 +145,6 @@ func (s *Server) signInAndRedirect(w http.ResponseWriter, r *http.Request, usern
 	}
 	s.setSessionCookie(w, token)
 	s.redirectWithFlash(w, r, to, flash)
-}
-
-// clientAddress is the peer's IP. Forwarded headers are not trusted: behind a
-// proxy every client shares the proxy's limit, which errs on the safe side.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,10 @@ import (
 // and shown to the person as a plain "something went wrong" with the request id.
 var errInternal = errors.New("internal error")
 
+// busyRetryAfter is the Retry-After, in seconds, of a 503 for work at its
+// limit: a password hash waits a couple of seconds for a slot at most.
+const busyRetryAfter = "5"
+
 // problem is what a person sees when a request fails.
 type problem struct {
 	Status  int
@@ -51,6 +55,8 @@ func genericProblem(err error) problem {
 		return problem{http.StatusConflict, "That clashes with what is there", "The request clashes with the current state. Reload and try again."}
 	case errors.Is(err, proposals.ErrTooMany):
 		return problem{http.StatusTooManyRequests, "Too many attempts", "Please wait a few minutes and try again."}
+	case errors.Is(err, proposals.ErrBusy):
+		return problem{http.StatusServiceUnavailable, "Busy", "This instance is busy. Please try again in a few seconds."}
 	default:
 		return problem{http.StatusInternalServerError, "Something went wrong", "The instance could not complete this request. It has been logged; please try again."}
 	}

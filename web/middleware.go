@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/commonground/commonground/proposals"
 )
 
 type ctxKey int
@@ -88,6 +91,26 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				s.renderError(w, r, errInternal)
 			}
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// parseForms reads a POST's form before any handler, so that one that cannot
+// be read (a ';' separator, a bad escape) is answered in one place, as the
+// sender's mistake (400), and a body over the limit with 413; handlers'
+// own ParseForm calls then find it parsed.
+func (s *Server) parseForms(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if !errors.As(err, &tooBig) {
+					err = proposals.Invalid("", "the form arrived garbled; reload the page and send it again")
+				}
+				s.renderError(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -236,13 +236,14 @@ func TestReviewFindingsStayFixed(t *testing.T) {
 }
 
 func TestAccountLimitIgnoresCaseAndSpaces(t *testing.T) {
-	s := newSite(t, storagetest.SQLite(t), "http")
-	for i, name := range []string{"member", "Member", "MEMBER", " member", "member ", "mEmber", "memBer", "membeR", "MEMber", "memBER"} {
+	clk := &testClock{now: time.Now()}
+	s := newSiteWith(t, storagetest.SQLite(t), "http", clk.Now, nil)
+	for i, name := range []string{"member", "Member", "MEMBER", " member", "member "} {
 		if resp := s.do("", "POST", "/login", url.Values{"username": {name}, "password": {fmt.Sprint("guess", i)}}); resp.StatusCode != 401 {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
 		}
 	}
 	if resp := s.do("", "POST", "/login", url.Values{"username": {"Member"}, "password": {"secret phrase of xxxxxx"}}); resp.StatusCode != 429 {
-		t.Fatalf("11th attempt under another spelling: %d, want 429", resp.StatusCode)
+		t.Fatalf("6th attempt under another spelling: %d, want 429", resp.StatusCode)
 	}
 }

@@ -149,6 +149,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if p.Status == http.StatusInternalServerError {
 		s.log.Error("request failed", "err", err, "path", r.URL.Path, "request_id", RequestIDFrom(r.Context()))
 	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", busyRetryAfter)
+	}
 	if p.Status == http.StatusUnauthorized && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ type Options struct {
 	BaseURL *url.URL
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (for the per-address sign-in limit); empty trusts no header.
+	TrustedProxies []netip.Prefix
 }
 
 // Deps are the parts the web layer calls into.
@@ -54,17 +58,9 @@ type Server struct {
 
 	// setUp is true once the instance has an admin; it never turns false again.
 	setUp atomic.Bool
-	// Failed sign-ins are limited per account and per address.
-	loginByAccount *failureLimiter
-	loginByAddress *failureLimiter
+	// signIns slows password guessing per account and per address.
+	signIns *signInLimits
 }
-
-// Sign-in limits: enough for a person who mistypes, far too few to guess.
-const (
-	loginFailuresPerAccount = 10
-	loginFailuresPerAddress = 50
-	loginFailureWindow      = 15 * time.Minute
-)
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
 // and builds the router.
@@ -80,8 +76,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, pages: p,
-		loginByAccount: newFailureLimiter(loginFailuresPerAccount, loginFailureWindow, deps.Service.Now),
-		loginByAddress: newFailureLimiter(loginFailuresPerAddress, loginFailureWindow, deps.Service.Now),
+		signIns: newSignInLimits(deps.Service.Now),
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -91,7 +86,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection())
+	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection(), s.parseForms)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, proposals.ErrNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

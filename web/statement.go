@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -17,11 +18,15 @@ func versionParam(r *http.Request, name string) (int, error) {
 	if raw == "" {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(raw)
+	// Version numbers are 32-bit in the database: a larger one names no version.
+	n, err := strconv.ParseInt(raw, 10, 32)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, proposals.Invalid(name, "there is no version with so large a number")
+	}
 	if err != nil || n < 1 {
 		return 0, proposals.Invalid(name, "give a version number, 1 or more")
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // requestedVersion is the version named by ?name=N, or the current one.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -33,12 +34,17 @@ func newSite(t *testing.T, db *storage.DB, baseScheme string) *site {
 }
 
 func newSiteTB(t testing.TB, db *storage.DB, baseScheme string) *site {
+	return newSiteWith(t, db, baseScheme, time.Now, nil)
+}
+
+// newSiteWith is newSite with its own clock and trusted proxies.
+func newSiteWith(t testing.TB, db *storage.DB, baseScheme string, now func() time.Time, trusted []netip.Prefix) *site {
 	t.Helper()
 	ctx := context.Background()
-	svc := proposals.NewService(db.Store(), time.Now)
+	svc := proposals.NewService(db.Store(), now)
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse(baseScheme + "://" + srv.Listener.Addr().String())
-	handler, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20},
+	handler, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20, TrustedProxies: trusted},
 		web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Service: svc, Health: db.Ping})
 	if err != nil {
 		t.Fatal(err)
@@ -195,16 +201,17 @@ func TestForgedCrossSiteFormsAreRefused(t *testing.T) {
 }
 
 func TestSignInIsRateLimitedAndSafe(t *testing.T) {
-	s := newSite(t, storagetest.SQLite(t), "https")
-	for i := range 10 {
+	clk := &testClock{now: time.Now()}
+	s := newSiteWith(t, storagetest.SQLite(t), "https", clk.Now, nil)
+	for i := range 5 {
 		resp := s.do("", "POST", "/login", url.Values{"username": {"member"}, "password": {"guess " + fmt.Sprint(i)}})
 		if resp.StatusCode != 401 || !strings.Contains(body(resp), "Wrong username or password") {
 			t.Fatalf("failed attempt %d: %d", i, resp.StatusCode)
 		}
 	}
 	resp := s.do("", "POST", "/login", url.Values{"username": {"member"}, "password": {"secret phrase of xxxxxx"}})
-	if resp.StatusCode != 429 {
-		t.Fatalf("11th attempt on the account: %d, want 429", resp.StatusCode)
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" || !strings.Contains(body(resp), "Wait 1 second") {
+		t.Fatalf("6th attempt on the account at once: %d (Retry-After %q), want 429 and a wait of 1 second", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	resp = s.do("", "POST", "/login", url.Values{"username": {"admin"}, "password": {"secret phrase of xxxxx"}, "next": {"//evil.example/x"}})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/" {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/federation/signing"
 )
 
@@ -38,29 +39,60 @@ type Config struct {
 	DeliveryWorkers int
 	// RetryBase is the first delay before retrying a failed delivery.
 	RetryBase time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// InboxWorkers is how many senders' activities this process handles at once.
+	InboxWorkers int
+	// InboxQuota is how many bytes one sending host may store in the inbox an hour.
+	InboxQuota int64
+	// Retention is how long processed activities and finished deliveries are kept.
+	Retention time.Duration
 }
 
 // setting describes one flag and the environment variable behind it, so that the
-// README's table, --help and the parser cannot drift apart.
+// README's table, --help and the parser cannot drift apart. kind is what --help
+// shows after the flag's name; a "bool" setting is a boolean flag, given alone
+// (--federation-http) or with =true / =false.
 type setting struct {
-	name, env, def, usage string
+	name, env, kind, def, usage string
 }
 
 var settings = []setting{
-	{"listen", "COMMONGROUND_LISTEN", "127.0.0.1:8080", "address to listen on (host:port)"},
-	{"base-url", "COMMONGROUND_BASE_URL", "", "the https://host the instance is known by (default: from the listen address, for local use)"},
-	{"data-dir", "COMMONGROUND_DATA_DIR", "./data", "directory for the embedded database and other files"},
-	{"database-url", "COMMONGROUND_DATABASE_URL", "", "postgres://user@host/db, or sqlite:/path/file.db (default: the embedded SQLite file in the data directory)"},
-	{"log-format", "COMMONGROUND_LOG_FORMAT", "text", "log format: text or json"},
-	{"log-level", "COMMONGROUND_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
-	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes"},
-	{"shutdown-timeout", "COMMONGROUND_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on shutdown"},
-	{"scheduler-interval", "COMMONGROUND_SCHEDULER_INTERVAL", "15s", "how often proposals past their deadline are closed"},
-	{"allow-private", "COMMONGROUND_ALLOW_PRIVATE", "", "private or loopback ranges federation may reach, e.g. 127.0.0.0/8 (default: none)"},
-	{"federation-http", "COMMONGROUND_FEDERATION_HTTP", "false", "let WebFinger fall back to plain HTTP (development and tests only)"},
-	{"delivery-workers", "COMMONGROUND_DELIVERY_WORKERS", "8", "deliveries sent at once by this process"},
-	{"delivery-retry-base", "COMMONGROUND_DELIVERY_RETRY_BASE", "8s", "first delay before retrying a failed delivery; each retry doubles it"},
+	{"listen", "COMMONGROUND_LISTEN", "host:port", "127.0.0.1:8080", "address to listen on"},
+	{"base-url", "COMMONGROUND_BASE_URL", "URL", "", "the https://host the instance is known by (default: from the listen address, for local use)"},
+	{"data-dir", "COMMONGROUND_DATA_DIR", "path", "./data", "directory for the embedded database and other files"},
+	{"database-url", "COMMONGROUND_DATABASE_URL", "URL", "", "postgres://user@host/db, or sqlite:/path/file.db (default: the embedded SQLite file in the data directory)"},
+	{"log-format", "COMMONGROUND_LOG_FORMAT", "text|json", "text", "log format"},
+	{"log-level", "COMMONGROUND_LOG_LEVEL", "level", "info", "log level: debug, info, warn or error"},
+	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "bytes", "1048576", "largest request body accepted"},
+	{"shutdown-timeout", "COMMONGROUND_SHUTDOWN_TIMEOUT", "duration", "15s", "how long in-flight requests may take to finish on shutdown"},
+	{"scheduler-interval", "COMMONGROUND_SCHEDULER_INTERVAL", "duration", "15s", "how often proposals past their deadline are closed"},
+	{"allow-private", "COMMONGROUND_ALLOW_PRIVATE", "CIDRs", "", "private or loopback ranges federation may reach, e.g. 127.0.0.0/8 (default: none)"},
+	{"federation-http", "COMMONGROUND_FEDERATION_HTTP", "bool", "false", "let WebFinger fall back to plain HTTP (development and tests only)"},
+	{"delivery-workers", "COMMONGROUND_DELIVERY_WORKERS", "int", "8", "deliveries sent at once by this process"},
+	{"delivery-retry-base", "COMMONGROUND_DELIVERY_RETRY_BASE", "duration", "8s", "first delay before retrying a failed delivery; each retry doubles it"},
+	{"inbox-workers", "COMMONGROUND_INBOX_WORKERS", "int", "8", "senders whose activities this process handles at once (each sender's in order); one host gets at most a quarter of them"},
+	{"inbox-quota", "COMMONGROUND_INBOX_QUOTA", "bytes", "4194304", "bytes of activities one sending host may store in the inbox per hour; beyond it the inbox answers 429 (at least 1048576)"},
+	{"federation-retention", "COMMONGROUND_FEDERATION_RETENTION", "duration", "168h", "how long processed inbox activities and finished deliveries are kept before they are deleted"},
+	{"trusted-proxies", "COMMONGROUND_TRUSTED_PROXIES", "CIDRs", "", "reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (default: none, the peer's address counts)"},
 }
+
+// settingValue is a setting's raw text as a flag.Value; the text is checked
+// once all of them are read (buildConfig), so that flags and environment
+// variables get the same checks and messages.
+type settingValue struct {
+	text   string
+	isBool bool
+}
+
+func (v *settingValue) String() string { return v.text }
+func (v *settingValue) Set(s string) error {
+	v.text = s
+	return nil
+}
+
+// IsBoolFlag makes the flag package take "--name" alone as "--name=true".
+func (v *settingValue) IsBoolFlag() bool { return v.isBool }
 
 // errHelp means the person asked for --help; it is not a failure.
 var errHelp = errors.New("help requested")
@@ -70,19 +102,19 @@ var errHelp = errors.New("help requested")
 func parseConfig(command string, args []string, getenv func(string) string, helpOut io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("commonground "+command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	values := map[string]*string{}
+	values := map[string]*settingValue{}
 	for _, s := range settings {
-		def := s.def
-		if v := getenv(s.env); v != "" {
-			def = v
+		v := &settingValue{text: s.def, isBool: s.kind == "bool"}
+		if env := getenv(s.env); env != "" {
+			v.text = env
 		}
-		values[s.name] = fs.String(s.name, def, s.usage+" ["+s.env+"]")
+		values[s.name] = v
+		fs.Var(v, s.name, s.usage)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(helpOut)
 			fmt.Fprintf(helpOut, "Usage: commonground %s [flags]\n\n", command)
-			fs.PrintDefaults()
+			printSettings(helpOut)
 			return Config{}, errHelp
 		}
 		return Config{}, fmt.Errorf("%v (see commonground %s --help)", err, command)
@@ -90,7 +122,23 @@ func parseConfig(command string, args []string, getenv func(string) string, help
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q (see commonground %s --help)", fs.Arg(0), command)
 	}
-	return buildConfig(func(name string) string { return *values[name] })
+	return buildConfig(func(name string) string { return values[name].text })
+}
+
+// printSettings writes --help: each flag with the kind of value it takes
+// (none for a boolean flag, which is given alone), its default and its
+// environment variable, then what it does.
+func printSettings(w io.Writer) {
+	for _, s := range settings {
+		line := "  --" + s.name
+		if s.kind != "bool" {
+			line += " " + s.kind
+		}
+		if s.def != "" {
+			line += "  (default " + s.def + ")"
+		}
+		fmt.Fprintf(w, "%s  [$%s]\n        %s\n", line, s.env, s.usage)
+	}
 }
 
 func buildConfig(get func(name string) string) (Config, error) {
@@ -142,6 +190,18 @@ func buildConfig(get func(name string) string) (Config, error) {
 	}
 	if c.RetryBase, err = time.ParseDuration(get("delivery-retry-base")); err != nil || c.RetryBase < 100*time.Millisecond {
 		return c, fmt.Errorf("--delivery-retry-base %q: want a duration of at least 100ms, such as 8s", get("delivery-retry-base"))
+	}
+	if c.InboxWorkers, err = strconv.Atoi(get("inbox-workers")); err != nil || c.InboxWorkers < 1 || c.InboxWorkers > 256 {
+		return c, fmt.Errorf("--inbox-workers %q: want a number from 1 to 256", get("inbox-workers"))
+	}
+	if c.InboxQuota, err = strconv.ParseInt(get("inbox-quota"), 10, 64); err != nil || c.InboxQuota < federation.MaxActivityBytes {
+		return c, fmt.Errorf("--inbox-quota %q: want a whole number of bytes, at least %d (the largest activity the inbox takes)", get("inbox-quota"), federation.MaxActivityBytes)
+	}
+	if c.Retention, err = time.ParseDuration(get("federation-retention")); err != nil || c.Retention < time.Hour {
+		return c, fmt.Errorf("--federation-retention %q: want a duration of at least 1h, such as 168h", get("federation-retention"))
+	}
+	if c.TrustedProxies, err = signing.ParseAllowList(get("trusted-proxies")); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	return c, nil
 }

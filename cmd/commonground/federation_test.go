@@ -47,7 +47,7 @@ func newPeer(t testing.TB, name, ip string) *peer {
 
 func (p *peer) start() {
 	p.inst = startServe(p.t, "--listen", p.listen, "--data-dir", p.dataDir, "--allow-private", "127.0.0.0/8",
-		"--federation-http", "true", "--delivery-retry-base", "300ms", "--scheduler-interval", "200ms")
+		"--federation-http", "--delivery-retry-base", "300ms", "--scheduler-interval", "200ms")
 }
 
 func (p *peer) base() string   { return "http://" + p.listen }

@@ -16,7 +16,7 @@ const matchTestInput = `[
     {"id": "xr-2", "text": "Reduce greenhouse gas emissions to net zero by 2025."}
   ]},
   {"movement": "fridays", "objectives": [
-    {"id": "ff-1", "text": "Governments must be honest about the climate crisis.", "note": "ignored"},
+    {"id": "ff-1", "text": "Governments must tell the truth about the climate and ecological emergency.", "note": "ignored"},
     {"id": "ff-2", "text": "Carbon neutrality by 2035."}
   ]},
   {"movement": "union", "objectives": [
@@ -139,7 +139,7 @@ func TestMatchCommandErrors(t *testing.T) {
 		{name: "missing movement", input: `[{"objectives": [{"id": "a", "text": "x"}]}]`, want: `movement 1: missing "movement"`},
 		{name: "missing id", input: `[{"movement": "xr", "objectives": [{"text": "x"}]}]`, want: `objective 1: missing "id"`},
 		{name: "missing text", input: `[{"movement": "xr", "objectives": [{"id": "a"}]}]`, want: `objective "a": missing "text"`},
-		{name: "duplicate id", input: `[{"movement": "xr", "objectives": [{"id": "a", "text": "x"}]}, {"movement": "ff", "objectives": [{"id": "a", "text": "y"}]}]`, want: `duplicate objective id "a" (in movements "xr" and "ff")`},
+		{name: "duplicate id", input: `[{"movement": "xr", "objectives": [{"id": "a", "text": "x"}]}, {"movement": "ff", "objectives": [{"id": "a", "text": "y"}]}]`, want: `duplicate id "a" (in movements "xr" and "ff")`},
 		{name: "trailing data", input: `[] []`, want: "unexpected data after the JSON array"},
 	}
 	for _, c := range cases {
@@ -174,5 +174,40 @@ func TestMatchCommandHelp(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "Usage: commonground match") || !strings.Contains(stdout.String(), "-threshold") {
 		t.Errorf("help = %q", stdout.String())
+	}
+}
+
+func TestMatchCommandCandidates(t *testing.T) {
+	path := writeMatchFile(t, `[
+  {"movement": "river", "objectives": [{"id": "r1", "text": "Build 10,000 council homes by 2030"}],
+   "values": [{"id": "rv", "text": "We stand together: an injury to one is an injury to all"}]},
+  {"movement": "forest", "objectives": [{"id": "f1", "text": "A massive programme of council house building"}, {"id": "f2", "text": "Protect old-growth forests"}],
+   "values": [{"id": "fv", "text": "Solidarity between all workers"}]}
+]`)
+	var stdout, stderr bytes.Buffer
+	if err := matchCommand([]string{"--candidates", "2", path}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Candidates map[string][]struct {
+			ID     string  `json:"id"`
+			Score  float64 `json:"score"`
+			Why    string  `json:"why"`
+			Likely bool    `json:"likely"`
+		} `json:"candidates"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	if c := out.Candidates["r1"]; len(c) == 0 || c[0].ID != "f1" || c[0].Why == "" {
+		t.Errorf("r1's candidates: %+v, want f1 first", c)
+	}
+	for _, c := range out.Candidates["rv"] {
+		if c.ID != "fv" {
+			t.Errorf("the value rv has an objective among its candidates: %+v", c)
+		}
+	}
+	if len(out.Candidates["rv"]) != 1 {
+		t.Errorf("rv's candidates: %+v, want the other value", out.Candidates["rv"])
 	}
 }

@@ -75,12 +75,13 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	baseURL := c.baseURLFor(ln.Addr())
 	allies := alliances.NewService(db.Alliances(), svc, &lazyEncoder{}, alliances.Config{Host: baseURL.Host}, time.Now)
 	fed, err := federation.New(federation.Config{BaseURL: baseURL, Allow: c.AllowPrivate, AllowHTTP: c.FederationHTTP,
-		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, Version: version}, db, allies, log, time.Now)
+		DeliveryWorkers: c.DeliveryWorkers, RetryBase: c.RetryBase, InboxWorkers: c.InboxWorkers, InboxQuota: c.InboxQuota,
+		Retention: c.Retention, Version: version}, db, allies, log, time.Now)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes},
+	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: c.TrustedProxies},
 		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed, Alliances: allies})
 	if err != nil {
 		ln.Close()

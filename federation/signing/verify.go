@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-fed/httpsig"
 )
@@ -179,6 +180,10 @@ func signatureParams(h http.Header) (map[string]string, error) {
 	}
 	if params["keyId"] == "" || params["signature"] == "" {
 		return nil, fmt.Errorf("%w: keyId or signature parameter missing", ErrBadSignature)
+	}
+	if !utf8.ValidString(params["keyId"]) {
+		// It would be looked up in the database, which cannot take it.
+		return nil, fmt.Errorf("%w: keyId is not UTF-8", ErrBadSignature)
 	}
 	return params, nil
 }

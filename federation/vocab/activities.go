@@ -115,6 +115,65 @@ func MarshalDelete(id, actor, objectID string, to []string) ([]byte, error) {
 	return encode(m)
 }
 
+// MarshalAdd pins object (an IRI) in actor's collection target (its
+// featured collection), as Mastodon does for a pinned post; MarshalRemove
+// unpins it. Servers that read pins only from the actor (GoToSocial) need an
+// Update of the actor as well.
+func MarshalAdd(id, actor, object, target string) ([]byte, error) {
+	return collectionChange(streams.NewActivityStreamsAdd(), id, actor, object, target)
+}
+
+// MarshalRemove unpins object (an IRI) from actor's collection target.
+func MarshalRemove(id, actor, object, target string) ([]byte, error) {
+	return collectionChange(streams.NewActivityStreamsRemove(), id, actor, object, target)
+}
+
+// collectionChange is an Add or a Remove of object to or from target,
+// addressed to the public like the pinned post.
+func collectionChange[T interface {
+	activityType
+	SetActivityStreamsTarget(asvocab.ActivityStreamsTargetProperty)
+}](t T, id, actor, object, target string) ([]byte, error) {
+	if err := require("object", object, "target collection", target); err != nil {
+		return nil, err
+	}
+	var b builder
+	obj, tgt := b.iri("object", object), b.iri("target collection", target)
+	if b.err != nil {
+		return nil, b.err
+	}
+	t.SetActivityStreamsTarget(withIRIs(streams.NewActivityStreamsTargetProperty(), tgt))
+	m, err := buildActivity(t, envelope{id: id, actor: actor, to: []string{PublicAddress}}, obj)
+	if err != nil {
+		return nil, err
+	}
+	return encode(m)
+}
+
+// MarshalTombstone is what a deleted object's URL answers (with 410 Gone): a
+// Tombstone saying what it was and when it was deleted, so that a peer that
+// refetches it drops it rather than bring it back.
+func MarshalTombstone(id, formerType string, deleted time.Time) ([]byte, error) {
+	if err := require("deleted object id", id, "former type", formerType); err != nil {
+		return nil, err
+	}
+	var b builder
+	ts := streams.NewActivityStreamsTombstone()
+	ts.SetJSONLDId(idProp(b.iri("deleted object id", id)))
+	ts.SetActivityStreamsFormerType(withString(streams.NewActivityStreamsFormerTypeProperty(), formerType))
+	if !deleted.IsZero() {
+		ts.SetActivityStreamsDeleted(withTime(streams.NewActivityStreamsDeletedProperty(), deleted))
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	m, err := serialize(ts)
+	if err != nil {
+		return nil, err
+	}
+	return encode(m)
+}
+
 // MarshalFollow asks actor's server to follow object (an actor IRI).
 func MarshalFollow(id, actor, object string) ([]byte, error) {
 	if err := require("followed actor", object); err != nil {

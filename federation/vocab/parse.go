@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-fed/activity/streams"
 	asvocab "github.com/go-fed/activity/streams/vocab"
@@ -273,8 +276,14 @@ func listedItems(m map[string]any, body []byte) ([][]byte, []string, error) {
 	return items, ids, nil
 }
 
-// decodeObject decodes a document that must be a JSON object.
+// decodeObject decodes a document that must be a JSON object. JSON must be
+// UTF-8, and no text we keep may hold NUL: Go's decoder would quietly replace
+// bad bytes (yet the raw body is stored as it came) and PostgreSQL refuses
+// both, so a document with either is refused here, as the sender's mistake.
 func decodeObject(body []byte) (map[string]any, error) {
+	if !utf8.Valid(body) {
+		return nil, invalid("not UTF-8")
+	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, invalid("not JSON: %v", err)
@@ -283,7 +292,27 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if !ok {
 		return nil, invalid("expected a JSON object, got %s", jsonKind(v))
 	}
+	if hasNUL(m) {
+		return nil, invalid("a text holds the NUL character (\\u0000)")
+	}
 	return m, nil
+}
+
+// hasNUL reports whether any key or string in a decoded JSON value holds NUL.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		return slices.ContainsFunc(x, hasNUL)
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func jsonKind(v any) string {

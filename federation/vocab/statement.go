@@ -172,3 +172,85 @@ func sectionOrder(items []proposals.Item) []proposals.Section {
 	}
 	return order
 }
+
+// VersionChange is what a new statement version changed, for the people who
+// read it in their timeline: the proposal that made it, what it added,
+// amended, moved and removed, how the vote went, and where the full diff is.
+type VersionChange struct {
+	Title   string // the proposal's title
+	Added   []ChangedItem
+	Amended []ChangedItem
+	Moved   []ChangedItem
+	Removed []ChangedItem
+	// PreambleChanged is true when the preamble was rewritten.
+	PreambleChanged bool
+	// Outcome is the vote in one line ("" when unknown).
+	Outcome string
+	// DiffURL is the page comparing this version with the one before.
+	DiffURL string
+}
+
+// ChangedItem is an item a version added (New), removed (Old), amended (Old
+// and New) or moved (New, in Section).
+type ChangedItem struct {
+	Section  proposals.Section
+	Old, New string
+}
+
+// AdoptionHTML is a new version's Note content: what changed comes first —
+// the proposal's title, the items added, amended, moved and removed, the vote
+// in one line and a link to the diff — then the whole statement. Only the
+// tags Mastodon keeps are used, and all text is escaped.
+func AdoptionHTML(movementName string, change VersionChange, doc StatementDoc) string {
+	var b strings.Builder
+	name := html.EscapeString(movementName)
+	if change.Title != "" {
+		fmt.Fprintf(&b, "<p><strong>%s adopted “%s”</strong>: version %d of its core statement.</p>", name, textHTML(change.Title), doc.Version)
+	} else {
+		fmt.Fprintf(&b, "<p><strong>%s adopted version %d of its core statement.</strong></p>", name, doc.Version)
+	}
+	if lines := change.lines(); len(lines) > 0 {
+		b.WriteString("<ul>")
+		for _, l := range lines {
+			b.WriteString("<li>" + l + "</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	var last []string
+	if change.Outcome != "" {
+		last = append(last, html.EscapeString(change.Outcome))
+	}
+	if change.DiffURL != "" {
+		last = append(last, `<a href="`+html.EscapeString(change.DiffURL)+`">See what changed</a>`)
+	}
+	if len(last) > 0 {
+		b.WriteString("<p>" + strings.Join(last, " ") + "</p>")
+	}
+	return b.String() + StatementHTML(movementName, doc)
+}
+
+// lines are the changes as list items, in HTML.
+func (c VersionChange) lines() []string {
+	var out []string
+	for _, it := range c.Added {
+		out = append(out, fmt.Sprintf("Added to %s: %s", sectionName(it.Section), textHTML(it.New)))
+	}
+	for _, it := range c.Amended {
+		out = append(out, fmt.Sprintf("Amended in %s: %s (was: %s)", sectionName(it.Section), textHTML(it.New), textHTML(it.Old)))
+	}
+	for _, it := range c.Moved {
+		out = append(out, fmt.Sprintf("Moved in %s: %s", sectionName(it.Section), textHTML(it.New)))
+	}
+	for _, it := range c.Removed {
+		out = append(out, fmt.Sprintf("Removed from %s: %s", sectionName(it.Section), textHTML(it.Old)))
+	}
+	if c.PreambleChanged {
+		out = append(out, "The preamble was rewritten.")
+	}
+	return out
+}
+
+// sectionName is a section's heading in lower case, as it reads in a sentence.
+func sectionName(s proposals.Section) string {
+	return html.EscapeString(strings.ToLower(s.Label()))
+}

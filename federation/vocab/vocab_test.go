@@ -204,6 +204,9 @@ func outputs(t *testing.T) map[string][]byte {
 		"delete":         must(t)(MarshalDelete(base+"/activities/delete-1", actorID, note.ID, []string{PublicAddress})),
 		"collection": must(t)(MarshalOrderedCollection(actorID+"/outbox", 2, nil,
 			[]string{base + "/activities/create-2", base + "/activities/create-3"})),
+		"add":       must(t)(MarshalAdd(note.ID+"/pin", actorID, note.ID, actorID+"/featured")),
+		"remove":    must(t)(MarshalRemove(note.ID+"/unpin", actorID, note.ID, actorID+"/featured")),
+		"tombstone": must(t)(MarshalTombstone(note.ID, "Note", publishedAt)),
 	}
 }
 
@@ -671,6 +674,43 @@ func TestStatementHTML(t *testing.T) {
 		if !allowed[m[2]] {
 			t.Errorf("tag %q would not survive Mastodon's sanitiser", m[0])
 		}
+	}
+}
+
+// What Mastodon users read of a new version: what changed first (the
+// proposal's title, the items added, amended, moved and removed, the vote in
+// one line, a link to the diff), then the statement; all escaped, and only
+// tags Mastodon keeps.
+func TestAdoptionHTML(t *testing.T) {
+	doc := testStatement(2)
+	change := VersionChange{
+		Title:           "Protect the <river> & lakes",
+		Added:           []ChangedItem{{Section: proposals.Objectives, New: "Clean water for all"}},
+		Amended:         []ChangedItem{{Section: proposals.Values, Old: "Care", New: "Care for all"}},
+		Moved:           []ChangedItem{{Section: proposals.RedLines, New: "No dumping"}},
+		Removed:         []ChangedItem{{Section: proposals.RedLines, Old: "No dams"}},
+		PreambleChanged: true,
+		Outcome:         "Adopted by the members' vote: 3 of 4 members voted; 3 agree, 0 stand aside, 0 disagree, 0 block.",
+		DiffURL:         base + "/statement/diff?from=2&to=3",
+	}
+	got := AdoptionHTML("Water <Now>", change, doc)
+	want := `<p><strong>Water &lt;Now&gt; adopted “Protect the &lt;river&gt; &amp; lakes”</strong>: version 3 of its core statement.</p>` +
+		`<ul><li>Added to objectives: Clean water for all</li><li>Amended in values: Care for all (was: Care)</li>` +
+		`<li>Moved in red lines: No dumping</li><li>Removed from red lines: No dams</li><li>The preamble was rewritten.</li></ul>` +
+		`<p>Adopted by the members&#39; vote: 3 of 4 members voted; 3 agree, 0 stand aside, 0 disagree, 0 block. ` +
+		`<a href="https://cg.example/statement/diff?from=2&amp;to=3">See what changed</a></p>` +
+		StatementHTML("Water <Now>", doc)
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	allowed := map[string]bool{"p": true, "ul": true, "ol": true, "li": true, "strong": true, "em": true, "a": true, "br": true}
+	for _, m := range tagRE.FindAllStringSubmatch(got, -1) {
+		if !allowed[m[2]] {
+			t.Errorf("tag %q would not survive Mastodon's sanitiser", m[0])
+		}
+	}
+	if bare := AdoptionHTML("Water", VersionChange{}, doc); !strings.HasPrefix(bare, "<p><strong>Water adopted version 3 of its core statement.</strong></p><p><strong>Water — core statement") {
+		t.Errorf("without a proposal: %s", bare)
 	}
 }
 

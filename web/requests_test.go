@@ -1,0 +1,43 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// The other 500s the attack found: a version number past 32 bits, and a form
+// separated by ';'. Each is the sender's mistake, answered with 400.
+func TestOutOfRangeAndGarbledRequestsAre400(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		s := newSite(t, db, "http")
+		for _, path := range []string{
+			"/statement?version=9223372036854775807", "/statement?version=2147483648", "/statement.json?version=99999999999",
+			"/statement.md?version=-1", "/statement/diff?from=1&to=9223372036854775807",
+		} {
+			resp := s.do("", "GET", path, nil)
+			if page := body(resp); resp.StatusCode != 400 || strings.Contains(page, "Something went wrong") {
+				t.Errorf("GET %s: %d, want 400", path, resp.StatusCode)
+			}
+		}
+		if resp := s.do("", "GET", "/statement?version=2147483647", nil); resp.StatusCode != 404 {
+			t.Errorf("the largest 32-bit version, which does not exist: %d, want 404", resp.StatusCode)
+		}
+		req, _ := http.NewRequest("POST", s.url+"/proposals", strings.NewReader("title=A+title;rationale=Reasons"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "cg_session", Value: s.cookies["member"]})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(string(page), "the form arrived garbled") {
+			t.Errorf("a form separated by ';': %d, want 400 saying so", resp.StatusCode)
+		}
+	})
+}
