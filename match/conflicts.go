@@ -81,6 +81,8 @@ func Conflicts(redLines, objectives []Item) []Contradiction {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Contradiction) int { return cmp.Or(cmp.Compare(a.RedLine, b.RedLine), cmp.Compare(a.Objective, b.Objective)) })
+	slices.SortFunc(out, func(a, b Contradiction) int {
+		return cmp.Or(cmp.Compare(a.RedLine, b.RedLine), cmp.Compare(a.Objective, b.Objective))
+	})
 	return out
 }

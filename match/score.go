@@ -9,12 +9,12 @@ import (
 
 // corpus is a set of items prepared for comparing any two of them.
 type corpus struct {
-	items   []Item
-	lex     *lexicon
+	items    []Item
+	lex      *lexicon
 	numbers  [][]number // each item's numbers
 	movement []int32    // each item's movement, numbered
 	ix       *index     // candidates in large sets; nil when every pair is scored
-	allVec  bool   // every item has a vector
+	allVec   bool       // every item has a vector
 }
 
 // exactUpTo is the size up to which every item is compared with every item
