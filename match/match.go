@@ -35,7 +35,7 @@ type Candidate struct {
 }
 
 // LikelyScore is the score from which a candidate is likely the same aim.
-const LikelyScore = 0.5
+const LikelyScore = 0.55
 
 // MinScore is the smallest score worth showing a person as a candidate.
 const MinScore = 0.1
