@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/commonground/commonground/match/embed"
-	"github.com/commonground/commonground/match/legacy"
 )
 
 type evalText struct {
@@ -76,6 +75,27 @@ func loadSection(t *testing.T, data, labels, section string) ([]Objective, match
 	return objs, l, len(movements)
 }
 
+// The labelled sets (testdata/) are real published statements of movements,
+// each with its source, labelled by hand by readers who did not run the
+// matcher being measured:
+//
+//   - eval and heldout to heldout6: development sets. The hand-written
+//     matcher that came before this one was written against them, and the
+//     parameters of this one (how words and meaning combine, the likely
+//     threshold, the floor of candidates shown) were chosen on them.
+//   - heldout7: measured by the old matcher once, and left unstudied; here,
+//     the set each part of this matcher had to gain on to stay
+//     (TestQualityAblation): stop words, stems, the number rule and the
+//     meaning all did.
+//   - devvalues: values and red lines, a development set.
+//   - heldout8 and heldout9: blind. Built and labelled by two readers who
+//     never saw either matcher, from sources no other set used, with values
+//     and red lines; measured once, after the matcher was frozen
+//     (TestQualityBlind). Their figures are the honest ones; nothing was
+//     changed after.
+//   - heldout6_second_reader: a second reader's labels for 74 pairs of
+//     heldout6, to see how far two careful readers agree (about F1 0.75).
+//
 // The figures the product is judged on (issue 14): the matcher ranks, people
 // agree. For each labelled set:
 //
@@ -204,13 +224,20 @@ func labelsFile(name string) string {
 	return name + "_labels.json"
 }
 
-// oldScorer is the hand-written matcher's pair score.
-func oldScorer(objs []Objective) scorer {
-	old := make([]legacy.Objective, len(objs))
-	for i, o := range objs {
-		old[i] = legacy.Objective{ID: o.ID, Movement: o.Movement, Text: o.Text}
+// TestQualityHolds fails when the matcher gets worse on the development
+// sets (pooled): recall@5 under 0.9, or a likely tier under 0.85 precise.
+func TestQualityHolds(t *testing.T) {
+	var found, with, likely, likelyTrue int
+	for _, name := range devSets {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		q := measure(objs, l, matcherScorer(corpusOf(t, objs)), LikelyScore)
+		found, with, likely, likelyTrue = found+q.found5, with+q.withMatch, likely+q.likely, likelyTrue+q.likelyTrue
 	}
-	return legacy.PairScorer(old)
+	recall, precision := float64(found)/float64(with), float64(likelyTrue)/float64(likely)
+	t.Logf("development sets: recall@5 %.3f (%d/%d), likely precision %.3f (%d/%d)", recall, found, with, precision, likelyTrue, likely)
+	if recall < 0.9 || precision < 0.85 {
+		t.Errorf("the matcher got worse: recall@5 %.3f (at least 0.9), likely precision %.3f (at least 0.85)", recall, precision)
+	}
 }
 
 func TestQualityBaselines(t *testing.T) {
@@ -228,7 +255,6 @@ func TestQualityBaselines(t *testing.T) {
 			sc   scorer
 			at   float64
 		}{
-			{"old", oldScorer(objs), 0.5},
 			{"tfidf", tfidfScorer(objs), 0.5},
 			{"sem", semScorer(t, objs), 0.75},
 			{"avg", avgScorer(tfidfScorer(objs), semScorer(t, objs)), 0.6},
@@ -759,9 +785,6 @@ func TestQualityBlind(t *testing.T) {
 			c := corpusOf(t, objs)
 			t.Logf("%s %s (%d): matcher %s", name, section, len(objs), measure(objs, l, matcherScorer(c), LikelyScore))
 			t.Logf("%s %s: words only %s", name, section, measure(objs, l, tfidfScorer(objs), LikelyScore))
-			if section == "objectives" {
-				t.Logf("%s %s: old matcher %s", name, section, measure(objs, l, oldScorer(objs), 0.5))
-			}
 		}
 		right, sameTopic, other, total := conflictFigures(t, name)
 		t.Logf("%s red lines: %d of %d contradictions flagged; %d same-topic pairs and %d other pairs flagged wrongly", name, right, total, sameTopic, other)

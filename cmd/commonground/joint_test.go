@@ -308,7 +308,7 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 		p.open("/joint-statements", "h1")
 		p.do("open the joint statement", chromedp.Click(chromedp.CSS(".proposal-row h3 a")), chromedp.WaitVisible(chromedp.CSS(".standings")))
 		path := p.location()
-		eventually(t, "both signatures show at "+p.base, 30*time.Second, func() bool {
+		eventually(t, "both signatures show at "+p.base, 60*time.Second, func() bool {
 			p.open(path, ".standings")
 			return strings.Count(p.text(".standings"), "signed") >= 2
 		})

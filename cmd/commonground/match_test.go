@@ -180,7 +180,7 @@ func TestMatchCommandHelp(t *testing.T) {
 func TestMatchCommandCandidates(t *testing.T) {
 	path := writeMatchFile(t, `[
   {"movement": "river", "objectives": [{"id": "r1", "text": "Build 10,000 council homes by 2030"}],
-   "values": [{"id": "rv", "text": "We stand together: an injury to one is an injury to all"}]},
+   "values": [{"id": "rv", "text": "We act in solidarity with every worker"}]},
   {"movement": "forest", "objectives": [{"id": "f1", "text": "A massive programme of council house building"}, {"id": "f2", "text": "Protect old-growth forests"}],
    "values": [{"id": "fv", "text": "Solidarity between all workers"}]}
 ]`)
