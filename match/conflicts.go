@@ -122,6 +122,8 @@ func Conflicts(redLines, objectives []Item) []Contradiction {
 			out = append(out, Contradiction{RedLine: items[f.at].ID, Objective: items[j].ID, Why: why + " (" + c.explain(f.at, j, p) + ")"})
 		}
 	}
-	slices.SortFunc(out, func(a, b Contradiction) int { return cmp.Or(cmp.Compare(a.RedLine, b.RedLine), cmp.Compare(a.Objective, b.Objective)) })
+	slices.SortFunc(out, func(a, b Contradiction) int {
+		return cmp.Or(cmp.Compare(a.RedLine, b.RedLine), cmp.Compare(a.Objective, b.Objective))
+	})
 	return out
 }
