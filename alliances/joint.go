@@ -448,6 +448,23 @@ func (s *Service) ProposeSigning(ctx context.Context, actor proposals.Member, id
 	if !actor.IsFacilitator() {
 		return 0, proposals.Forbidden("only facilitators put a joint statement to the members' vote")
 	}
+	return s.openVoteOn(ctx, actor, id, func(tx Tx, j *JointStatement) (jointVote, error) {
+		version, err := s.versionToSign(ctx, tx, j)
+		return jointVote{version: version.Number, kind: proposals.KindSignJoint, rationale: signRationale(*j),
+			title: fmt.Sprintf("Sign the joint statement “%s”, version %d", version.Text.Title, version.Number)}, err
+	})
+}
+
+// jointVote is the proposal a vote on a joint statement opens.
+type jointVote struct {
+	version          int
+	kind             proposals.ProposalKind
+	title, rationale string
+}
+
+// openVoteOn opens the vote that what decides (in the transaction, on the
+// joint statement locked) asks for, unless our members already vote on it.
+func (s *Service) openVoteOn(ctx context.Context, actor proposals.Member, id int64, what func(tx Tx, j *JointStatement) (jointVote, error)) (int64, error) {
 	var pid int64
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		j, err := tx.JointForUpdate(ctx, id)
@@ -457,12 +474,11 @@ func (s *Service) ProposeSigning(ctx context.Context, actor proposals.Member, id
 		if err := s.noVoteUnderway(ctx, tx, j); err != nil {
 			return err
 		}
-		version, err := s.versionToSign(ctx, tx, &j)
+		v, err := what(tx, &j)
 		if err != nil {
 			return err
 		}
-		title := fmt.Sprintf("Sign the joint statement “%s”, version %d", version.Text.Title, version.Number)
-		pid, err = s.openJointVote(ctx, tx, actor, j, version.Number, proposals.KindSignJoint, title, signRationale(j))
+		pid, err = s.openJointVote(ctx, tx, actor, j, v)
 		return err
 	})
 	return pid, err
@@ -531,32 +547,22 @@ func (s *Service) ProposeWithdrawal(ctx context.Context, actor proposals.Member,
 	if !actor.IsFacilitator() {
 		return 0, proposals.Forbidden("only facilitators put a withdrawal to the members' vote")
 	}
-	var pid int64
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		j, err := tx.JointForUpdate(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.noVoteUnderway(ctx, tx, j); err != nil {
-			return err
-		}
+	return s.openVoteOn(ctx, actor, id, func(tx Tx, j *JointStatement) (jointVote, error) {
 		v, ok := j.latestVerdictOf(Self)
 		if !ok || v.Kind != Signed {
-			return proposals.Conflict("this movement has no signature on this joint statement to withdraw")
+			return jointVote{}, proposals.Conflict("this movement has no signature on this joint statement to withdraw")
 		}
 		version, _ := j.Version(v.Version)
-		title := fmt.Sprintf("Withdraw our signature of the joint statement “%s”, version %d", version.Text.Title, v.Version)
-		pid, err = s.openJointVote(ctx, tx, actor, j, v.Version, proposals.KindWithdrawJoint, title,
-			"Adopting this withdraws our signature: the other movements are told, and the statement no longer lists us as a signatory.")
-		return err
+		return jointVote{version: v.Version, kind: proposals.KindWithdrawJoint,
+			title:     fmt.Sprintf("Withdraw our signature of the joint statement “%s”, version %d", version.Text.Title, v.Version),
+			rationale: "Adopting this withdraws our signature: the other movements are told, and the statement no longer lists us as a signatory."}, nil
 	})
-	return pid, err
 }
 
 // openJointVote creates a proposal about the joint statement and opens it
 // for voting at once, in the caller's transaction.
-func (s *Service) openJointVote(ctx context.Context, tx Tx, actor proposals.Member, j JointStatement, version int,
-	kind proposals.ProposalKind, title, rationale string) (int64, error) {
+func (s *Service) openJointVote(ctx context.Context, tx Tx, actor proposals.Member, j JointStatement, v jointVote) (int64, error) {
+	title := v.title
 	current, err := tx.CurrentVersion(ctx)
 	if err != nil {
 		return 0, err
@@ -565,8 +571,8 @@ func (s *Service) openJointVote(ctx context.Context, tx Tx, actor proposals.Memb
 	if len([]rune(title)) > proposals.MaxTitleLen {
 		title = string([]rune(title)[:proposals.MaxTitleLen-1]) + "…"
 	}
-	id, err := tx.CreateProposal(ctx, proposals.Proposal{Kind: kind, JointID: j.ID, JointVersion: version, Title: title,
-		Rationale: rationale, AuthorID: actor.ID, BaseVersion: current.Number, Status: proposals.StatusDraft, CreatedAt: now, UpdatedAt: now})
+	id, err := tx.CreateProposal(ctx, proposals.Proposal{Kind: v.kind, JointID: j.ID, JointVersion: v.version, Title: title,
+		Rationale: v.rationale, AuthorID: actor.ID, BaseVersion: current.Number, Status: proposals.StatusDraft, CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		return 0, err
 	}

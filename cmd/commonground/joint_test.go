@@ -304,14 +304,20 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	rb.submit(`form[action$="/close"]`, ".outcome")
 	rb.shot("47-joint-vote-forest-closed")
 
+	// Both instances record both signatures (read from their JSON), and each
+	// one's page shows them.
+	for _, p := range []*peer{a, b} {
+		eventually(t, p.name+" records both signatures", 60*time.Second, func() bool {
+			_, got := p.standings(p.jointWith("Truth about the climate"))
+			return got["River Movement"] == "signed v1" && got["Forest Movement"] == "signed v1"
+		})
+	}
 	for _, p := range []*browser{ra, rb} {
 		p.open("/joint-statements", "h1")
 		p.do("open the joint statement", chromedp.Click(chromedp.CSS(".proposal-row h3 a")), chromedp.WaitVisible(chromedp.CSS(".standings")))
-		path := p.location()
-		eventually(t, "both signatures show at "+p.base, 60*time.Second, func() bool {
-			p.open(path, ".standings")
-			return strings.Count(p.text(".standings"), "signed") >= 2
-		})
+		if got := strings.Count(p.text(".standings"), "signed"); got < 2 {
+			t.Errorf("%s shows %d signatures:\n%s", p.base, got, p.text(".standings"))
+		}
 	}
 	ra.shot("48-joint-signed-river")
 	rb.shot("49-joint-signed-forest")

@@ -337,17 +337,7 @@ func JointHTML(lead string, doc JointDoc, standing []string, link string) string
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p><strong>%s</strong></p>", html.EscapeString(lead))
 	fmt.Fprintf(&b, "<p><strong>%s</strong> (joint statement, version %d)</p>", html.EscapeString(doc.Title), doc.Version)
-	for _, para := range paragraphs(doc.Statement.Preamble) {
-		b.WriteString("<p>" + textHTML(para) + "</p>")
-	}
-	bySection := groupBySection(doc.Statement.Items)
-	for _, sec := range sectionOrder(doc.Statement.Items) {
-		b.WriteString("<p><strong>" + html.EscapeString(sec.Label()) + "</strong></p><ol>")
-		for _, it := range bySection[sec] {
-			b.WriteString("<li>" + textHTML(it.Text) + "</li>")
-		}
-		b.WriteString("</ol>")
-	}
+	writeStatementHTML(&b, doc.Statement)
 	if len(standing) > 0 {
 		b.WriteString("<ul>")
 		for _, s := range standing {

@@ -109,18 +109,23 @@ func StatementHTML(movementName string, doc StatementDoc) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p><strong>%s — core statement, version %d</strong></p>",
 		html.EscapeString(movementName), doc.Version)
-	for _, para := range paragraphs(doc.Statement.Preamble) {
+	writeStatementHTML(&b, doc.Statement)
+	return b.String()
+}
+
+// writeStatementHTML writes a statement's preamble and sections.
+func writeStatementHTML(b *strings.Builder, st proposals.Statement) {
+	for _, para := range paragraphs(st.Preamble) {
 		b.WriteString("<p>" + textHTML(para) + "</p>")
 	}
-	bySection := groupBySection(doc.Statement.Items)
-	for _, sec := range sectionOrder(doc.Statement.Items) {
+	bySection := groupBySection(st.Items)
+	for _, sec := range sectionOrder(st.Items) {
 		b.WriteString("<p><strong>" + html.EscapeString(sec.Label()) + "</strong></p><ol>")
 		for _, it := range bySection[sec] {
 			b.WriteString("<li>" + textHTML(it.Text) + "</li>")
 		}
 		b.WriteString("</ol>")
 	}
-	return b.String()
 }
 
 // paragraphs splits plain text on blank lines, dropping empty paragraphs.
