@@ -106,7 +106,26 @@ func (b *browser) fill(fields map[string]string) {
 // an element of the page that follows.
 func (b *browser) submit(formSel, waitFor string) {
 	b.t.Helper()
-	b.do("submit "+formSel, chromedp.Click(chromedp.CSS(formSel+` button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	b.click(formSel + ` button[type="submit"]`)
+	b.do("after submitting "+formSel, chromedp.WaitVisible(chromedp.CSS(waitFor)))
+}
+
+// click clicks an element. A page still settling (the previous navigation's
+// document replaced under the query) can make the node found vanish before
+// the click, on a loaded machine: then nothing was clicked, and the click is
+// tried again.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "Could not find node") || attempt == 5 {
+			b.t.Fatalf("click %s: %v", sel, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func (b *browser) text(sel string) string {
@@ -264,8 +283,9 @@ func (b *browser) waitText(sel, want string, within time.Duration) string {
 	b.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		got := b.text(sel)
-		if strings.Contains(got, want) || time.Now().After(deadline) {
+		// While the page navigates, the element may be gone for a moment.
+		got, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err == nil && strings.Contains(got, want) || time.Now().After(deadline) {
 			return got
 		}
 		time.Sleep(200 * time.Millisecond)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -287,7 +289,7 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	ra.submit(`form[action$="/sign"]`, "#reason")
 	ra.shot("43-joint-vote-river")
 	ra.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
-	ra.submit(`form[action$="/vote"]`, ".flash")
+	ra.vote()
 	ra.submit(`form[action$="/close"]`, ".outcome")
 	ra.shot("44-joint-vote-river-closed")
 
@@ -300,17 +302,25 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	rb.shot("46-joint-forest-invited")
 	rb.submit(`form[action$="/sign"]`, "#reason")
 	rb.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
-	rb.submit(`form[action$="/vote"]`, ".flash")
+	rb.vote()
 	rb.submit(`form[action$="/close"]`, ".outcome")
 	rb.shot("47-joint-vote-forest-closed")
 
 	// Both instances record both signatures (read from their JSON), and each
 	// one's page shows them.
 	for _, p := range []*peer{a, b} {
-		eventually(t, p.name+" records both signatures", 60*time.Second, func() bool {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
 			_, got := p.standings(p.jointWith("Truth about the climate"))
-			return got["River Movement"] == "signed v1" && got["Forest Movement"] == "signed v1"
-		})
+			if got["River Movement"] == "signed v1" && got["Forest Movement"] == "signed v1" {
+				break
+			}
+			if time.Now().After(deadline) {
+				dumpFederation(t, a, b)
+				t.Fatalf("%s does not record both signatures: %v", p.name, got)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	for _, p := range []*browser{ra, rb} {
 		p.open("/joint-statements", "h1")
@@ -408,5 +418,46 @@ func benchEventually(b *testing.B, what string, within time.Duration, ok func() 
 			b.Fatalf("timed out after %s waiting for: %s", within, what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// vote submits the vote form and waits for the vote to be recorded: the
+// page it leaves already shows a message (voting is open), so waiting for
+// a message alone could go on before the vote is in.
+func (b *browser) vote() {
+	b.t.Helper()
+	b.click(`form[action$="/vote"] button[type="submit"]`)
+	if got := b.waitText(".flash", "Your vote is recorded", 30*time.Second); !strings.Contains(got, "Your vote is recorded") {
+		b.t.Fatalf("after voting the page says %q", got)
+	}
+}
+
+// dumpFederation logs what each peer's database holds of federation work,
+// to see why something did not arrive.
+func dumpFederation(t *testing.T, peers ...*peer) {
+	for _, p := range peers {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(p.dataDir, "commonground.db")+"?mode=ro")
+		if err != nil {
+			t.Log(err)
+			continue
+		}
+		for _, q := range []string{
+			`SELECT id || ' ' || type || ' processed=' || COALESCE(processed_at, 'no') || ' attempts=' || attempts || ' err=' || error FROM inbox_activities`,
+			`SELECT activity_id || ' -> ' || inbox || ' ' || status || ' attempts=' || attempts || ' err=' || last_error FROM deliveries`,
+			`SELECT id || ' ' || kind || ' ' || ref || ' processed=' || COALESCE(processed_at, 'no') FROM outbox_events`,
+		} {
+			rows, err := db.Query(q)
+			if err != nil {
+				t.Logf("%s: %v", p.name, err)
+				continue
+			}
+			for rows.Next() {
+				var line string
+				rows.Scan(&line)
+				t.Logf("%s: %s", p.name, line)
+			}
+			rows.Close()
+		}
+		db.Close()
 	}
 }
