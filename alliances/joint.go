@@ -306,17 +306,6 @@ func (j JointStatement) Standings() []Standing {
 	return out
 }
 
-// Signatories are the movements whose signature stands on the current version.
-func (j JointStatement) Signatories() []Participant {
-	var out []Participant
-	for _, s := range j.Standings() {
-		if s.Signed() {
-			out = append(out, s.Participant)
-		}
-	}
-	return out
-}
-
 // jointProposalOpen reports whether a vote of ours on the joint statement is
 // still to be decided.
 func jointProposalOpen(ps []proposals.Proposal) (proposals.Proposal, bool) {

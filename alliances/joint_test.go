@@ -68,9 +68,6 @@ func TestStandingsOnTheCurrentVersion(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("standings %q, want %q", got, want)
 	}
-	if s := j.Signatories(); len(s) != 2 || s[0].ID != Self || s[1].ID != "d" {
-		t.Errorf("signatories %v", s)
-	}
 	if v, ok := j.SignatureOf("c", 2); !ok || v.DecidedAt.Minute() != 6 {
 		t.Errorf("c's withdrawn signature of version 2: %+v", v)
 	}

@@ -82,11 +82,4 @@ func Candidates(items []Item, k int, of func(Item) bool) map[string][]Candidate 
 	return out
 }
 
-// Similarity scores two texts, with the reason (words only: no embeddings).
-func Similarity(a, b string) (float64, string) {
-	c := newCorpus([]Item{{ID: "a", Movement: "a", Text: a}, {ID: "b", Movement: "b", Text: b}})
-	p := c.pair(0, 1)
-	return round3(p.score), c.explain(0, 1, p)
-}
-
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
