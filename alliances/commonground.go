@@ -349,6 +349,8 @@ func (set statementSet) rank(pairs map[pairKey]*Pair, vectors map[string][]float
 				items = append(items, match.Item{ID: w.Key, Movement: w.Source.Key, Text: w.Text, Vector: vectors[TextHash(w.Text)]})
 			}
 		}
+		// Enough candidates that the decided pairs, which are scored but not
+		// suggested again, leave Suggested undecided ones.
 		ranked := match.Candidates(items, Suggested+len(pairs), func(it match.Item) bool { return it.Movement == Self })
 		for ourKey, cands := range ranked {
 			ours := set.byKey[ourKey]

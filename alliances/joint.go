@@ -32,7 +32,7 @@ type JointTx interface {
 	JointByIRI(ctx context.Context, iri string) (JointStatement, error)
 	// Joints lists every joint statement, newest change first.
 	Joints(ctx context.Context) ([]JointStatement, error)
-	// UpdateJoint writes the title, draft, invited movements and participants.
+	// UpdateJoint writes the draft, invited movements and participants.
 	UpdateJoint(ctx context.Context, j JointStatement) error
 	AddJointVersion(ctx context.Context, jointID int64, v JointVersion) error
 	// SaveVerdict adds a movement's verdict on a version to the history;
@@ -40,6 +40,9 @@ type JointTx interface {
 	SaveVerdict(ctx context.Context, jointID int64, v Verdict) (changed bool, err error)
 	// JointProposals lists this movement's votes on a joint statement, newest first.
 	JointProposals(ctx context.Context, jointID int64) ([]proposals.Proposal, error)
+	// OpenJointVotes are the votes on joint statements not decided yet, by
+	// joint statement.
+	OpenJointVotes(ctx context.Context) (map[int64]proposals.Proposal, error)
 }
 
 // Limits on a joint statement's text.
@@ -181,7 +184,6 @@ type JointStatement struct {
 	ID        int64
 	IRI       string // received ones: the id its initiator gave it
 	Initiator string // Self or the initiating movement's actor id
-	Title     string // the newest version's, or the draft's before the first
 	// Draft is the text being prepared for the next version (ours only).
 	Draft JointText
 	// Invited are the movements asked to sign, the initiator not included.
@@ -193,6 +195,14 @@ type JointStatement struct {
 	CreatedBy    int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Title is the newest version's title, or the draft's before the first.
+func (j JointStatement) Title() string {
+	if v, ok := j.Latest(); ok {
+		return v.Text.Title
+	}
+	return j.Draft.Title
 }
 
 // Ours reports whether this movement started it.
@@ -348,7 +358,7 @@ func (s *Service) StartJoint(ctx context.Context, actor proposals.Member, text J
 	}
 	var id int64
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		j := JointStatement{Initiator: Self, Title: text.Title, Draft: text, CreatedBy: actor.ID, CreatedAt: s.now(), UpdatedAt: s.now()}
+		j := JointStatement{Initiator: Self, Draft: text, CreatedBy: actor.ID, CreatedAt: s.now(), UpdatedAt: s.now()}
 		if err := s.invite(ctx, tx, &j, invited); err != nil {
 			return err
 		}
@@ -421,9 +431,6 @@ func (s *Service) EditJoint(ctx context.Context, actor proposals.Member, id int6
 			}
 		}
 		j.Draft = text
-		if _, ok := j.Latest(); !ok {
-			j.Title = text.Title
-		}
 		j.UpdatedAt = s.now()
 		return tx.UpdateJoint(ctx, j)
 	})
@@ -518,7 +525,7 @@ func (s *Service) versionToSign(ctx context.Context, tx Tx, j *JointStatement) (
 		return JointVersion{}, err
 	}
 	j.Versions = append(j.Versions, v)
-	j.Title, j.UpdatedAt = v.Text.Title, s.now()
+	j.UpdatedAt = s.now()
 	return v, tx.UpdateJoint(ctx, *j)
 }
 
@@ -595,11 +602,12 @@ func (s *Service) Joints(ctx context.Context, viewer proposals.Member) (JointLis
 		if err != nil {
 			return err
 		}
+		open, err := tx.OpenJointVotes(ctx)
+		if err != nil {
+			return err
+		}
 		for _, j := range js {
-			sum, err := s.summarize(ctx, tx, j)
-			if err != nil {
-				return err
-			}
+			sum := summarize(j, open)
 			switch {
 			case j.Ours():
 				list.Started = append(list.Started, sum)
@@ -616,7 +624,7 @@ func (s *Service) Joints(ctx context.Context, viewer proposals.Member) (JointLis
 	return list, err
 }
 
-func (s *Service) summarize(ctx context.Context, tx Tx, j JointStatement) (JointSummary, error) {
+func summarize(j JointStatement, open map[int64]proposals.Proposal) JointSummary {
 	sum := JointSummary{Joint: j}
 	if cur, ok := j.Current(); ok {
 		sum.Current = &cur
@@ -624,14 +632,10 @@ func (s *Service) summarize(ctx context.Context, tx Tx, j JointStatement) (Joint
 	if v, ok := j.latestVerdictOf(Self); ok {
 		sum.Ours = &v
 	}
-	ps, err := tx.JointProposals(ctx, j.ID)
-	if err != nil {
-		return sum, err
-	}
-	if p, open := jointProposalOpen(ps); open {
+	if p, ok := open[j.ID]; ok {
 		sum.OpenVote = &p
 	}
-	return sum, nil
+	return sum
 }
 
 // JointView is what the page of a joint statement shows.
@@ -766,7 +770,6 @@ func (s *Service) ReceiveOffer(ctx context.Context, o Offer) error {
 				return err
 			}
 			j.Versions = append(j.Versions, o.Version)
-			j.Title = o.Version.Text.Title
 		}
 		return s.applyInitiatorsRecord(ctx, tx, j, o.Invited, o.Participants, o.Verdicts)
 	})

@@ -182,24 +182,6 @@ func matchBenchPick(r *rand.Rand, weights []float64, n int) []int {
 	return out
 }
 
-// matchPeakRSS is the peak resident set size of the process (VmHWM), in
-// bytes, or 0 where /proc is not available.
-func matchPeakRSS() float64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
-}
-
 // withVectors gives the items their embeddings, as a database would hold
 // them: computed once (and cached between runs in the user's cache
 // directory, since 30,000 texts take a minute or two), not timed.

@@ -213,6 +213,49 @@ func (q quality) String() string {
 		q.recall5, q.found5, q.withMatch, q.likelyPrecision, q.likelyTrue, q.likely, len(q.nearMissesLikely), q.nearMisses)
 }
 
+// add pools o into q.
+func (q *quality) add(o quality) {
+	q.withMatch, q.found5 = q.withMatch+o.withMatch, q.found5+o.found5
+	q.likely, q.likelyTrue = q.likely+o.likely, q.likelyTrue+o.likelyTrue
+	q.matchPairs, q.nearMisses = q.matchPairs+o.matchPairs, q.nearMisses+o.nearMisses
+	q.nearMissesLikely = append(q.nearMissesLikely, o.nearMissesLikely...)
+	q.falseLikely = append(q.falseLikely, o.falseLikely...)
+	q.missed = append(q.missed, o.missed...)
+	q.recall5 = float64(q.found5) / float64(max(q.withMatch, 1))
+	q.likelyPrecision = 1
+	if q.likely > 0 {
+		q.likelyPrecision = float64(q.likelyTrue) / float64(q.likely)
+	}
+}
+
+// labelled is one section of a labelled set.
+type labelled struct {
+	name string
+	objs []Objective
+	l    matchEvalLabels
+}
+
+// loadLabelled reads the objectives of the named sets, embeddings computed.
+func loadLabelled(t *testing.T, names ...string) []labelled {
+	out := make([]labelled, len(names))
+	for i, name := range names {
+		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
+		vectorsOf(t, objs)
+		out[i] = labelled{name, objs, l}
+	}
+	return out
+}
+
+// pooled is the matcher's figures on sets taken together, likely from at,
+// with the matcher's parameters as they are now.
+func pooled(t *testing.T, sets []labelled, at float64) quality {
+	var q quality
+	for _, s := range sets {
+		q.add(measure(s.objs, s.l, matcherScorer(corpusOf(t, s.objs)), at))
+	}
+	return q
+}
+
 // evalSets are the labelled sets, the development ones first (see eval_test.go
 // for how each was used).
 var evalSets = []string{"eval", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"}
@@ -227,16 +270,10 @@ func labelsFile(name string) string {
 // TestQualityHolds fails when the matcher gets worse on the development
 // sets (pooled): recall@5 under 0.9, or a likely tier under 0.85 precise.
 func TestQualityHolds(t *testing.T) {
-	var found, with, likely, likelyTrue int
-	for _, name := range devSets {
-		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-		q := measure(objs, l, matcherScorer(corpusOf(t, objs)), LikelyScore)
-		found, with, likely, likelyTrue = found+q.found5, with+q.withMatch, likely+q.likely, likelyTrue+q.likelyTrue
-	}
-	recall, precision := float64(found)/float64(with), float64(likelyTrue)/float64(likely)
-	t.Logf("development sets: recall@5 %.3f (%d/%d), likely precision %.3f (%d/%d)", recall, found, with, precision, likelyTrue, likely)
-	if recall < 0.9 || precision < 0.85 {
-		t.Errorf("the matcher got worse: recall@5 %.3f (at least 0.9), likely precision %.3f (at least 0.85)", recall, precision)
+	q := pooled(t, loadLabelled(t, devSets...), LikelyScore)
+	t.Logf("development sets: %s", q)
+	if q.recall5 < 0.9 || q.likelyPrecision < 0.85 {
+		t.Errorf("the matcher got worse: recall@5 %.3f (at least 0.9), likely precision %.3f (at least 0.85)", q.recall5, q.likelyPrecision)
 	}
 }
 
@@ -246,9 +283,6 @@ func TestQualityBaselines(t *testing.T) {
 	}
 	for _, name := range evalSets {
 		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-		if name == "eval" {
-			objs, l, _ = loadMatchEval(t, "eval.json", "labels.json")
-		}
 		var lines []string
 		for _, s := range []struct {
 			name string
@@ -272,32 +306,6 @@ func tfidfScorer(objs []Objective) scorer {
 	}
 	lx := newLexicon(texts)
 	return lx.cosine
-}
-
-// TestQualityShow prints one scorer's near misses and false likely pairs on
-// one set (MATCH_SET), for studying a development set.
-func TestQualityShow(t *testing.T) {
-	name := os.Getenv("MATCH_SET")
-	if name == "" {
-		t.Skip("set MATCH_SET to a development set's name")
-	}
-	objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-	sc := tfidfScorer(objs)
-	q := measure(objs, l, sc, 0.5)
-	byID := map[string]int{}
-	for i, o := range objs {
-		byID[o.ID] = i
-	}
-	show := func(kind string, p [2]string) {
-		i, j := byID[p[0]], byID[p[1]]
-		t.Logf("%s %.3f\n   %q\n   %q", kind, sc(i, j), objs[i].Text, objs[j].Text)
-	}
-	for _, p := range q.nearMissesLikely {
-		show("near miss", p)
-	}
-	for _, p := range q.falseLikely {
-		show("false likely", p)
-	}
 }
 
 var vectorCache = map[string][]float32{}
@@ -363,31 +371,12 @@ func TestQualityGrid(t *testing.T) {
 	if os.Getenv("MATCH_GRID") == "" {
 		t.Skip("set MATCH_GRID=1")
 	}
-	type set struct {
-		objs []Objective
-		l    matchEvalLabels
-		c    *corpus
-	}
-	var sets []set
-	for _, name := range devSets {
-		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-		sets = append(sets, set{objs, l, corpusOf(t, objs)})
-	}
+	sets := loadLabelled(t, devSets...)
 	defer func(w, f float64) { semWeight, semFloor = w, f }(semWeight, semFloor)
 	for _, w := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
 		for _, f := range []float64{0, 0.2, 0.3, 0.4, 0.5} {
 			semWeight, semFloor = w, f
-			var found, with, likely, likelyTrue, near int
-			for _, s := range sets {
-				q := measure(s.objs, s.l, matcherScorer(s.c), LikelyScore)
-				found += q.found5
-				with += q.withMatch
-				likely += q.likely
-				likelyTrue += q.likelyTrue
-				near += len(q.nearMissesLikely)
-			}
-			t.Logf("w %.1f floor %.1f: recall@5 %.3f, likely %d/%d (%.3f), near misses likely %d", w, f,
-				float64(found)/float64(with), likelyTrue, likely, float64(likelyTrue)/float64(max(likely, 1)), near)
+			t.Logf("w %.1f floor %.1f: %s", w, f, pooled(t, sets, LikelyScore))
 		}
 	}
 }
@@ -428,30 +417,13 @@ func TestQualityThresholds(t *testing.T) {
 	if os.Getenv("MATCH_THRESHOLDS") == "" {
 		t.Skip("set MATCH_THRESHOLDS=1")
 	}
-	sets := os.Getenv("MATCH_SETS")
 	names := devSets
-	if sets != "" {
-		names = strings.Split(sets, ",")
+	if only := os.Getenv("MATCH_SETS"); only != "" {
+		names = strings.Split(only, ",")
 	}
-	type loaded struct {
-		objs []Objective
-		l    matchEvalLabels
-		c    *corpus
-	}
-	var all []loaded
-	for _, name := range names {
-		objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-		all = append(all, loaded{objs, l, corpusOf(t, objs)})
-	}
+	sets := loadLabelled(t, names...)
 	for _, at := range []float64{0.45, 0.5, 0.55, 0.6, 0.65} {
-		var found, with, likely, likelyTrue, near int
-		for _, s := range all {
-			q := measure(s.objs, s.l, matcherScorer(s.c), at)
-			found, with = found+q.found5, with+q.withMatch
-			likely, likelyTrue, near = likely+q.likely, likelyTrue+q.likelyTrue, near+len(q.nearMissesLikely)
-		}
-		t.Logf("likely from %.2f: recall@5 %.3f, likely %d/%d (%.3f), near misses likely %d", at,
-			float64(found)/float64(with), likelyTrue, likely, float64(likelyTrue)/float64(max(likely, 1)), near)
+		t.Logf("likely from %.2f: %s", at, pooled(t, sets, at))
 	}
 }
 
@@ -462,29 +434,7 @@ func TestQualityAblation(t *testing.T) {
 	if os.Getenv("MATCH_ABLATION") == "" {
 		t.Skip("set MATCH_ABLATION=1")
 	}
-	type loaded struct {
-		objs []Objective
-		l    matchEvalLabels
-	}
-	load := func(names []string) []loaded {
-		var out []loaded
-		for _, name := range names {
-			objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-			vectorsOf(t, objs)
-			out = append(out, loaded{objs, l})
-		}
-		return out
-	}
-	dev, held := load(devSets), load([]string{"heldout7"})
-	run := func(sets []loaded) string {
-		var found, with, likely, likelyTrue, near int
-		for _, s := range sets {
-			q := measure(s.objs, s.l, matcherScorer(corpusOf(t, s.objs)), LikelyScore)
-			found, with = found+q.found5, with+q.withMatch
-			likely, likelyTrue, near = likely+q.likely, likelyTrue+q.likelyTrue, near+len(q.nearMissesLikely)
-		}
-		return fmt.Sprintf("recall@5 %.3f, likely %d/%d, near %d", float64(found)/float64(with), likelyTrue, likely, near)
-	}
+	dev, held := loadLabelled(t, devSets...), loadLabelled(t, "heldout7")
 	variants := []struct {
 		name string
 		set  func() func()
@@ -498,7 +448,7 @@ func TestQualityAblation(t *testing.T) {
 	}
 	for _, v := range variants {
 		undo := v.set()
-		t.Logf("%-15s dev: %s | heldout7: %s", v.name, run(dev), run(held))
+		t.Logf("%-15s dev: %s | heldout7: %s", v.name, pooled(t, dev, LikelyScore), pooled(t, held, LikelyScore))
 		undo()
 	}
 }
@@ -589,6 +539,7 @@ func TestQualityValues(t *testing.T) {
 	t.Logf("values, meaning only: %s", measure(objs, l, semScorer(t, objs), 0.75))
 }
 
+// TestQualityValuesGrid is TestQualityGrid on the values (MATCH_VALUES=1).
 func TestQualityValuesGrid(t *testing.T) {
 	if os.Getenv("MATCH_VALUES") == "" {
 		t.Skip("set MATCH_VALUES=1")
@@ -611,26 +562,12 @@ func TestQualityFloor(t *testing.T) {
 		t.Skip("set MATCH_FLOOR=1")
 	}
 	defer func(f float64) { showFrom = f }(showFrom)
+	sets := loadLabelled(t, devSets...)
+	vobjs, vl, _ := loadSection(t, "devvalues.json", "devvalues_labels.json", "values")
 	for _, f := range []float64{0.01, 0.05, 0.1, 0.15, 0.2} {
 		showFrom = f
-		var found, with, shown int
-		for _, name := range devSets {
-			objs, l, _ := loadMatchEval(t, name+".json", labelsFile(name))
-			c := corpusOf(t, objs)
-			q := measure(objs, l, matcherScorer(c), LikelyScore)
-			found, with = found+q.found5, with+q.withMatch
-			sc := matcherScorer(c)
-			for i := range objs {
-				for j := range objs {
-					if objs[i].Movement != objs[j].Movement && sc(i, j) >= f {
-						shown++
-					}
-				}
-			}
-		}
-		vobjs, vl, _ := loadSection(t, "devvalues.json", "devvalues_labels.json", "values")
 		vq := measure(vobjs, vl, matcherScorer(corpusOf(t, vobjs)), LikelyScore)
-		t.Logf("floor %.2f: objectives recall@5 %.3f (%d pairs above the floor), values recall@5 %.3f", f, float64(found)/float64(with), shown/2, vq.recall5)
+		t.Logf("floor %.2f: objectives %s; values recall@5 %.3f", f, pooled(t, sets, LikelyScore), vq.recall5)
 	}
 }
 

@@ -16,7 +16,6 @@ type jointRow struct {
 	ID           int64          `db:"id"`
 	IRI          sql.NullString `db:"iri"`
 	Initiator    string         `db:"initiator"`
-	Title        string         `db:"title"`
 	Draft        string         `db:"draft"`
 	Invited      string         `db:"invited"`
 	Participants string         `db:"participants"`
@@ -25,7 +24,7 @@ type jointRow struct {
 	UpdatedAt    time.Time      `db:"updated_at"`
 }
 
-const jointColumns = `id, iri, initiator, title, draft, invited, participants, created_by, created_at, updated_at`
+const jointColumns = `id, iri, initiator, draft, invited, participants, created_by, created_at, updated_at`
 
 // jointText is how a text is stored: the JSON of its words.
 type jointText struct {
@@ -63,7 +62,7 @@ type participantJSON struct {
 }
 
 func (r jointRow) domain() (alliances.JointStatement, error) {
-	j := alliances.JointStatement{ID: r.ID, IRI: r.IRI.String, Initiator: r.Initiator, Title: r.Title,
+	j := alliances.JointStatement{ID: r.ID, IRI: r.IRI.String, Initiator: r.Initiator,
 		CreatedBy: r.CreatedBy.Int64, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	var err error
 	if j.Draft, err = decodeText(r.Draft); err != nil {
@@ -120,22 +119,22 @@ func (tx *Tx) CreateJoint(ctx context.Context, j alliances.JointStatement) (int6
 		createdBy = sql.NullInt64{Int64: j.CreatedBy, Valid: true}
 	}
 	var id int64
-	err = tx.x.GetContext(ctx, &id, `INSERT INTO joint_statements (iri, initiator, title, draft, invited, participants, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`, iri, j.Initiator, j.Title, draft, invited, participants, createdBy, j.CreatedAt)
+	err = tx.x.GetContext(ctx, &id, `INSERT INTO joint_statements (iri, initiator, draft, invited, participants, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, iri, j.Initiator, draft, invited, participants, createdBy, j.CreatedAt)
 	if err != nil {
 		return 0, fmt.Errorf("create joint statement: %w", err)
 	}
 	return id, nil
 }
 
-// UpdateJoint writes the title, draft, invited movements and participants.
+// UpdateJoint writes the draft, invited movements and participants.
 func (tx *Tx) UpdateJoint(ctx context.Context, j alliances.JointStatement) error {
 	draft, invited, participants, err := jointFields(j)
 	if err != nil {
 		return err
 	}
-	return tx.updateOne(ctx, "joint statement", `UPDATE joint_statements SET title = $1, draft = $2, invited = $3, participants = $4, updated_at = $5
-		WHERE id = $6`, j.Title, draft, invited, participants, j.UpdatedAt, j.ID)
+	return tx.updateOne(ctx, "joint statement", `UPDATE joint_statements SET draft = $1, invited = $2, participants = $3, updated_at = $4
+		WHERE id = $5`, draft, invited, participants, j.UpdatedAt, j.ID)
 }
 
 // Joint returns a joint statement with its versions and verdicts.
@@ -312,6 +311,26 @@ func (tx *Tx) JointProposals(ctx context.Context, jointID int64) ([]proposals.Pr
 		if out[i], err = r.domain(); err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// OpenJointVotes are the votes on joint statements not decided yet, by joint
+// statement (one at a time each: alliances opens no second one).
+func (tx *Tx) OpenJointVotes(ctx context.Context) (map[int64]proposals.Proposal, error) {
+	var rows []proposalRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT `+proposalColumns+` FROM proposals p JOIN members m ON m.id = p.author_id
+		WHERE p.joint_id IS NOT NULL AND p.status IN ('draft', 'open')`)
+	if err != nil {
+		return nil, fmt.Errorf("open joint statement votes: %w", err)
+	}
+	out := make(map[int64]proposals.Proposal, len(rows))
+	for _, r := range rows {
+		p, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out[p.JointID] = p
 	}
 	return out, nil
 }

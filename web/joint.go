@@ -164,17 +164,26 @@ func (s *Server) jointFormError(w http.ResponseWriter, r *http.Request, err erro
 	s.renderJointForm(w, r, problemFor(err).Status, f)
 }
 
-func (s *Server) editJointForm(w http.ResponseWriter, r *http.Request) {
+// viewJoint is the joint statement named by {id} as who sees it (nil: the
+// public); it answers the error itself when there is none to show.
+func (s *Server) viewJoint(w http.ResponseWriter, r *http.Request, who *proposals.Member) (alliances.JointView, bool) {
 	id, err := jointID(r)
-	if err != nil {
-		s.renderError(w, r, err)
+	if err == nil {
+		var v alliances.JointView
+		if v, err = s.allies.ViewJoint(r.Context(), who, id); err == nil {
+			return v, true
+		}
+	}
+	s.renderError(w, r, err)
+	return alliances.JointView{}, false
+}
+
+func (s *Server) editJointForm(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.viewJoint(w, r, viewer(r))
+	if !ok {
 		return
 	}
-	v, err := s.allies.ViewJoint(r.Context(), viewer(r), id)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	id := v.Joint.ID
 	if !v.MayEdit {
 		s.renderError(w, r, proposals.Forbidden("only facilitators of the movement that started it change its text, and not while our members vote on it"))
 		return
@@ -245,23 +254,17 @@ func (s *Server) jointDocument(w http.ResponseWriter, r *http.Request) {
 // movement stands and why (each vote's outcome), its versions; members see
 // our votes on it and the actions facilitators may take.
 func (s *Server) jointPage(w http.ResponseWriter, r *http.Request) {
-	id, err := jointID(r)
-	if err != nil {
-		s.renderError(w, r, err)
+	v, ok := s.viewJoint(w, r, viewer(r))
+	if !ok {
 		return
 	}
-	v, err := s.allies.ViewJoint(r.Context(), viewer(r), id)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
+	id := v.Joint.ID
 	shown, ok, err := shownVersion(r, v)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	title := v.Joint.Title
-	page := jointPage{shell: s.shell(w, r, title), View: v, Shown: shown, HasShown: ok, Now: s.svc.Now(),
+	page := jointPage{shell: s.shell(w, r, v.Joint.Title()), View: v, Shown: shown, HasShown: ok, Now: s.svc.Now(),
 		CanonURL: s.opts.BaseURL.String() + jointPath(id)}
 	if ok {
 		page.Sections = filledSections(shown.Text.Statement())
@@ -375,17 +378,12 @@ func (s *Server) jointJSON(w http.ResponseWriter, r *http.Request) {
 // publicJoint is the joint statement and its current version, as anyone may
 // read them; it answers the error itself when there is none.
 func (s *Server) publicJoint(w http.ResponseWriter, r *http.Request) (alliances.JointView, alliances.JointVersion, bool) {
-	id, err := jointID(r)
-	if err != nil {
-		s.renderError(w, r, err)
-		return alliances.JointView{}, alliances.JointVersion{}, false
+	v, ok := s.viewJoint(w, r, nil)
+	if ok && v.Current == nil {
+		s.renderError(w, r, proposals.ErrNotFound)
+		ok = false
 	}
-	v, err := s.allies.ViewJoint(r.Context(), nil, id)
-	if err == nil && v.Current == nil {
-		err = proposals.ErrNotFound
-	}
-	if err != nil {
-		s.renderError(w, r, err)
+	if !ok {
 		return v, alliances.JointVersion{}, false
 	}
 	return v, *v.Current, true

@@ -237,18 +237,9 @@ func ParseVerdict(act Activity) (VerdictDoc, error) {
 }
 
 // CarriesVerdict reports whether an activity is about a joint statement
-// (an Accept, Reject or Undo with cgVerdict), not about a follow.
-func CarriesVerdict(act Activity) bool {
-	if act.ObjectType == "Offer" {
-		return true
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(act.Raw, &top) != nil {
-		return false
-	}
-	_, ok := top[termVerdict]
-	return ok
-}
+// (an Accept, Reject or Undo with cgVerdict, or of an Offer), not about a
+// follow.
+func CarriesVerdict(act Activity) bool { return act.Verdict || act.ObjectType == "Offer" }
 
 // MarshalOffer offers a joint statement version (its Note) to the invited
 // movements.

@@ -34,6 +34,9 @@ type Activity struct {
 	Object          []byte   // raw JSON of the object when embedded (nil for an IRI)
 	Objects         [][]byte // when object is an array of several: each element's raw JSON (an IRI as a JSON string); the fields above are then empty
 	Raw             []byte   // the whole activity as received
+	// Verdict: it carries cgVerdict, a verdict on a joint statement (an
+	// Accept, Reject or Undo about a joint statement, not about a follow).
+	Verdict bool
 }
 
 // RemoteActor is another server's actor, as much of it as we use.
@@ -78,6 +81,7 @@ func ParseActivity(body []byte) (Activity, error) {
 		Cc:    audience(m["cc"]),
 		Raw:   body,
 	}
+	_, a.Verdict = m[termVerdict]
 	if err := requireIRIs("id", a.ID, "type", a.Type, "actor", a.Actor); err != nil {
 		return Activity{}, err
 	}
