@@ -79,8 +79,27 @@ func Decide(rule Rule, tally Tally) Outcome {
 		limitResult(KeyStandAsides, "stand-asides", rule.MaxStandAsides, tally.StandAside, tally),
 	}
 	outcome.Adopted = allMet(outcome.Requirements)
-	outcome.FallbackAvailable = !outcome.Adopted && rule.Fallback != nil && onlyBlocksMissed(outcome.Requirements)
+	outcome.FallbackAvailable = !outcome.Adopted && rule.Fallback != nil && onlyBlocksStopped(rule, tally)
 	return outcome
+}
+
+// onlyBlocksStopped reports whether the blocks alone stopped a round: it fails
+// the block limit, and with the blocks left out of the agreement count it meets
+// everything else. A block also counts as a "no" when agreement is measured, so
+// without this a single block among few voters would always miss agreement
+// too, and the fallback round (the whole point of modified consensus) could
+// never be opened: 2 agree and 1 block is a round stopped by its block, not by
+// too little agreement. Quorum and stand-asides are counted with the blocks,
+// which were cast.
+func onlyBlocksStopped(rule Rule, tally Tally) bool {
+	if limitResult(KeyBlocks, "blocks", rule.MaxBlocks, tally.Block, tally).Met {
+		return false
+	}
+	withoutBlocks := tally
+	withoutBlocks.Block = 0
+	return quorumResult(rule, tally).Met &&
+		agreementResult(rule, withoutBlocks).Met &&
+		limitResult(KeyStandAsides, "stand-asides", rule.MaxStandAsides, tally.StandAside, tally).Met
 }
 
 func validInput(rule Rule, tally Tally) error {
@@ -184,20 +203,6 @@ func allMet(results []RequirementResult) bool {
 	return true
 }
 
-func onlyBlocksMissed(results []RequirementResult) bool {
-	blocksMissed := false
-	for _, r := range results {
-		switch {
-		case r.Met:
-		case r.Key == KeyBlocks:
-			blocksMissed = true
-		default:
-			return false
-		}
-	}
-	return blocksMissed
-}
-
 // Requirement returns the result for key, if listed.
 func (o Outcome) Requirement(key RequirementKey) (RequirementResult, bool) {
 	for _, r := range o.Requirements {
@@ -221,8 +226,11 @@ func (o Outcome) Summary() string {
 		}
 	}
 	summary := "Not adopted: " + strings.Join(missed, "; ") + "."
-	if o.FallbackAvailable {
+	switch {
+	case o.FallbackAvailable:
 		summary += " Only blocks stopped it: a second round may be opened under the fallback rule."
+	case o.Rule.Fallback != nil && o.Tally.Block > 0:
+		summary += " No second round is offered: even leaving the blocks aside, it did not meet every other requirement."
 	}
 	return summary
 }

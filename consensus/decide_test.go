@@ -111,6 +111,13 @@ func TestDecide(t *testing.T) {
 		{"stand-asides at most 1/4: 4 of 12", custom(func(r *Rule) { r.MaxStandAsides = AtMostShare(Ratio{1, 4}) }), votes(20, 8, 4, 0, 0), want{missed: []RequirementKey{KeyStandAsides}}},
 		{"stand-asides at most 0", custom(func(r *Rule) { r.MaxStandAsides = AtMost(0) }), votes(10, 9, 1, 0, 0), want{missed: []RequirementKey{KeyStandAsides}}},
 
+		// Modified consensus: a block also weighs as "no" in agreement, yet a
+		// round that only its blocks stopped may go to the fallback round.
+		{"modified consensus: 2 agree, 1 block", mustPreset(t, "modified_consensus"), votes(3, 2, 0, 0, 1), want{missed: []RequirementKey{KeyAgreement, KeyBlocks}, fallback: true}},
+		{"modified consensus: 1 agree, 1 disagree, 1 block", mustPreset(t, "modified_consensus"), votes(3, 1, 0, 1, 1), want{missed: []RequirementKey{KeyAgreement, KeyBlocks}}},
+		{"modified consensus: 2 agree, 1 block of 10 (no quorum)", mustPreset(t, "modified_consensus"), votes(10, 2, 0, 0, 1), want{missed: []RequirementKey{KeyQuorum, KeyAgreement, KeyBlocks}}},
+		{"consensus (no fallback): 2 agree, 1 block", mustPreset(t, "consensus"), votes(3, 2, 0, 0, 1), want{missed: []RequirementKey{KeyAgreement, KeyBlocks}}},
+
 		// Block limits.
 		{"blocks at most 1: 1", custom(func(r *Rule) { r.MaxBlocks = AtMost(1) }), votes(10, 8, 0, 0, 1), want{adopted: true}},
 		{"blocks at most 1: 2", custom(func(r *Rule) { r.MaxBlocks = AtMost(1) }), votes(10, 8, 0, 0, 2), want{missed: []RequirementKey{KeyBlocks}}},
@@ -361,5 +368,18 @@ func TestBlockCanCompleteQuorumUnderMajority(t *testing.T) {
 	// Under consensus the same block stops it.
 	if o := Decide(mustPreset(t, "consensus"), votes(5, 2, 0, 0, 1)); o.Adopted {
 		t.Fatalf("a block must stop consensus: %s", o.Summary())
+	}
+}
+
+// A rule with a fallback says why no second round is offered when blocks were
+// cast but were not all that stopped the round.
+func TestSummarySaysWhyNoFallback(t *testing.T) {
+	o := Decide(mustPreset(t, "modified_consensus"), votes(3, 1, 0, 1, 1))
+	if o.FallbackAvailable || !strings.Contains(o.Summary(), "No second round is offered") {
+		t.Errorf("summary = %q", o.Summary())
+	}
+	o = Decide(mustPreset(t, "modified_consensus"), votes(3, 2, 0, 0, 1))
+	if !o.FallbackAvailable || strings.Contains(o.Summary(), "No second round") {
+		t.Errorf("summary = %q", o.Summary())
 	}
 }

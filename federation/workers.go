@@ -605,10 +605,25 @@ func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 	}
 	if retryAt == nil {
 		s.log.Warn("federation: delivery given up", "inbox", d.Inbox, "activity", d.ActivityID, "attempts", d.Attempts+1, "err", err)
+	} else {
+		s.log.Debug("federation: delivery failed, will retry", "inbox", d.Inbox, "activity", d.ActivityID, "err", err)
 	}
+	// What is kept is what the Allies page shows to facilitators: why, in
+	// words ("it refused the connection"), not Go's "dial tcp …"; the log has
+	// the error itself.
 	record(func(tx *storage.Tx) error {
-		return tx.DeliveryFailed(rctx, d, truncate(err.Error(), 500), retryAt, now, pauseAfter, now.Add(pauseFor))
+		return tx.DeliveryFailed(rctx, d, deliveryProblem(err), retryAt, now, pauseAfter, now.Add(pauseFor))
 	})
+}
+
+// deliveryProblem says why a delivery failed, for people: "their server
+// refused the connection".
+func deliveryProblem(err error) string {
+	why := unreachable(err)
+	if rest, ok := strings.CutPrefix(why, "it "); ok {
+		return "their server " + rest
+	}
+	return why
 }
 
 func (s *Service) post(ctx context.Context, d storage.Delivery) (int, time.Duration, error) {

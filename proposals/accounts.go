@@ -23,6 +23,9 @@ type AccountsTx interface {
 	UpdateMemberRole(ctx context.Context, id int64, role Role, at time.Time) error
 	UpdateMemberStatus(ctx context.Context, id int64, status MemberStatus, at time.Time) error
 	UpdatePasswordHash(ctx context.Context, id int64, hash string, at time.Time) error
+	SetTimeZone(ctx context.Context, id int64, zone string, at time.Time) error
+	RecordMemberAction(ctx context.Context, a MemberAction) error
+	LatestMemberActions(ctx context.Context) (map[int64]MemberAction, error)
 
 	CreateSession(ctx context.Context, tokenHash string, memberID int64, created, expires time.Time) error
 	SessionMember(ctx context.Context, tokenHash string, now time.Time) (Member, error)
@@ -331,15 +334,35 @@ func (s *Service) SetRole(ctx context.Context, actor Member, memberID int64, rol
 	})
 }
 
-// Suspend stops a member from doing anything and ends their sessions.
-func (s *Service) Suspend(ctx context.Context, actor Member, memberID int64) error {
+// MaxSuspensionReason bounds the reason an admin gives for a suspension.
+const MaxSuspensionReason = 300
+
+// Suspend stops a member from doing anything and ends their sessions. The
+// admin says why; the reason is kept with who suspended and when.
+func (s *Service) Suspend(ctx context.Context, actor Member, memberID int64, reason string) error {
+	reason, err := CleanText("reason", reason, Paragraphs)
+	if err != nil {
+		return err
+	}
+	switch n := len([]rune(reason)); {
+	case n == 0:
+		return Invalid("reason", "say why this member is suspended: the reason is kept on the record")
+	case n > MaxSuspensionReason:
+		return Invalid("reason", "a reason can be at most %d characters", MaxSuspensionReason)
+	}
 	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
 		if target.Role == RoleAdmin {
 			if err := s.keepAnAdmin(ctx, tx, target); err != nil {
 				return err
 			}
 		}
+		if target.ID == actor.ID {
+			return Conflict("you cannot suspend yourself; ask another admin")
+		}
 		if err := tx.UpdateMemberStatus(ctx, target.ID, StatusSuspended, s.now()); err != nil {
+			return err
+		}
+		if err := tx.RecordMemberAction(ctx, MemberAction{MemberID: target.ID, ActorID: actor.ID, Action: ActionSuspended, Reason: reason, At: s.now()}); err != nil {
 			return err
 		}
 		return tx.DeleteMemberSessions(ctx, target.ID)
@@ -349,8 +372,53 @@ func (s *Service) Suspend(ctx context.Context, actor Member, memberID int64) err
 // Reactivate lets a suspended member act again (they sign in anew).
 func (s *Service) Reactivate(ctx context.Context, actor Member, memberID int64) error {
 	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
-		return tx.UpdateMemberStatus(ctx, target.ID, StatusActive, s.now())
+		if err := tx.UpdateMemberStatus(ctx, target.ID, StatusActive, s.now()); err != nil {
+			return err
+		}
+		return tx.RecordMemberAction(ctx, MemberAction{MemberID: target.ID, ActorID: actor.ID, Action: ActionReactivated, At: s.now()})
 	})
+}
+
+// MemberRecord returns, for admins, each member's latest suspension or
+// reactivation (who, when, why); others get nothing.
+func (s *Service) MemberRecord(ctx context.Context, actor Member) (map[int64]MemberAction, error) {
+	if !actor.IsAdmin() {
+		return nil, nil
+	}
+	var actions map[int64]MemberAction
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) {
+		actions, err = tx.LatestMemberActions(ctx)
+		return err
+	})
+	return actions, err
+}
+
+// SetTimeZone sets the time zone the actor reads times in: an IANA name
+// such as "Europe/Paris", or "" for the browser's.
+func (s *Service) SetTimeZone(ctx context.Context, actor Member, zone string) error {
+	zone = strings.TrimSpace(zone)
+	if _, err := LoadZone(zone); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		return tx.SetTimeZone(ctx, actor.ID, zone, s.now())
+	})
+}
+
+// LoadZone reads a time zone name; "" and "UTC" are UTC. A name the time zone
+// database does not know is refused with a message for the person.
+func LoadZone(zone string) (*time.Location, error) {
+	if zone == "" {
+		return time.UTC, nil
+	}
+	if len(zone) > 64 || strings.ContainsAny(zone, " .\\") || strings.HasPrefix(zone, "/") {
+		return nil, Invalid("time_zone", "choose a time zone from the list, such as Europe/Paris")
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, Invalid("time_zone", "choose a time zone from the list, such as Europe/Paris")
+	}
+	return loc, nil
 }
 
 func (s *Service) adminChange(ctx context.Context, actor Member, memberID int64, change func(Tx, Member) error) error {
@@ -372,7 +440,7 @@ func (s *Service) keepAnAdmin(ctx context.Context, tx Tx, target Member) error {
 		return err
 	}
 	if n <= 1 && target.Active() {
-		return Conflict("%s is the last admin; make another member admin first", target.Name())
+		return Titled(Conflict("%s is the last admin, and an instance always keeps one: make another member admin first", target.Name()), "The last admin stays an admin")
 	}
 	return nil
 }
@@ -432,7 +500,7 @@ func (s *Service) Invitation(ctx context.Context, token string) (inv Invitation,
 		return Invitation{}, err
 	}
 	if !inv.Usable(s.now()) {
-		return inv, Conflict("this invitation is %s; ask an admin for a new one", inv.State(s.now()))
+		return inv, invitationUnusable(inv.State(s.now()))
 	}
 	return inv, nil
 }
@@ -462,7 +530,7 @@ func (s *Service) Join(ctx context.Context, token string, acct NewAccount) (sess
 			return err
 		}
 		if !used {
-			return Conflict("this invitation is %s; ask an admin for a new one", inv.State(now))
+			return invitationUnusable(inv.State(now))
 		}
 		m, err = tx.CreateMember(ctx, Member{Username: acct.Username, DisplayName: acct.DisplayName,
 			Role: inv.Role, Status: StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
@@ -507,4 +575,15 @@ func (s *Service) PurgeExpiredSessions(ctx context.Context) (n int64, err error)
 		return err
 	})
 	return n, err
+}
+
+// invitationUnusable says, in its heading too, why an invitation link no
+// longer works: used up, expired and revoked call for different answers.
+func invitationUnusable(state string) error {
+	title := map[string]string{"used up": "This invitation is used up", "expired": "This invitation has expired",
+		"revoked": "This invitation was withdrawn"}[state]
+	if title == "" {
+		title = "This invitation no longer works"
+	}
+	return Titled(Conflict("this invitation link is %s; ask an admin of the movement for a new one", state), title)
 }

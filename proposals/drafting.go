@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +38,9 @@ type DraftingTx interface {
 	// viewerID may see: opened ones, their own, and every draft when allDrafts.
 	Proposals(ctx context.Context, status []ProposalStatus, viewerID int64, allDrafts bool, limit int) ([]ProposalSummary, error)
 	DueProposals(ctx context.Context, now time.Time) ([]int64, error)
+	// OpenStatementProposals lists the proposals open for voting that change
+	// the statement, with their changes.
+	OpenStatementProposals(ctx context.Context) ([]Proposal, error)
 
 	FreezeVoters(ctx context.Context, proposalID int64) (int, error)
 	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
@@ -60,6 +64,10 @@ type DraftingTx interface {
 	Comments(ctx context.Context, proposalID int64) ([]Comment, error)
 	UpdateCommentBody(ctx context.Context, id int64, body string, at time.Time) error
 	HideComment(ctx context.Context, id, by int64, reason string, at time.Time) error
+
+	Coauthors(ctx context.Context, proposalID int64) ([]Member, error)
+	AddCoauthor(ctx context.Context, proposalID, memberID int64, at time.Time) error
+	RemoveCoauthor(ctx context.Context, proposalID, memberID int64) error
 }
 
 // Limits on a proposal's own text.
@@ -102,9 +110,9 @@ func checkProposalText(title, rationale string) (string, string, error) {
 	case title == "":
 		return title, rationale, Invalid("title", "give the proposal a title")
 	case utf8.RuneCountInString(title) > MaxTitleLen:
-		return title, rationale, Invalid("title", "at most %d characters", MaxTitleLen)
+		return title, rationale, Invalid("title", "a title can be at most %d characters", MaxTitleLen)
 	case utf8.RuneCountInString(rationale) > MaxRationaleLen:
-		return title, rationale, Invalid("rationale", "at most %d characters", MaxRationaleLen)
+		return title, rationale, Invalid("rationale", "the reasons can be at most %d characters", MaxRationaleLen)
 	}
 	return title, rationale, nil
 }
@@ -140,8 +148,11 @@ func (s *Service) editDraft(ctx context.Context, actor Member, id int64, change 
 		if err != nil {
 			return err
 		}
-		if !actor.Active() || p.AuthorID != actor.ID {
-			return Forbidden("only the author edits a draft")
+		if err := withCoauthors(ctx, tx, &p); err != nil {
+			return err
+		}
+		if !actor.Active() || !p.WrittenBy(actor) {
+			return Forbidden("only the draft's authors edit it")
 		}
 		if p.Status != StatusDraft {
 			return Conflict("this proposal is %s: its changes are frozen", p.Status)
@@ -327,7 +338,7 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 		return err
 	}
 	if utf8.RuneCountInString(reason) > MaxReasonLen {
-		return Invalid("reason", "at most %d characters", MaxReasonLen)
+		return Invalid("reason", "a reason can be at most %d characters", MaxReasonLen)
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		p, err := tx.ProposalForVote(ctx, id)
@@ -545,6 +556,9 @@ type ProposalView struct {
 	Voter       bool // on the list of eligible voters frozen at opening
 	MayVote     bool // a voter, and voting is open now
 	ShowResults bool
+	// Overlaps lists the other open proposals that change what this draft or
+	// open proposal changes.
+	Overlaps []Overlap
 }
 
 // ViewProposal gathers the proposal page for viewer, an active member; for
@@ -559,9 +573,12 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 		if v.Proposal, err = tx.Proposal(ctx, id); err != nil {
 			return err
 		}
+		if err := withCoauthors(ctx, tx, &v.Proposal); err != nil {
+			return err
+		}
 		p := v.Proposal
 		if !p.VisibleTo(*viewer) {
-			return Forbidden("this draft is visible to its author and facilitators until voting opens")
+			return Forbidden("this draft is visible to its authors and the facilitators until they share it or voting opens")
 		}
 		if v.Base, err = tx.VersionByNumber(ctx, p.BaseVersion); err != nil {
 			return err
@@ -569,8 +586,13 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 		if err := s.proposedStatement(ctx, tx, &v); err != nil {
 			return err
 		}
-		if p.Status == StatusDraft {
-			return nil
+		if err := s.findOverlaps(ctx, tx, &v); err != nil {
+			return err
+		}
+		if p.Status == StatusDraft || p.OpenedAt == nil {
+			// Before voting opens there is only the discussion.
+			v.Comments, err = tx.Comments(ctx, p.ID)
+			return err
 		}
 		return s.gatherVoting(ctx, tx, viewer, &v)
 	})
@@ -602,6 +624,20 @@ func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView)
 		v.Before = v.Base.Statement
 		v.Proposed, v.ProposedErr = Apply(v.Base.Statement, p.Changes)
 	}
+	return nil
+}
+
+// findOverlaps fills v.Overlaps for a draft or open proposal of our statement.
+func (s *Service) findOverlaps(ctx context.Context, tx Tx, v *ProposalView) error {
+	p := v.Proposal
+	if p.Kind.AboutJoint() || (p.Status != StatusDraft && p.Status != StatusOpen) || len(p.Changes) == 0 {
+		return nil
+	}
+	open, err := tx.OpenStatementProposals(ctx)
+	if err != nil {
+		return err
+	}
+	v.Overlaps = overlaps(p, open, v.Before)
 	return nil
 }
 
@@ -662,6 +698,9 @@ func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, pare
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		p, err := tx.Proposal(ctx, proposalID)
 		if err != nil {
+			return err
+		}
+		if err := withCoauthors(ctx, tx, &p); err != nil {
 			return err
 		}
 		if !p.VisibleTo(actor) {
@@ -761,11 +800,11 @@ func (s *Service) SaveDecisionSetting(ctx context.Context, actor Member, d Decis
 		return err
 	}
 	if d.VotingPeriod < MinVotingPeriod || d.VotingPeriod > MaxVotingPeriod {
-		return Invalid("voting_days", "between 1 hour and 60 days")
+		return Invalid("voting_days", "the time to vote can be between 1 hour and 60 days")
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := settingFor(ctx, tx, d.Kind); errors.Is(err, ErrNotFound) {
-			return Invalid("kind", "unknown part of the statement")
+			return Invalid("kind", "that is not a part of the statement")
 		} else if err != nil {
 			return err
 		}
@@ -869,4 +908,62 @@ func (s *Service) VoteTrail(ctx context.Context, viewer Member, id int64) (p Pro
 		return err
 	})
 	return p, events, err
+}
+
+// withCoauthors fills p.Coauthors for a proposal not yet opened, where they
+// decide who may see and edit it; once voting opens nobody edits it and
+// every member sees it.
+func withCoauthors(ctx context.Context, tx Tx, p *Proposal) (err error) {
+	if p.OpenedAt != nil {
+		return nil
+	}
+	p.Coauthors, err = tx.Coauthors(ctx, p.ID)
+	return err
+}
+
+// AddCoauthor lets another active member edit a draft with its authors.
+func (s *Service) AddCoauthor(ctx context.Context, actor Member, id int64, username string) error {
+	username = strings.TrimPrefix(strings.TrimSpace(username), "@")
+	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
+		m, _, err := tx.MemberByUsername(ctx, username)
+		if errors.Is(err, ErrNotFound) || err == nil && !m.Active() {
+			return Invalid("username", "no active member has the username %s", quote(username, 40))
+		}
+		if err != nil {
+			return err
+		}
+		if p.WrittenBy(m) {
+			return Invalid("username", "%s already writes this draft", m.Name())
+		}
+		if len(p.Coauthors) >= MaxCoauthors {
+			return Invalid("username", "a draft can have at most %d co-authors", MaxCoauthors)
+		}
+		return tx.AddCoauthor(ctx, p.ID, m.ID, s.now())
+	})
+}
+
+// MaxCoauthors bounds a draft's co-authors.
+const MaxCoauthors = 20
+
+// RemoveCoauthor takes a co-author off a draft: the author may remove anyone,
+// a co-author only themself.
+func (s *Service) RemoveCoauthor(ctx context.Context, actor Member, id, memberID int64) error {
+	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
+		if actor.ID != p.AuthorID && actor.ID != memberID {
+			return Forbidden("only the draft's author removes other co-authors")
+		}
+		return tx.RemoveCoauthor(ctx, p.ID, memberID)
+	})
+}
+
+// ShareDraft lets every member read and comment on a draft before voting
+// opens. Sharing cannot be taken back: what members wrote stays readable.
+func (s *Service) ShareDraft(ctx context.Context, actor Member, id int64) error {
+	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
+		if p.SharedAt == nil {
+			now := s.now()
+			p.SharedAt = &now
+		}
+		return nil
+	})
 }

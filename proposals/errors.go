@@ -3,6 +3,7 @@ package proposals
 import (
 	"errors"
 	"fmt"
+	"unicode"
 )
 
 // The error vocabulary of Common Ground. Storage, services and federation return
@@ -32,6 +33,9 @@ type Error struct {
 	Kind    error
 	Field   string
 	Message string
+	// Title, when set, heads the page that shows the error ("This invitation
+	// has expired"); otherwise the page uses the kind's title.
+	Title string
 }
 
 func (e *Error) Error() string {
@@ -39,6 +43,17 @@ func (e *Error) Error() string {
 		return e.Field + ": " + e.Message
 	}
 	return e.Message
+}
+
+// Human is the message for the person, without the field's name (the page
+// shows it next to that field): "An invitation can be used between 1 and
+// 1000 times", never "max_uses: between 1 and 1000".
+func (e *Error) Human() string {
+	r := []rune(e.Message)
+	if len(r) == 0 {
+		return ""
+	}
+	return string(unicode.ToUpper(r[0])) + string(r[1:])
 }
 
 // Unwrap makes errors.Is(err, ErrInvalid) and the like work.
@@ -52,6 +67,17 @@ func Invalid(field, format string, args ...any) error {
 // Conflict says why the request clashes with what is there.
 func Conflict(format string, args ...any) error {
 	return &Error{Kind: ErrConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// Titled gives a vocabulary error the heading its page shows.
+func Titled(err error, title string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		copied := *e
+		copied.Title = title
+		return &copied
+	}
+	return err
 }
 
 // Forbidden says why the caller may not do this.

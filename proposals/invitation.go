@@ -54,13 +54,13 @@ func (r InvitationRequest) check() error {
 		return err
 	}
 	if r.MaxUses < 1 || r.MaxUses > MaxInvitationUses {
-		return Invalid("max_uses", "between 1 and %d", MaxInvitationUses)
+		return Invalid("max_uses", "an invitation can be used between 1 and %d times", MaxInvitationUses)
 	}
 	if r.ValidDays < 1 || r.ValidDays > MaxInvitationDays {
-		return Invalid("valid_days", "between 1 and %d days", MaxInvitationDays)
+		return Invalid("valid_days", "an invitation can stay valid between 1 and %d days", MaxInvitationDays)
 	}
 	if len(r.Note) > 200 {
-		return Invalid("note", "at most 200 characters")
+		return Invalid("note", "a note can be at most 200 characters")
 	}
 	return nil
 }

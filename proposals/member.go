@@ -48,8 +48,27 @@ type Member struct {
 	DisplayName string
 	Role        Role
 	Status      MemberStatus
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// TimeZone is the IANA zone the member reads times in; "" for the
+	// browser's (or UTC without one).
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Admins' actions on a member, kept on the record.
+const (
+	ActionSuspended   = "suspended"
+	ActionReactivated = "reactivated"
+)
+
+// MemberAction is an admin's suspension or reactivation of a member.
+type MemberAction struct {
+	MemberID  int64
+	ActorID   int64
+	ActorName string
+	Action    string
+	Reason    string
+	At        time.Time
 }
 
 // Active reports whether the member may act.
@@ -100,10 +119,10 @@ func (a NewAccount) normalize() (NewAccount, error) {
 		return a, err
 	}
 	if !usernamePattern.MatchString(a.Username) {
-		return a, Invalid("username", "use 2 to 30 lowercase letters, digits or underscores")
+		return a, Invalid("username", "a username is 2 to 30 lowercase letters, digits or underscores")
 	}
 	if utf8.RuneCountInString(a.DisplayName) > MaxDisplayName {
-		return a, Invalid("display_name", "at most %d characters", MaxDisplayName)
+		return a, Invalid("display_name", "a display name can be at most %d characters", MaxDisplayName)
 	}
 	return a, CheckPassword(a.Username, a.Password)
 }
@@ -126,13 +145,13 @@ func CheckPassword(username, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return Invalid("password", "use at least %d characters", MinPasswordLen)
+		return Invalid("password", "a password needs at least %d characters", MinPasswordLen)
 	case n > MaxPasswordLen:
-		return Invalid("password", "use at most %d characters", MaxPasswordLen)
+		return Invalid("password", "a password can be at most %d characters", MaxPasswordLen)
 	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
-		return Invalid("password", "must not contain the username")
+		return Invalid("password", "the password must not contain the username")
 	case strings.TrimSpace(password) == "":
-		return Invalid("password", "must not be only spaces")
+		return Invalid("password", "the password must not be only spaces")
 	}
 	return nil
 }

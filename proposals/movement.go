@@ -50,11 +50,11 @@ func NormalizeMovement(m Movement) (Movement, error) {
 	case m.Name == "":
 		return m, Invalid("name", "the movement needs a name")
 	case len([]rune(m.Name)) > MaxMovementNameLen:
-		return m, Invalid("name", "at most %d characters", MaxMovementNameLen)
+		return m, Invalid("name", "the name can be at most %d characters", MaxMovementNameLen)
 	case !handlePattern.MatchString(m.Handle):
-		return m, Invalid("handle", "use 1 to 30 lowercase letters, digits or underscores")
+		return m, Invalid("handle", "a handle is 1 to 30 lowercase letters, digits or underscores")
 	case len([]rune(m.Summary)) > MaxMovementSummaryLen:
-		return m, Invalid("summary", "at most %d characters", MaxMovementSummaryLen)
+		return m, Invalid("summary", "the summary can be at most %d characters", MaxMovementSummaryLen)
 	}
 	return m, nil
 }

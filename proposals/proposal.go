@@ -72,8 +72,15 @@ type Proposal struct {
 	Outcome       *consensus.Outcome
 	ResultVersion int
 	Conflict      string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// SharedAt is when the authors shared a draft with every member, for
+	// comments before voting opens; nil while it stays between its authors
+	// and the facilitators.
+	SharedAt *time.Time
+	// Coauthors are the members who edit the draft with its author. Storage
+	// leaves it empty; the service fills it where it matters (drafts).
+	Coauthors []Member
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // VotingOpen reports whether votes are accepted at now.
@@ -83,9 +90,22 @@ func (p Proposal) VotingOpen(now time.Time) bool {
 
 // VisibleTo reports whether a member may see the proposal: a proposal that was
 // never opened for voting (a draft, or a draft withdrawn) stays between its
-// author and the facilitators.
+// authors and the facilitators, unless they shared it with the members.
 func (p Proposal) VisibleTo(m Member) bool {
-	return m.Active() && (p.OpenedAt != nil || p.AuthorID == m.ID || m.IsFacilitator())
+	return m.Active() && (p.OpenedAt != nil || p.SharedAt != nil || p.WrittenBy(m) || m.IsFacilitator())
+}
+
+// WrittenBy reports whether m is the proposal's author or a co-author.
+func (p Proposal) WrittenBy(m Member) bool {
+	if p.AuthorID == m.ID {
+		return true
+	}
+	for _, c := range p.Coauthors {
+		if c.ID == m.ID {
+			return true
+		}
+	}
+	return false
 }
 
 // JointVerdict is what a decided proposal about a joint statement says of
@@ -168,9 +188,16 @@ func (d DecisionSetting) Rule() (consensus.Rule, error) {
 	if err != nil {
 		return consensus.Rule{}, Invalid("preset", "unknown decision rule %q", d.Preset)
 	}
-	r = r.WithQuorum(d.Quorum)
+	q := d.Quorum
+	switch {
+	case q.Den > 0 && q.Num > q.Den:
+		return consensus.Rule{}, Invalid("quorum", "a quorum can be at most 100%% of the members, not %d%%", q.Num*100/q.Den)
+	case q.Den <= 0 || q.Num < 0:
+		return consensus.Rule{}, Invalid("quorum", "write the quorum as a share of the members, such as 50%% or 2/3")
+	}
+	r = r.WithQuorum(q)
 	if err := r.Validate(); err != nil {
-		return consensus.Rule{}, Invalid("quorum", "%v", err)
+		return consensus.Rule{}, Invalid("quorum", "write the quorum as a share of the members, such as 50%% or 2/3")
 	}
 	return r, nil
 }

@@ -205,19 +205,35 @@ func TestSuspensionRolesAndTheLastAdmin(t *testing.T) {
 		if err := svc.SetRole(ctx, admin, admin.ID, proposals.RoleMember); !errors.Is(err, proposals.ErrConflict) {
 			t.Fatalf("last admin demoted themselves: %v", err)
 		}
-		if err := svc.Suspend(ctx, admin, admin.ID); !errors.Is(err, proposals.ErrConflict) {
+		if err := svc.Suspend(ctx, admin, admin.ID, "testing"); !errors.Is(err, proposals.ErrConflict) {
 			t.Fatalf("last admin suspended themselves: %v", err)
 		}
 		mia, err := svc.CreateMember(ctx, proposals.NewAccount{Username: "mia", Password: "long enough pass"}, proposals.RoleMember)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Suspend(ctx, mia, admin.ID); !errors.Is(err, proposals.ErrForbidden) {
+		if err := svc.Suspend(ctx, mia, admin.ID, "coup"); !errors.Is(err, proposals.ErrForbidden) {
 			t.Fatalf("a member suspended the admin: %v", err)
 		}
 		session, _, _ := svc.SignIn(ctx, "mia", "long enough pass")
-		if err := svc.Suspend(ctx, admin, mia.ID); err != nil {
+		if err := svc.Suspend(ctx, admin, mia.ID, "  \n "); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("a suspension without a reason: %v", err)
+		}
+		if _, err := svc.SessionMember(ctx, session); err != nil {
+			t.Fatalf("a refused suspension ended the session: %v", err)
+		}
+		if err := svc.Suspend(ctx, admin, mia.ID, "asked to pause"); err != nil {
 			t.Fatal(err)
+		}
+		record, err := svc.MemberRecord(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := record[mia.ID]; got.Action != proposals.ActionSuspended || got.Reason != "asked to pause" || got.ActorID != admin.ID {
+			t.Fatalf("the suspension's record: %+v", got)
+		}
+		if others, _ := svc.MemberRecord(ctx, mia); others != nil {
+			t.Fatal("a member who is not an admin reads the suspension record")
 		}
 		if _, err := svc.SessionMember(ctx, session); !errors.Is(err, proposals.ErrUnauthenticated) {
 			t.Fatalf("suspended member's session survived: %v", err)

@@ -301,7 +301,7 @@ func TestWithdrawnAndSuspendedCannotVote(t *testing.T) {
 		ctx := context.Background()
 		svc, _, admin, ms := movementWith(t, db, 3)
 		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.RemoveItem, ItemID: "zero"})
-		if err := svc.Suspend(ctx, admin, ms[2].ID); err != nil {
+		if err := svc.Suspend(ctx, admin, ms[2].ID, "asked to pause"); err != nil {
 			t.Fatal(err)
 		}
 		// The member as stored now: the suspension must be what refuses the vote.

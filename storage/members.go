@@ -19,16 +19,17 @@ type memberRow struct {
 	PasswordHash string    `db:"password_hash"`
 	Role         string    `db:"role"`
 	Status       string    `db:"status"`
+	TimeZone     string    `db:"time_zone"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
 }
 
 func (r memberRow) domain() proposals.Member {
 	return proposals.Member{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName,
-		Role: proposals.Role(r.Role), Status: proposals.MemberStatus(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Role: proposals.Role(r.Role), Status: proposals.MemberStatus(r.Status), TimeZone: r.TimeZone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-const memberColumns = `m.id, m.username, m.display_name, m.password_hash, m.role, m.status, m.created_at, m.updated_at`
+const memberColumns = `m.id, m.username, m.display_name, m.password_hash, m.role, m.status, m.time_zone, m.created_at, m.updated_at`
 
 // CreateMember stores a new account; a taken username is a conflict.
 func (tx *Tx) CreateMember(ctx context.Context, m proposals.Member, passwordHash string) (proposals.Member, error) {
@@ -136,4 +137,43 @@ func isUniqueViolation(err error) bool {
 		return pqErr.Code == "23505"
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// SetTimeZone sets the time zone a member reads times in ('' for the browser's).
+func (tx *Tx) SetTimeZone(ctx context.Context, id int64, zone string, at time.Time) error {
+	return tx.updateOne(ctx, "member", `UPDATE members SET time_zone = $1, updated_at = $2 WHERE id = $3`, zone, at, id)
+}
+
+// RecordMemberAction keeps an admin's suspension or reactivation of a member.
+func (tx *Tx) RecordMemberAction(ctx context.Context, a proposals.MemberAction) error {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO member_actions (member_id, actor_id, action, reason, at) VALUES ($1, $2, $3, $4, $5)`,
+		a.MemberID, a.ActorID, a.Action, a.Reason, a.At); err != nil {
+		return fmt.Errorf("record member action: %w", err)
+	}
+	return nil
+}
+
+// LatestMemberActions returns each member's latest suspension or
+// reactivation, with who did it, by member id.
+func (tx *Tx) LatestMemberActions(ctx context.Context) (map[int64]proposals.MemberAction, error) {
+	var rows []struct {
+		MemberID  int64     `db:"member_id"`
+		ActorID   int64     `db:"actor_id"`
+		ActorName string    `db:"actor_name"`
+		Action    string    `db:"action"`
+		Reason    string    `db:"reason"`
+		At        time.Time `db:"at"`
+	}
+	err := tx.x.SelectContext(ctx, &rows, `SELECT a.member_id, a.actor_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS actor_name, a.action, a.reason, a.at
+		FROM member_actions a JOIN members m ON m.id = a.actor_id
+		WHERE a.id = (SELECT MAX(b.id) FROM member_actions b WHERE b.member_id = a.member_id)`)
+	if err != nil {
+		return nil, fmt.Errorf("member actions: %w", err)
+	}
+	out := make(map[int64]proposals.MemberAction, len(rows))
+	for _, r := range rows {
+		out[r.MemberID] = proposals.MemberAction{MemberID: r.MemberID, ActorID: r.ActorID, ActorName: r.ActorName,
+			Action: r.Action, Reason: r.Reason, At: r.At}
+	}
+	return out, nil
 }

@@ -34,6 +34,7 @@ type proposalRow struct {
 	Outcome       sql.NullString `db:"outcome"`
 	ResultVersion sql.NullInt64  `db:"result_version"`
 	Conflict      string         `db:"conflict"`
+	SharedAt      sql.NullTime   `db:"shared_at"`
 	CreatedAt     time.Time      `db:"created_at"`
 	UpdatedAt     time.Time      `db:"updated_at"`
 }
@@ -57,7 +58,7 @@ func (r proposalRow) domain() (proposals.Proposal, error) {
 		BaseVersion: r.BaseVersion, Status: proposals.ProposalStatus(r.Status), RuleKind: proposals.RuleKind(r.RuleKind),
 		Round: r.Round, Eligible: r.Eligible, OpenedAt: timePtr(r.OpenedAt), ClosesAt: timePtr(r.ClosesAt),
 		DecidedAt: timePtr(r.DecidedAt), ResultVersion: int(r.ResultVersion.Int64), Conflict: r.Conflict,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		SharedAt: timePtr(r.SharedAt), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if err := json.Unmarshal([]byte(r.Changes), &p.Changes); err != nil {
 		return p, fmt.Errorf("proposal %d changes: %w", r.ID, err)
 	}
@@ -79,7 +80,7 @@ func (r proposalRow) domain() (proposals.Proposal, error) {
 }
 
 const proposalColumns = `p.id, p.kind, p.joint_id, p.joint_version, p.title, p.rationale, p.author_id, COALESCE(NULLIF(m.display_name, ''), m.username) AS author_name,
-	p.base_version, p.changes, p.status, p.rule_kind, p.rule, p.round, p.eligible, p.opened_at, p.closes_at, p.decided_at,
+	p.base_version, p.changes, p.status, p.rule_kind, p.rule, p.round, p.eligible, p.opened_at, p.closes_at, p.decided_at, p.shared_at,
 	p.outcome, p.result_version, p.conflict, p.created_at, p.updated_at`
 
 // CreateProposal stores a new draft and returns its id.
@@ -191,9 +192,9 @@ func (tx *Tx) UpdateProposal(ctx context.Context, p proposals.Proposal) error {
 	}
 	return tx.updateOne(ctx, "proposal", `UPDATE proposals SET title = $1, rationale = $2, changes = $3, status = $4,
 		rule_kind = $5, rule = $6, round = $7, eligible = $8, opened_at = $9, closes_at = $10, decided_at = $11,
-		outcome = $12, result_version = $13, conflict = $14, updated_at = $15 WHERE id = $16`,
+		outcome = $12, result_version = $13, conflict = $14, updated_at = $15, shared_at = $16 WHERE id = $17`,
 		p.Title, p.Rationale, string(changes), p.Status, p.RuleKind, rule, p.Round, p.Eligible,
-		nullTime(p.OpenedAt), nullTime(p.ClosesAt), nullTime(p.DecidedAt), outcome, resultVersion, p.Conflict, p.UpdatedAt, p.ID)
+		nullTime(p.OpenedAt), nullTime(p.ClosesAt), nullTime(p.DecidedAt), outcome, resultVersion, p.Conflict, p.UpdatedAt, nullTime(p.SharedAt), p.ID)
 }
 
 type summaryRow struct {
@@ -214,7 +215,8 @@ type summaryRow struct {
 // The filter is in the query so that LIMIT counts only what is shown.
 func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus, viewerID int64, allDrafts bool, limit int) ([]proposals.ProposalSummary, error) {
 	args := []any{viewerID, allDrafts}
-	where := "WHERE (p.opened_at IS NOT NULL OR p.author_id = $1 OR $2)"
+	where := `WHERE (p.opened_at IS NOT NULL OR p.shared_at IS NOT NULL OR p.author_id = $1 OR $2
+		OR EXISTS (SELECT 1 FROM proposal_coauthors c WHERE c.proposal_id = p.id AND c.member_id = $1))`
 	if len(statuses) > 0 {
 		marks := make([]string, len(statuses))
 		for i, s := range statuses {
@@ -239,6 +241,26 @@ func (tx *Tx) Proposals(ctx context.Context, statuses []proposals.ProposalStatus
 	for i, r := range rows {
 		out[i] = proposals.ProposalSummary{ID: r.ID, Kind: proposals.ProposalKind(r.Kind), Title: r.Title, AuthorName: r.AuthorName, Status: proposals.ProposalStatus(r.Status),
 			ClosesAt: timePtr(r.ClosesAt), Votes: r.Votes, Comments: r.Comments, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// OpenStatementProposals lists the open proposals that change the statement,
+// oldest first (a bounded list: voting on hundreds at once is not a real case).
+func (tx *Tx) OpenStatementProposals(ctx context.Context) ([]proposals.Proposal, error) {
+	var rows []proposalRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT `+proposalColumns+` FROM proposals p JOIN members m ON m.id = p.author_id
+		WHERE p.status = 'open' AND p.kind = 'statement' ORDER BY p.id LIMIT 200`)
+	if err != nil {
+		return nil, fmt.Errorf("open proposals: %w", err)
+	}
+	out := make([]proposals.Proposal, 0, len(rows))
+	for _, r := range rows {
+		p, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -367,4 +389,34 @@ func (tx *Tx) TallyCounts(ctx context.Context, proposalID int64, round int) (map
 		counts[consensus.Position(r.Position)] = r.N
 	}
 	return counts, nil
+}
+
+// Coauthors lists a proposal's co-authors, in the order they were added.
+func (tx *Tx) Coauthors(ctx context.Context, proposalID int64) ([]proposals.Member, error) {
+	var rows []memberRow
+	err := tx.x.SelectContext(ctx, &rows, `SELECT `+memberColumns+` FROM proposal_coauthors c JOIN members m ON m.id = c.member_id
+		WHERE c.proposal_id = $1 ORDER BY c.added_at, m.id`, proposalID)
+	if err != nil {
+		return nil, fmt.Errorf("co-authors: %w", err)
+	}
+	ms := make([]proposals.Member, len(rows))
+	for i, r := range rows {
+		ms[i] = r.domain()
+	}
+	return ms, nil
+}
+
+// AddCoauthor makes a member a co-author of a proposal; adding one twice is
+// not an error.
+func (tx *Tx) AddCoauthor(ctx context.Context, proposalID, memberID int64, at time.Time) error {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO proposal_coauthors (proposal_id, member_id, added_at) VALUES ($1, $2, $3)
+		ON CONFLICT (proposal_id, member_id) DO NOTHING`, proposalID, memberID, at); err != nil {
+		return fmt.Errorf("add co-author: %w", err)
+	}
+	return nil
+}
+
+// RemoveCoauthor takes a member off a proposal's co-authors.
+func (tx *Tx) RemoveCoauthor(ctx context.Context, proposalID, memberID int64) error {
+	return tx.updateOne(ctx, "co-author", `DELETE FROM proposal_coauthors WHERE proposal_id = $1 AND member_id = $2`, proposalID, memberID)
 }

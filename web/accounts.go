@@ -24,7 +24,7 @@ type formError struct {
 func formErrorFor(err error) (formError, bool) {
 	var e *proposals.Error
 	if errors.As(err, &e) && !errors.Is(err, proposals.ErrForbidden) && !errors.Is(err, proposals.ErrBusy) {
-		return formError{Field: e.Field, Message: e.Error()}, true
+		return formError{Field: e.Field, Message: e.Human()}, true
 	}
 	return formError{}, false
 }
@@ -128,7 +128,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case errors.As(err, &refusal) && !errors.Is(err, proposals.ErrBusy):
 		// Every refusal of a sign-in (wrong password, suspended) is said on the form.
-		page.Error = formError{Message: refusal.Error()}
+		page.Error = formError{Message: refusal.Human()}
 		s.render(w, r, http.StatusUnauthorized, "login", page)
 	default:
 		s.signIns.notTried(account, address) // the password was never checked
@@ -210,10 +210,14 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 type accountPage struct {
 	shell
 	Error formError
+	// The time zone form: what was typed, its error, and the list offered.
+	TimeZone  string
+	ZoneError formError
+	Zones     []string
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "account", accountPage{shell: s.shell(w, r, "Your account")})
+	s.render(w, r, http.StatusOK, "account", accountPage{shell: s.shell(w, r, "Your account"), TimeZone: viewer(r).TimeZone, Zones: commonZones})
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -235,7 +239,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), Error: fe})
+		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), Error: fe, TimeZone: viewer(r).TimeZone, Zones: commonZones})
 		return
 	}
 	s.setSessionCookie(w, token)

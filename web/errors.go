@@ -30,7 +30,10 @@ func problemFor(err error) problem {
 	p := genericProblem(err)
 	var human *proposals.Error
 	if p.Status != http.StatusInternalServerError && errors.As(err, &human) {
-		p.Message = human.Error()
+		p.Message = human.Human()
+		if human.Title != "" {
+			p.Title = human.Title
+		}
 	}
 	return p
 }

@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/commonground/commonground/proposals"
 )
@@ -12,23 +15,59 @@ type membersPage struct {
 	shell
 	Members []proposals.Member
 	Roles   []proposals.Role
+	// Record is each member's latest suspension or reactivation (admins only).
+	Record map[int64]proposals.MemberAction
+	// Error is about the member ErrorFor, shown in that member's row, with
+	// what was typed (Reason) kept.
+	Error    formError
+	ErrorFor int64
+	Reason   string
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.svc.Members(r.Context(), *viewer(r))
+	s.renderMembers(w, r, http.StatusOK, membersPage{})
+}
+
+func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, page membersPage) {
+	me := *viewer(r)
+	ms, err := s.svc.Members(r.Context(), me)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "members", membersPage{shell: s.shell(w, r, "Members"), Members: ms, Roles: proposals.Roles})
+	record, err := s.svc.MemberRecord(r.Context(), me)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	page.shell, page.Members, page.Roles, page.Record = s.shell(w, r, "Members"), ms, proposals.Roles, record
+	s.render(w, r, status, "members", page)
 }
 
-// memberAction runs an admin's change to one member and returns to the list.
+// memberAction runs an admin's change to one member and returns to the list;
+// a refusal (the last admin, a missing reason) is shown in that member's row.
 func (s *Server) memberAction(do func(r *http.Request, actor proposals.Member, id int64) (string, error)) http.HandlerFunc {
-	return s.onID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
-		msg, err := do(r, actor, id)
-		return "/members", msg, err
-	})
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		if err != nil {
+			s.renderError(w, r, proposals.ErrNotFound)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		msg, err := do(r, *viewer(r), id)
+		if err != nil {
+			if fe, ok := formErrorFor(err); ok {
+				s.renderMembers(w, r, problemFor(err).Status, membersPage{Error: fe, ErrorFor: id, Reason: r.PostForm.Get("reason")})
+				return
+			}
+			s.renderError(w, r, err)
+			return
+		}
+		s.redirectWithFlash(w, r, "/members", msg)
+	}
 }
 
 func (s *Server) setRole(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -40,7 +79,10 @@ func (s *Server) setRole(r *http.Request, actor proposals.Member, id int64) (str
 }
 
 func (s *Server) suspend(r *http.Request, actor proposals.Member, id int64) (string, error) {
-	return "Member suspended; their sessions have ended.", s.svc.Suspend(r.Context(), actor, id)
+	if r.PostForm.Get("confirm") != "yes" && actor.IsAdmin() { // others are refused by the service
+		return "", proposals.Invalid("confirm", "tick the box to confirm: a suspended member can no longer sign in, vote or comment")
+	}
+	return "Member suspended; their sessions have ended. The reason is on the record.", s.svc.Suspend(r.Context(), actor, id, r.PostForm.Get("reason"))
 }
 
 func (s *Server) reactivate(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -54,20 +96,30 @@ type invitationsPage struct {
 	Now         time.Time
 	NewLink     string
 	Roles       []proposals.Role
+	// Form is what was typed in the invitation form that failed, shown again.
+	Form url.Values
+}
+
+// Value is what was typed in field, or fallback on a fresh form.
+func (p invitationsPage) Value(field, fallback string) string {
+	if p.Form == nil {
+		return fallback
+	}
+	return p.Form.Get(field)
 }
 
 func (s *Server) invitations(w http.ResponseWriter, r *http.Request) {
-	s.renderInvitations(w, r, http.StatusOK, formError{}, "")
+	s.renderInvitations(w, r, http.StatusOK, formError{}, "", nil)
 }
 
-func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, status int, fe formError, newLink string) {
+func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, status int, fe formError, newLink string, typed url.Values) {
 	invs, err := s.svc.Invitations(r.Context(), *viewer(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	s.render(w, r, status, "invitations", invitationsPage{shell: s.shell(w, r, "Invitations"), Error: fe,
-		Invitations: invs, Now: s.svc.Now(), NewLink: newLink, Roles: proposals.Roles})
+		Invitations: invs, Now: s.svc.Now(), NewLink: newLink, Roles: proposals.Roles, Form: typed})
 }
 
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
@@ -82,9 +134,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	var token string
 	switch {
 	case err1 != nil:
-		err = proposals.Invalid("max_uses", "give a whole number")
+		err = proposals.Invalid("max_uses", "give the number of uses as a whole number")
 	case err2 != nil:
-		err = proposals.Invalid("valid_days", "give a whole number of days")
+		err = proposals.Invalid("valid_days", "give the days it stays valid as a whole number")
 	default:
 		token, _, err = s.svc.CreateInvitation(r.Context(), *viewer(r), proposals.InvitationRequest{
 			Role: proposals.Role(f.Get("role")), MaxUses: maxUses, ValidDays: days, Note: f.Get("note")})
@@ -95,11 +147,11 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderInvitations(w, r, problemFor(err).Status, fe, "")
+		s.renderInvitations(w, r, problemFor(err).Status, fe, "", r.PostForm)
 		return
 	}
 	// The link is shown once, on this page: the database keeps only its hash.
-	s.renderInvitations(w, r, http.StatusCreated, formError{}, s.opts.BaseURL.String()+"/join/"+token)
+	s.renderInvitations(w, r, http.StatusCreated, formError{}, s.opts.BaseURL.String()+"/join/"+token, nil)
 }
 
 func (s *Server) revokeInvitation(r *http.Request, actor proposals.Member, id int64) (string, string, error) {

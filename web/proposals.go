@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"time"
 
@@ -94,7 +95,11 @@ type proposalPage struct {
 	Error       formError
 	Retry       formRetry // what was typed in the form that failed
 	IsAuthor    bool
+	IsEditor    bool // the author or a co-author
 	Facilitator bool
+	// Unchanged counts the items the proposal leaves as they are, which
+	// the page does not repeat above the vote.
+	Unchanged   int
 	SectionList []proposals.Section
 	// Joint is the joint statement a proposal of a joint kind decides on,
 	// and JointText the sections of the version voted on.
@@ -131,6 +136,15 @@ type formRetry struct {
 	values url.Values // the form as posted
 }
 
+// Action is the form that failed ("vote", "comments", …), "" when none did.
+func (f formRetry) Action() string { return f.action }
+
+// FailedHere reports whether the form that failed is one of actions, so that
+// its error shows next to it rather than at the top of a long page.
+func (p proposalPage) FailedHere(actions ...string) bool {
+	return p.Error.Message != "" && slices.Contains(actions, p.Retry.action)
+}
+
 // Text is what was typed in field of the form posted to action whose other
 // fields match (name, value pairs: the hidden fields that tell the page's
 // forms apart), or fallback when that is not the form that failed.
@@ -165,10 +179,11 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	page := proposalPage{shell: s.shell(w, r, v.Proposal.Title), View: v, Positions: consensus.Positions(),
-		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, Retry: retry, IsAuthor: me.ID == v.Proposal.AuthorID,
+		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, Retry: retry, IsAuthor: me.ID == v.Proposal.AuthorID, IsEditor: v.Proposal.WrittenBy(*me),
 		Facilitator: me.IsFacilitator(), SectionList: proposals.Sections, Sections: sectionsOf(v.Base.Statement)}
 	if v.ProposedErr == nil {
 		page.Diff = proposals.DiffStatements(v.Before, v.Proposed)
+		page.Unchanged = unchangedItems(page.Diff)
 		page.Proposed = sectionsOf(v.Proposed)
 	}
 	if v.Proposal.Kind.AboutJoint() && s.allies != nil {
@@ -248,6 +263,9 @@ func (s *Server) openVoting(r *http.Request, actor proposals.Member, id int64) (
 }
 
 func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	if r.PostForm.Get("confirm") != "yes" && actor.IsFacilitator() { // others are refused by the service
+		return "", proposals.Invalid("confirm", "tick the box to confirm: closing early decides with the votes cast so far")
+	}
 	p, err := s.svc.CloseEarly(r.Context(), actor, id)
 	if err != nil {
 		return "", err
@@ -260,6 +278,39 @@ func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (
 		return "Voting closed. The proposal was agreed, but it conflicts with a change adopted since, so the statement was not changed.", nil
 	}
 	return "Voting closed. " + p.Outcome.Summary(), nil
+}
+
+func (s *Server) addCoauthor(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	username := r.PostForm.Get("username")
+	return "Co-author added: they can edit this draft with you.", s.svc.AddCoauthor(r.Context(), actor, id, username)
+}
+
+func (s *Server) removeCoauthor(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	member, err := strconv.ParseInt(chi.URLParam(r, "member"), 10, 64)
+	if err != nil {
+		return "", proposals.ErrNotFound
+	}
+	if member == actor.ID {
+		return "You left this draft's co-authors.", s.svc.RemoveCoauthor(r.Context(), actor, id, member)
+	}
+	return "Co-author removed.", s.svc.RemoveCoauthor(r.Context(), actor, id, member)
+}
+
+func (s *Server) shareDraft(r *http.Request, actor proposals.Member, id int64) (string, error) {
+	return "Shared: every member can now read this draft and comment on it.", s.svc.ShareDraft(r.Context(), actor, id)
+}
+
+// unchangedItems counts the items a diff shows as they were.
+func unchangedItems(d proposals.StatementDiff) int {
+	n := 0
+	for _, sec := range d.Sections {
+		for _, it := range sec.Items {
+			if it.Status == proposals.ItemUnchanged {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (s *Server) withdraw(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -403,20 +454,37 @@ type decisionsPage struct {
 	Settings  []proposals.DecisionSetting
 	Presets   []consensus.PresetInfo
 	ShowEarly bool
+	// Form is what was typed in the form that failed: the one for the part
+	// Form.Get("kind"), which shows the error and keeps the typed values.
+	Form url.Values
+}
+
+// Failed reports whether the form for kind is the one that failed.
+func (p decisionsPage) Failed(kind proposals.RuleKind) bool {
+	return p.Form != nil && p.Form.Get("kind") == string(kind)
+}
+
+// Value is what was typed in field of the form for kind, if it failed, else
+// the saved value.
+func (p decisionsPage) Value(kind proposals.RuleKind, field, saved string) string {
+	if p.Failed(kind) {
+		return p.Form.Get(field)
+	}
+	return saved
 }
 
 func (s *Server) decisionSettings(w http.ResponseWriter, r *http.Request) {
-	s.renderDecisions(w, r, http.StatusOK, formError{})
+	s.renderDecisions(w, r, http.StatusOK, formError{}, nil)
 }
 
-func (s *Server) renderDecisions(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+func (s *Server) renderDecisions(w http.ResponseWriter, r *http.Request, status int, fe formError, typed url.Values) {
 	ds, before, err := s.svc.DecisionSettings(r.Context())
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
 	s.render(w, r, status, "decisions", decisionsPage{shell: s.shell(w, r, "Decision rules"), Error: fe,
-		Settings: ds, Presets: consensus.Presets(), ShowEarly: before})
+		Settings: ds, Presets: consensus.Presets(), ShowEarly: before, Form: typed})
 }
 
 func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
@@ -432,7 +500,7 @@ func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
 		}
 		days, err := strconv.ParseFloat(f.Get("voting_days"), 64)
 		if err != nil {
-			return proposals.Invalid("voting_days", "give a number of days")
+			return proposals.Invalid("voting_days", "give the time to vote as a number of days")
 		}
 		return s.svc.SaveDecisionSetting(r.Context(), *viewer(r), proposals.DecisionSetting{
 			Kind: proposals.RuleKind(f.Get("kind")), Preset: f.Get("preset"), Quorum: quorum,
@@ -444,7 +512,7 @@ func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, err)
 			return
 		}
-		s.renderDecisions(w, r, problemFor(err).Status, fe)
+		s.renderDecisions(w, r, problemFor(err).Status, fe, r.PostForm)
 		return
 	}
 	s.redirectWithFlash(w, r, "/settings/decisions", "Decision rule saved. Proposals already open keep the rule they opened with.")

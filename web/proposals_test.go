@@ -59,7 +59,9 @@ func TestProposalPermissionsOverHTTP(t *testing.T) {
 		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"consensus"}, "quorum": {"140%"}, "voting_days": {"7"}}, 400},
 		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"dictator"}, "quorum": {"50%"}, "voting_days": {"7"}}, 400},
 		{"admin", "POST", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"two_thirds"}, "quorum": {"60%"}, "voting_days": {"3"}}, 303},
-		{"facilitator", "POST", path + "/close", nil, 303},
+		{"facilitator", "POST", path + "/close", nil, 400}, // asks to confirm
+		{"member", "POST", path + "/vote", url.Values{"position": {"agree"}}, 303},
+		{"facilitator", "POST", path + "/close", url.Values{"confirm": {"yes"}}, 303},
 		{"member", "POST", path + "/vote", url.Values{"position": {"agree"}}, 409}, // closed
 	}
 	for _, c := range checks {

@@ -45,8 +45,10 @@ func parsePages() (pages, error) {
 }
 
 var templateFuncs = template.FuncMap{
-	"date":          func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-	"datetime":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"date":          func(loc *time.Location, t time.Time) string { return t.In(zoneOr(loc)).Format("2 Jan 2006") },
+	"datetime":      formatDateTime,
+	"timeLeft":      timeLeft,
+	"changedIn":     changedIn,
 	"richtext":      proposals.RenderPlainText,
 	"add1":          func(i int) int { return i + 1 },
 	"sub1":          func(i int) int { return i - 1 },
@@ -73,6 +75,52 @@ type shell struct {
 	Flash        string
 	Nav          []navLink
 	RequestID    string
+	// Zone is the time zone times are shown in: the member's setting, else
+	// the browser's (a cookie the page's script sets), else UTC.
+	Zone *time.Location
+}
+
+func zoneOr(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// formatDateTime shows t in loc with the zone's name, so nobody has to guess
+// which clock it is: "5 Dec 2026, 14:30 CET".
+func formatDateTime(loc *time.Location, t time.Time) string {
+	t = t.In(zoneOr(loc))
+	return t.Format("2 Jan 2006, 15:04 ") + zoneLabel(t)
+}
+
+// zoneLabel is the zone's abbreviation, or its name where the time zone
+// database has only an offset ("+03") for it.
+func zoneLabel(t time.Time) string {
+	abbr, _ := t.Zone()
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return t.Location().String() + " (UTC" + abbr + ")"
+	}
+	return abbr
+}
+
+// timeLeft says how long until then, from now, in the largest unit that
+// reads naturally: "3 days", "5 hours", "40 minutes".
+func timeLeft(now, then time.Time) string {
+	d := then.Sub(now)
+	switch {
+	case d <= 0:
+		return "no time"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= time.Hour:
+		return "1 hour"
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return "a minute"
 }
 
 type navLink struct {
@@ -87,7 +135,7 @@ func (s *Server) shell(w http.ResponseWriter, r *http.Request, title string) she
 	}
 	v := viewer(r)
 	return shell{Title: title, MovementName: name, Viewer: v, Flash: s.takeFlash(w, r),
-		Nav: navFor(v, r.URL.Path, s.fed != nil), RequestID: RequestIDFrom(r.Context())}
+		Nav: navFor(v, r.URL.Path, s.fed != nil), RequestID: RequestIDFrom(r.Context()), Zone: s.zoneFor(r, v)}
 }
 
 // navFor lists the sections the viewer may open; links appear as features land.
@@ -178,4 +226,14 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// changedIn reports whether a section of a diff has any item that changes.
+func changedIn(sec proposals.SectionDiff) bool {
+	for _, it := range sec.Items {
+		if it.Status != proposals.ItemUnchanged {
+			return true
+		}
+	}
+	return false
 }

@@ -36,8 +36,31 @@ func TestOutOfRangeAndGarbledRequestsAre400(t *testing.T) {
 		}
 		page, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 400 || !strings.Contains(string(page), "the form arrived garbled") {
+		if resp.StatusCode != 400 || !strings.Contains(string(page), "The form arrived garbled") {
 			t.Errorf("a form separated by ';': %d, want 400 saying so", resp.StatusCode)
 		}
 	})
+}
+
+// Reloading a page a form's POST showed, or opening a form's address, never
+// gives bare text: a GET goes back to the page the form is on.
+func TestFormAddressesOpenedWithGet(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.createProposal("member")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", s.url+path+"/vote", nil)
+	req.AddCookie(&http.Cookie{Name: "cg_session", Value: s.cookies["member"]})
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+		t.Errorf("GET of the vote form's address: %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), path)
+	}
+	resp = s.do("member", "PUT", path, nil)
+	page := body(resp)
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(page, "<html") || !strings.Contains(page, "Go back to the page with the form") {
+		t.Errorf("PUT of a page: %d, want a 405 page for people", resp.StatusCode)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +61,8 @@ type Server struct {
 	setUp atomic.Bool
 	// signIns slows password guessing per account and per address.
 	signIns *signInLimits
+	// zones caches the time zones pages are shown in.
+	zones zones
 }
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
@@ -82,15 +85,35 @@ func New(opts Options, deps Deps) (*Server, error) {
 	return s, nil
 }
 
+// methodNotAllowed answers a request whose path exists for another method.
+// A person lands here by reloading a page that a form's POST showed, or by
+// opening a form's address: a GET goes back to the nearest page above that
+// address (the proposal of /proposals/7/vote), anything else gets a page
+// that says what happened, never a bare "method not allowed".
+func (s *Server) methodNotAllowed(router chi.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			for p := path.Dir(r.URL.Path); p != "/" && p != "."; p = path.Dir(p) {
+				if router.Match(chi.NewRouteContext(), http.MethodGet, p) {
+					http.Redirect(w, r, p, http.StatusSeeOther)
+					return
+				}
+			}
+		}
+		w.Header().Set("Allow", "GET, POST")
+		s.render(w, r, http.StatusMethodNotAllowed, "error", errorPage{shell: s.shell(w, r, "This address is for sending a form"),
+			Problem: problem{Status: http.StatusMethodNotAllowed, Title: "This address is for sending a form",
+				Message: "It has no page of its own. Go back to the page with the form, and send it from there."}})
+	}
+}
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(requestID, accessLog(s.log), s.recoverPanics, limitBody(s.opts.MaxBodyBytes), securityHeaders, s.crossOriginProtection(), s.parseForms)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.renderError(w, r, proposals.ErrNotFound) })
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	})
+	r.MethodNotAllowed(s.methodNotAllowed(r))
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", staticFiles())
 	r.Get("/setup", s.setupForm)
@@ -124,6 +147,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/account", s.account)
 			r.Post("/account/password", s.changePassword)
 			r.Post("/account/sign-out-everywhere", s.signOutEverywhere)
+			r.Post("/account/time-zone", s.saveTimeZone)
 
 			r.Get("/proposals", s.proposalList)
 			r.Get("/proposals/new", s.newProposal)
@@ -140,6 +164,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/proposals/{id}/fallback", s.proposalForm(s.openFallback))
 			r.Post("/proposals/{id}/vote", s.proposalForm(s.vote))
 			r.Post("/proposals/{id}/comments", s.proposalForm(s.comment))
+			r.Post("/proposals/{id}/coauthors", s.proposalForm(s.addCoauthor))
+			r.Post("/proposals/{id}/coauthors/{member}/remove", s.proposalForm(s.removeCoauthor))
+			r.Post("/proposals/{id}/share", s.proposalForm(s.shareDraft))
 			r.Post("/comments/{id}/edit", s.commentAction(s.editComment))
 			r.Post("/comments/{id}/hide", s.commentAction(s.hideComment))
 			if s.fed != nil {

@@ -79,7 +79,7 @@ func newSiteWith(t testing.TB, db *storage.DB, baseScheme string, now func() tim
 		}
 		s.cookies[who] = token
 	}
-	if err := svc.Suspend(ctx, admin, s.ids["suspended"]); err != nil {
+	if err := svc.Suspend(ctx, admin, s.ids["suspended"], "left the movement"); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -234,7 +234,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	if resp := s.do("", "POST", "/login", huge); resp.StatusCode != 413 {
 		t.Errorf("2 MB form: %d, want 413", resp.StatusCode)
 	}
-	if resp := s.do("admin", "POST", "/members/invitations", url.Values{"role": {"overlord"}, "max_uses": {"1"}, "valid_days": {"1"}}); resp.StatusCode != 400 || !strings.Contains(body(resp), "choose member, facilitator or admin") {
+	if resp := s.do("admin", "POST", "/members/invitations", url.Values{"role": {"overlord"}, "max_uses": {"1"}, "valid_days": {"1"}}); resp.StatusCode != 400 || !strings.Contains(body(resp), "Choose member, facilitator or admin") {
 		t.Errorf("forged role: %d", resp.StatusCode)
 	}
 	if resp := s.do("admin", "POST", "/members/invitations", url.Values{"role": {"member"}, "max_uses": {"lots"}, "valid_days": {"1"}}); resp.StatusCode != 400 {
@@ -250,10 +250,17 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	if resp := s.do("", "GET", "/join/not-a-token", nil); resp.StatusCode != 404 {
 		t.Errorf("unknown invitation: %d", resp.StatusCode)
 	}
-	if resp := s.do("admin", "POST", "/members/"+fmt.Sprint(s.ids["admin"])+"/suspend", nil); resp.StatusCode != 409 || !strings.Contains(body(resp), "last admin") {
-		t.Errorf("last admin suspending themselves: %d", resp.StatusCode)
+	suspendAdmin := "/members/" + fmt.Sprint(s.ids["admin"]) + "/suspend"
+	if resp := s.do("admin", "POST", suspendAdmin, url.Values{"reason": {"stepping back"}}); resp.StatusCode != 400 || !strings.Contains(body(resp), "Tick the box to confirm") {
+		t.Errorf("a suspension without confirming: %d", resp.StatusCode)
 	}
-	resp := s.do("", "GET", "/", nil)
+	resp := s.do("admin", "POST", suspendAdmin, url.Values{"reason": {"stepping back"}, "confirm": {"yes"}})
+	page = body(resp)
+	if resp.StatusCode != 409 || !strings.Contains(page, "is the last admin") ||
+		strings.Contains(page, "That clashes with what is there") {
+		t.Errorf("last admin suspending themselves: %d, want the members page saying why", resp.StatusCode)
+	}
+	resp = s.do("", "GET", "/", nil)
 	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options"} {
 		if resp.Header.Get(h) == "" {
 			t.Errorf("missing security header %s", h)

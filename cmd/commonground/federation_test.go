@@ -162,8 +162,11 @@ func TestTwoInstancesFederate(t *testing.T) {
 	a.adopt("Free public transport")
 	eventually(t, "A's delivery to the stopped B fails and waits for a retry", 15*time.Second, func() bool {
 		_, page := a.get("/federation", "")
-		return strings.Contains(page, "connection refused")
+		return strings.Contains(page, "their server refused the connection")
 	})
+	if _, page := a.get("/federation", ""); strings.Contains(page, "dial tcp") {
+		t.Error("the Allies page shows Go's network error instead of words")
+	}
 	if code := a.inst.stop(t); code != 0 {
 		t.Fatalf("A exited with %d", code)
 	}

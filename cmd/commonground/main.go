@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Members choose the time zone they read times in; the time zone database
+	// is built in so that this works where the system has none (containers).
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

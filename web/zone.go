@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+)
+
+// zoneCookie holds the browser's time zone, set by the page's script, for
+// members who have not chosen one (and for visitors).
+const zoneCookie = "tz"
+
+// zones caches loaded time zones by name: loading one parses its rules.
+// Only names the time zone database knows are kept, so it stays small.
+type zones struct{ m sync.Map }
+
+func (z *zones) load(name string) *time.Location {
+	if name == "" {
+		return nil
+	}
+	if loc, ok := z.m.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := proposals.LoadZone(name)
+	if err != nil {
+		return nil
+	}
+	z.m.Store(name, loc)
+	return loc
+}
+
+// zoneFor is the zone the viewer reads times in: their setting, else the
+// browser's, else UTC.
+func (s *Server) zoneFor(r *http.Request, v *proposals.Member) *time.Location {
+	if v != nil {
+		if loc := s.zones.load(v.TimeZone); loc != nil {
+			return loc
+		}
+	}
+	if c, err := r.Cookie(zoneCookie); err == nil {
+		if loc := s.zones.load(c.Value); loc != nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// commonZones are offered in the time zone field's list; any name of the
+// time zone database is accepted.
+var commonZones = []string{
+	"UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
+	"Europe/Rome", "Europe/Amsterdam", "Europe/Brussels", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens",
+	"Europe/Helsinki", "Europe/Kyiv", "Europe/Istanbul", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi",
+	"Africa/Johannesburg", "Asia/Dubai", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok",
+	"Asia/Jakarta", "Asia/Manila", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Seoul", "Asia/Tokyo",
+	"Australia/Perth", "Australia/Sydney", "Pacific/Auckland", "America/Sao_Paulo", "America/Buenos_Aires",
+	"America/Bogota", "America/Lima", "America/Mexico_City", "America/Chicago", "America/Denver",
+	"America/Los_Angeles", "America/New_York", "America/Toronto", "America/Halifax", "America/Anchorage",
+	"Pacific/Honolulu",
+}
+
+func (s *Server) saveTimeZone(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	zone := r.PostForm.Get("time_zone")
+	if err := s.svc.SetTimeZone(r.Context(), *viewer(r), zone); err != nil {
+		fe, ok := formErrorFor(err)
+		if !ok {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), ZoneError: fe, TimeZone: zone, Zones: commonZones})
+		return
+	}
+	s.redirectWithFlash(w, r, "/account", "Times are now shown in "+zoneOr(s.zones.load(zone)).String()+".")
+}
