@@ -139,7 +139,7 @@ func isUniqueViolation(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// SetTimeZone sets the time zone a member reads times in ('' for the browser's).
+// SetTimeZone sets the time zone a member reads times in (” for the browser's).
 func (tx *Tx) SetTimeZone(ctx context.Context, id int64, zone string, at time.Time) error {
 	return tx.updateOne(ctx, "member", `UPDATE members SET time_zone = $1, updated_at = $2 WHERE id = $3`, zone, at, id)
 }
