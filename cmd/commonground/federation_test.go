@@ -112,7 +112,7 @@ func (p *peer) adopt(objective string) {
 	p.post(loc+"/changes", url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {objective}}, 303)
 	p.post(loc+"/open", nil, 303)
 	p.post(loc+"/vote", url.Values{"position": {"agree"}}, 303)
-	p.post(loc+"/close", nil, 303)
+	p.post(loc+"/close", url.Values{"confirm": {"yes"}}, 303)
 }
 
 // hasReceived reports whether the federation page shows text from a followed movement.

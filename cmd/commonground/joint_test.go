@@ -163,7 +163,7 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	// River's members sign it first; only then is it offered.
 	vote := a.openVote(jointA, "sign")
 	a.vote(vote, "agree")
-	a.post(vote+"/close", nil, 303)
+	a.post(vote+"/close", url.Values{"confirm": {"yes"}}, 303)
 
 	var jointB, jointC string
 	eventually(t, "forest and delta are invited", 30*time.Second, func() bool {
@@ -179,12 +179,12 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	if code := a.inst.stop(t); code != 0 {
 		t.Fatalf("river exited with %d", code)
 	}
-	b.post(voteB+"/close", nil, 303)
+	b.post(voteB+"/close", url.Values{"confirm": {"yes"}}, 303)
 	// Delta declines under two thirds: one agrees, one disagrees.
 	voteC := c.openVote(jointC, "sign")
 	c.vote(voteC, "agree")
 	cal.vote(voteC, "disagree")
-	c.post(voteC+"/close", nil, 303)
+	c.post(voteC+"/close", url.Values{"confirm": {"yes"}}, 303)
 	a.start()
 
 	peers := map[*peer]string{a: jointA, b: jointB, c: jointC}
@@ -207,7 +207,7 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	a.post(jointA+"/edit", text, 303)
 	vote = a.openVote(jointA, "sign")
 	a.vote(vote, "agree")
-	a.post(vote+"/close", nil, 303)
+	a.post(vote+"/close", url.Values{"confirm": {"yes"}}, 303)
 	want = map[string]string{"River Movement": "signed v2", "Forest Movement": "signed v1", "Delta Movement": "declined v1"}
 	for p, path := range peers {
 		eventually(t, p.name+" shows version 2, forest's signature of version 1 only", 30*time.Second, func() bool {
@@ -220,11 +220,11 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	voteB = b.openVote(jointB, "sign")
 	b.vote(voteB, "agree")
 	bea.vote(voteB, "agree")
-	b.post(voteB+"/close", nil, 303)
+	b.post(voteB+"/close", url.Values{"confirm": {"yes"}}, 303)
 	voteC = c.openVote(jointC, "sign")
 	c.vote(voteC, "agree")
 	cal.vote(voteC, "agree")
-	c.post(voteC+"/close", nil, 303)
+	c.post(voteC+"/close", url.Values{"confirm": {"yes"}}, 303)
 	want = map[string]string{"River Movement": "signed v2", "Forest Movement": "signed v2", "Delta Movement": "signed v2"}
 	for p, path := range peers {
 		eventually(t, p.name+" shows all three signed version 2", 30*time.Second, func() bool {
@@ -236,7 +236,7 @@ func TestJointStatementSignedByThreeInstancesEachByItsOwnVote(t *testing.T) {
 	voteB = b.openVote(jointB, "withdraw")
 	b.vote(voteB, "agree")
 	bea.vote(voteB, "agree")
-	b.post(voteB+"/close", nil, 303)
+	b.post(voteB+"/close", url.Values{"confirm": {"yes"}}, 303)
 	want["Forest Movement"] = "withdrawn v2"
 	for p, path := range peers {
 		eventually(t, p.name+" shows forest's signature withdrawn", 30*time.Second, func() bool {
@@ -290,7 +290,7 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	ra.shot("43-joint-vote-river")
 	ra.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
 	ra.vote()
-	ra.submit(`form[action$="/close"]`, ".outcome")
+	ra.closeVoting()
 	ra.shot("44-joint-vote-river-closed")
 
 	rb := newBrowser(t, process, b.base())
@@ -303,7 +303,7 @@ func TestBrowserJointStatementFromCommonGroundToTwoSignatures(t *testing.T) {
 	rb.submit(`form[action$="/sign"]`, "#reason")
 	rb.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
 	rb.vote()
-	rb.submit(`form[action$="/close"]`, ".outcome")
+	rb.closeVoting()
 	rb.shot("47-joint-vote-forest-closed")
 
 	// Both instances record both signatures (read from their JSON), and each
@@ -370,7 +370,7 @@ func BenchmarkSignatureReachesElevenInstances(b *testing.B) {
 		a.post(jointA+"/edit", text, 303)
 		vote := a.openVote(jointA, "sign")
 		a.vote(vote, "agree")
-		a.post(vote+"/close", nil, 303)
+		a.post(vote+"/close", url.Values{"confirm": {"yes"}}, 303)
 		for _, p := range allies {
 			benchEventually(b, p.name+" receives version "+fmt.Sprint(version), 60*time.Second, func() bool {
 				if paths[p] == "" {
@@ -397,7 +397,7 @@ func BenchmarkSignatureReachesElevenInstances(b *testing.B) {
 		want := fmt.Sprintf("signed v%d", version)
 		start := time.Now()
 		b.StartTimer()
-		ally.post(vote+"/close", nil, 303)
+		ally.post(vote+"/close", url.Values{"confirm": {"yes"}}, 303)
 		for p, path := range paths {
 			benchEventually(b, p.name+" shows "+ally.name+"'s signature", 60*time.Second, func() bool {
 				_, got := p.standings(path)
@@ -426,7 +426,7 @@ func benchEventually(b *testing.B, what string, within time.Duration, ok func() 
 // a message alone could go on before the vote is in.
 func (b *browser) vote() {
 	b.t.Helper()
-	b.click(`form[action$="/vote"] button[type="submit"]`)
+	b.click(`form[action*="/vote"] button[type="submit"]`)
 	if got := b.waitText(".flash", "Your vote is recorded", 30*time.Second); !strings.Contains(got, "Your vote is recorded") {
 		b.t.Fatalf("after voting the page says %q", got)
 	}
