@@ -309,7 +309,7 @@ func TestAdminCommandsFromTheShell(t *testing.T) {
 	if _, stderr, code := admin("", "init", "--name", "Union", "--handle", "union", "--admin", "ada"); code != 2 || !strings.Contains(stderr, "no password") {
 		t.Fatalf("init without a password: exit %d, %q", code, stderr)
 	}
-	if _, stderr, code := admin("short\n", "init", "--name", "Union", "--handle", "union", "--admin", "ada"); code != 1 || !strings.Contains(stderr, "password: use at least 10") {
+	if _, stderr, code := admin("short\n", "init", "--name", "Union", "--handle", "union", "--admin", "ada"); code != 1 || !strings.Contains(stderr, "a password needs at least 10") {
 		t.Fatalf("init with a weak password: exit %d, %q", code, stderr)
 	}
 	if out, stderr, code := admin("a long shared secret\n", "init", "--name", "Union", "--handle", "@Union", "--admin", "ada"); code != 0 || !strings.Contains(out, "set up @union") {
