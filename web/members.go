@@ -47,27 +47,13 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 // memberAction runs an admin's change to one member and returns to the list;
 // a refusal (the last admin, a missing reason) is shown in that member's row.
 func (s *Server) memberAction(do func(r *http.Request, actor proposals.Member, id int64) (string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-		if err != nil {
-			s.renderError(w, r, proposals.ErrNotFound)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		msg, err := do(r, *viewer(r), id)
-		if err != nil {
-			if fe, ok := formErrorFor(err); ok {
-				s.renderMembers(w, r, problemFor(err).Status, membersPage{Error: fe, ErrorFor: id, Reason: r.PostForm.Get("reason")})
-				return
-			}
-			s.renderError(w, r, err)
-			return
-		}
-		s.redirectWithFlash(w, r, "/members", msg)
-	}
+	return s.formOnID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
+		msg, err := do(r, actor, id)
+		return "/members", msg, err
+	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+		id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		s.renderMembers(w, r, status, membersPage{Error: fe, ErrorFor: id, Reason: r.PostForm.Get("reason")})
+	})
 }
 
 func (s *Server) setRole(r *http.Request, actor proposals.Member, id int64) (string, error) {

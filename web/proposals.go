@@ -205,29 +205,15 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 }
 
 // proposalForm runs one action from a form on the proposal page. A mistake in
-// the input is shown on the page above the forms; other errors get the error page.
+// the input is shown next to that form, what was typed kept; other errors get
+// the error page.
 func (s *Server) proposalForm(do func(r *http.Request, actor proposals.Member, id int64) (string, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := proposalID(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		msg, err := do(r, *viewer(r), id)
-		if err != nil {
-			if fe, ok := formErrorFor(err); ok {
-				s.renderProposal(w, r, problemFor(err).Status, fe, formRetry{action: path.Base(r.URL.Path), values: r.PostForm})
-				return
-			}
-			s.renderError(w, r, err)
-			return
-		}
-		s.redirectWithFlash(w, r, proposalPath(id), msg)
-	}
+	return s.formOnID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
+		msg, err := do(r, actor, id)
+		return proposalPath(id), msg, err
+	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+		s.renderProposal(w, r, status, fe, formRetry{action: path.Base(r.URL.Path), values: r.PostForm})
+	})
 }
 
 func (s *Server) editDraft(r *http.Request, actor proposals.Member, id int64) (string, error) {
