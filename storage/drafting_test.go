@@ -453,3 +453,80 @@ func TestProposalListShowsDraftsOnlyToAuthorAndFacilitators(t *testing.T) {
 		}
 	})
 }
+
+// A draft written together: co-authors edit it, it stays between its authors
+// and the facilitators until shared, and once shared every member reads and
+// comments on it; the author may remove a co-author, a co-author only themself.
+func TestDraftsWrittenTogether(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, _, ms := movementWith(t, db, 3)
+		author, coauthor, other := ms[0], ms[1], ms[2]
+		p, err := svc.CreateProposal(ctx, author, "A repairs log", "So that everyone sees what is pending.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: "A public repairs log"}
+		if err := svc.AddCoauthor(ctx, author, p.ID, "nobody"); !errors.Is(err, proposals.ErrInvalid) {
+			t.Fatalf("an unknown co-author: %v", err)
+		}
+		if err := svc.AddCoauthor(ctx, other, p.ID, coauthor.Username); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a member added a co-author to another's draft: %v", err)
+		}
+		if err := svc.AddCoauthor(ctx, author, p.ID, "@"+coauthor.Username); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.AddChange(ctx, coauthor, p.ID, add); err != nil {
+			t.Fatalf("the co-author could not edit: %v", err)
+		}
+		listed := func(m proposals.Member) bool {
+			ps, err := svc.ListProposals(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ps {
+				if s.ID == p.ID {
+					return true
+				}
+			}
+			return false
+		}
+		if !listed(coauthor) || listed(other) {
+			t.Fatalf("before sharing: listed for the co-author %t, for another member %t", listed(coauthor), listed(other))
+		}
+		if _, err := svc.ViewProposal(ctx, &other, p.ID); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("another member read the draft before it was shared: %v", err)
+		}
+		if _, err := svc.AddComment(ctx, other, p.ID, 0, "peek"); !errors.Is(err, proposals.ErrNotFound) {
+			t.Fatalf("another member commented before it was shared: %v", err)
+		}
+		if err := svc.ShareDraft(ctx, other, p.ID); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("another member shared the draft: %v", err)
+		}
+		if err := svc.ShareDraft(ctx, coauthor, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !listed(other) {
+			t.Fatal("a shared draft is not listed for the members")
+		}
+		if _, err := svc.AddComment(ctx, other, p.ID, 0, "Name the contractor too?"); err != nil {
+			t.Fatalf("a member could not comment on a shared draft: %v", err)
+		}
+		v, err := svc.ViewProposal(ctx, &other, p.ID)
+		if err != nil || len(v.Comments) != 1 || len(v.Proposal.Coauthors) != 1 || v.Proposal.Coauthors[0].ID != coauthor.ID {
+			t.Fatalf("the shared draft's page: %v, %d comments, co-authors %+v", err, len(v.Comments), v.Proposal.Coauthors)
+		}
+		if err := svc.AddChange(ctx, other, p.ID, add); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a reader edited the shared draft: %v", err)
+		}
+		if err := svc.RemoveCoauthor(ctx, coauthor, p.ID, author.ID); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a co-author removed the author: %v", err)
+		}
+		if err := svc.RemoveCoauthor(ctx, coauthor, p.ID, coauthor.ID); err != nil {
+			t.Fatalf("a co-author could not leave: %v", err)
+		}
+		if err := svc.AddChange(ctx, coauthor, p.ID, add); !errors.Is(err, proposals.ErrForbidden) {
+			t.Fatalf("a former co-author still edits: %v", err)
+		}
+	})
+}
