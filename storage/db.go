@@ -40,6 +40,9 @@ type DB struct {
 	// statements counts the SQL statements sent, BEGIN and COMMIT included,
 	// for the figures of queries per request (see Statements).
 	statements atomic.Int64
+	// dsn is kept for the connection that listens for notices.
+	dsn     string
+	notices *notifier
 }
 
 // Statements is how many SQL statements this DB has sent since it opened,
@@ -118,7 +121,7 @@ func Open(ctx context.Context, t Target) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("cannot reach database %s: %w", t.Display, err)
 	}
-	return &DB{x: x, dialect: t.Dialect}, nil
+	return &DB{x: x, dialect: t.Dialect, dsn: t.DSN, notices: newNotifier()}, nil
 }
 
 // configurePool sizes the connection pool. SQLite has one writer at a time;
@@ -166,6 +169,8 @@ func (db *DB) Close() error { return db.x.Close() }
 type Tx struct {
 	x       queryer
 	dialect Dialect
+	// notices are handed on when the transaction commits (see Notify).
+	notices *[]proposals.Notice
 }
 
 // queryer is what a Tx runs its SQL on: a transaction, or the pool itself for
@@ -202,7 +207,16 @@ func (c counted) ExecContext(ctx context.Context, query string, args ...any) (sq
 // and COMMIT round trips that hot paths, such as every signed-in request's
 // session check or every inbox POST, would otherwise pay.
 func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
-	return fn(&Tx{x: counted{db.x, &db.statements}, dialect: db.dialect})
+	var notices []proposals.Notice
+	q := counted{db.x, &db.statements}
+	if err := fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
+		return err
+	}
+	if err := db.sendNotices(ctx, q, notices); err != nil {
+		return err
+	}
+	db.notices.deliver(notices)
+	return nil
 }
 
 // InTx runs fn in a read-write transaction, committing when fn returns nil and
@@ -240,12 +254,18 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 			x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{x: counted{x, &db.statements}, dialect: db.dialect}); err != nil {
+	var notices []proposals.Notice
+	q := counted{x, &db.statements}
+	if err = fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
+		return err
+	}
+	if err = db.sendNotices(ctx, q, notices); err != nil {
 		return err
 	}
 	if err = x.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	db.notices.deliver(notices)
 	return nil
 }
 

@@ -58,8 +58,8 @@ type Server struct {
 
 	// setUp is true once the instance has an admin; it never turns false again.
 	setUp atomic.Bool
-	// signIns slows password guessing per account and per address.
-	signIns *signInLimits
+	// live feeds the open live tallies, one reader per proposal.
+	live *liveTallies
 }
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
@@ -76,8 +76,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, pages: p,
-		signIns: newSignInLimits(deps.Service.Now),
+		live: newLiveTallies(deps.Service, deps.Log),
 	}
+	deps.Service.OnNotice(s.live.noticed)
 	s.handler = s.routes()
 	return s, nil
 }
