@@ -56,6 +56,9 @@ type Target struct {
 	DSN     string
 	// Display is the URL without credentials, for logs and error messages.
 	Display string
+	// MaxConnections caps the PostgreSQL connection pool (0: 32). Processes
+	// sharing a database must together stay under its max_connections.
+	MaxConnections int
 }
 
 // ParseURL reads a database URL. Empty means the embedded SQLite file in dataDir;
@@ -114,7 +117,7 @@ func Open(ctx context.Context, t Target) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", t.Display, err)
 	}
-	configurePool(x, t.Dialect)
+	configurePool(x, t.Dialect, t.MaxConnections)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := x.PingContext(pingCtx); err != nil {
@@ -126,14 +129,17 @@ func Open(ctx context.Context, t Target) (*DB, error) {
 
 // configurePool sizes the connection pool. SQLite has one writer at a time;
 // a handful of connections lets readers run beside it under WAL.
-func configurePool(x *sqlx.DB, d Dialect) {
+func configurePool(x *sqlx.DB, d Dialect, maxConns int) {
 	if d == SQLite {
 		x.SetMaxOpenConns(8)
 		x.SetMaxIdleConns(8)
 		return
 	}
-	x.SetMaxOpenConns(32)
-	x.SetMaxIdleConns(16)
+	if maxConns <= 0 {
+		maxConns = 32
+	}
+	x.SetMaxOpenConns(maxConns)
+	x.SetMaxIdleConns(max(maxConns/2, 1))
 	x.SetConnMaxIdleTime(5 * time.Minute)
 }
 

@@ -51,7 +51,8 @@ func startCluster(t testing.TB, n int, extra ...string) *cluster {
 	c.base = "http://" + c.addrs[0]
 	for _, addr := range c.addrs {
 		args := append([]string{"--listen", addr, "--base-url", c.base, "--database-url", c.dbURL, "--data-dir", t.TempDir(),
-			"--allow-private", "127.0.0.0/8", "--federation-http", "--delivery-retry-base", "300ms"}, extra...)
+			"--allow-private", "127.0.0.0/8", "--federation-http", "--delivery-retry-base", "300ms",
+			"--database-connections", "24"}, extra...) // 3 × (24 + 1) stays under PostgreSQL's default 100
 		c.procs = append(c.procs, launchServe(t, args...))
 	}
 	for _, p := range c.procs {
@@ -412,4 +413,46 @@ func TestThreeProcessesOnOnePostgresAreOneInstance(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkVotesThroughProcesses: 200 signed-in members vote (and change
+// their votes) at once, spread evenly over one or three `serve` processes on
+// one PostgreSQL database. Reported as votes per second; on one machine the
+// processes share its cores, so the aim is no loss from sharing the work.
+func BenchmarkVotesThroughProcesses(b *testing.B) {
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("processes=%d", n), func(b *testing.B) {
+			const voters = 200
+			c := startCluster(b, n)
+			c.setUp()
+			c.addMembers(voters)
+			proposal := c.openProposal("Load", proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: "Endure", Position: proposals.MaxItems})
+			path := fmt.Sprintf("/proposals/%d/vote", proposal)
+			positions := []string{"agree", "stand_aside", "disagree", "agree"}
+			var next, failed atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for v := range voters {
+				wg.Go(func() {
+					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+						if c.post(int(i)%n, c.sessions[v], path, url.Values{"position": {positions[int(i)%len(positions)]}}) != http.StatusSeeOther {
+							failed.Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if failed.Load() > 0 {
+				b.Fatalf("%d of %d votes failed", failed.Load(), b.N)
+			}
+			tally, _ := c.svc.Tally(context.Background(), proposal)
+			if want := min(b.N, voters); tally.Cast() != want {
+				b.Fatalf("tally counts %d votes, want %d", tally.Cast(), want)
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "votes/s")
+		})
+	}
 }

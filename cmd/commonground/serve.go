@@ -25,6 +25,7 @@ func openDatabase(ctx context.Context, c Config, log *slog.Logger) (*storage.DB,
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--database-url: %w", err)}
 	}
+	target.MaxConnections = c.DatabaseConnections
 	db, err := storage.Open(ctx, target)
 	if err != nil {
 		return nil, err
