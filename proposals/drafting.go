@@ -794,8 +794,10 @@ type LiveTally struct {
 	Status   ProposalStatus
 	Tally    consensus.Tally
 	Preview  consensus.Outcome
-	// Votes are who voted how and why, when Visible.
-	Votes []Vote
+	// Votes are who voted how and why, and Changes the entries in the audit
+	// trail, when Visible.
+	Votes   []Vote
+	Changes int
 }
 
 // resultsVisible: results show once voting ended, when the movement shows them

@@ -13,6 +13,7 @@ type LiveState struct {
 	Proposal            Proposal
 	Tally               consensus.Tally
 	Votes               []Vote
+	Changes             int // entries in the audit trail
 	ResultsBeforeVoting bool
 }
 
@@ -28,6 +29,9 @@ func (s *Service) LiveState(ctx context.Context, id int64) (st LiveState, err er
 			return ErrNotFound
 		}
 		if st.Votes, err = tx.Votes(ctx, p.ID, p.Round); err != nil {
+			return err
+		}
+		if st.Changes, err = tx.CountVoteEvents(ctx, p.ID); err != nil {
 			return err
 		}
 		st.ResultsBeforeVoting, err = tx.ResultsBeforeVoting(ctx)
@@ -103,7 +107,7 @@ func (st LiveState) Shown(w LiveWatcher) bool {
 func (st LiveState) View(visible bool) LiveTally {
 	lt := LiveTally{Visible: visible, Cast: st.Tally.Cast(), Eligible: st.Proposal.Eligible, Status: st.Proposal.Status}
 	if visible {
-		lt.Tally, lt.Preview, lt.Votes = st.Tally, consensus.Decide(*st.Proposal.Rule, st.Tally), st.Votes
+		lt.Tally, lt.Preview, lt.Votes, lt.Changes = st.Tally, consensus.Decide(*st.Proposal.Rule, st.Tally), st.Votes, st.Changes
 	}
 	return lt
 }

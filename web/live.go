@@ -215,6 +215,7 @@ type tallyJSON struct {
 	Summary      string     `json:"summary,omitempty"`
 	Requirements []string   `json:"requirements,omitempty"`
 	Votes        []voteJSON `json:"votes,omitempty"`
+	Changes      int        `json:"changes,omitempty"`
 }
 
 // voteJSON is one row of the table of votes: who, where they stand, and why.
@@ -238,6 +239,7 @@ func tallyJSONOf(lt proposals.LiveTally) tallyJSON {
 	for _, req := range lt.Preview.Requirements {
 		out.Requirements = append(out.Requirements, req.Sentence)
 	}
+	out.Changes = lt.Changes
 	out.Votes = make([]voteJSON, len(lt.Votes))
 	for i, v := range lt.Votes {
 		out.Votes[i] = voteJSON{Member: v.MemberName, Position: string(v.Position), Label: v.Position.Label(), Reason: v.Reason}

@@ -156,6 +156,19 @@ func (c *cluster) post(i int, session, path string, form url.Values) int {
 	return resp.StatusCode
 }
 
+// get asks process i for a page with a session and returns the status.
+func (c *cluster) get(i int, session, path string) int {
+	req, _ := http.NewRequest("GET", "http://"+c.addrs[i]+path, nil)
+	req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	resp, err := clusterClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // liveEvents opens the live tally of a proposal on process i; events arrive
 // on the channel, each as the time it arrived and its decoded data.
 type liveTally struct {
@@ -352,6 +365,30 @@ func TestThreeProcessesOnOnePostgresAreOneInstance(t *testing.T) {
 		if n := c.count(`SELECT COUNT(*) FROM deliveries WHERE body LIKE $1 AND status = 'delivered' AND attempts = 1`, "%"+dueObjective+"%"); n != 1 {
 			t.Fatal("the delivery was not made exactly once")
 		}
+	})
+
+	t.Run("a sign-out through A ends the session on B and C at once", func(t *testing.T) {
+		session := c.sessions[len(c.sessions)-1]
+		for i := 1; i < 3; i++ {
+			if code := c.get(i, session, "/account"); code != 200 { // now in B's and C's session cache
+				t.Fatalf("account page through process %d: %d", i, code)
+			}
+		}
+		if code := c.post(0, session, "/account/sign-out-everywhere", url.Values{}); code != http.StatusSeeOther {
+			t.Fatalf("sign out everywhere through A: %d", code)
+		}
+		signedOut := time.Now()
+		for i := 1; i < 3; i++ {
+			// The notice travels in the sign-out's commit; B and C have it
+			// within milliseconds, long before their cache would expire.
+			for c.get(i, session, "/account") == 200 {
+				if time.Since(signedOut) > time.Second {
+					t.Fatalf("process %d still takes the session a second after it was signed out through A", i)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		t.Logf("the sign-out through A held on B and C after %s", time.Since(signedOut).Round(time.Millisecond))
 	})
 
 	t.Run("a process killed with kill -9 mid-load loses nothing acknowledged", func(t *testing.T) {

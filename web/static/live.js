@@ -8,7 +8,7 @@
   var source = new EventSource(box.dataset.events);
 
   function showCounts(t) {
-    box.querySelectorAll("[data-count]").forEach(function (el) {
+    document.querySelectorAll("[data-count]").forEach(function (el) {
       var key = el.getAttribute("data-count");
       if (key in t) el.textContent = String(t[key]);
     });
