@@ -222,6 +222,7 @@ func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	db.notices.deliver(notices)
+	db.sendLater(notices)
 	return nil
 }
 
@@ -272,6 +273,7 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	db.notices.deliver(notices)
+	db.sendLater(notices)
 	return nil
 }
 

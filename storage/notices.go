@@ -27,7 +27,15 @@ type notifier struct {
 	tag         string
 	mu          sync.RWMutex
 	subscribers []func(proposals.Notice)
+
+	// Vote notices wait here for the next batch (see sendLater).
+	batchMu  sync.Mutex
+	batch    map[string]bool
+	batching bool
 }
+
+// noticeBatch is how long vote notices gather before they are sent together.
+const noticeBatch = 20 * time.Millisecond
 
 func newNotifier() *notifier {
 	b := make([]byte, 8)
@@ -64,20 +72,73 @@ func (tx *Tx) Notify(n proposals.Notice) {
 	}
 }
 
-// sendNotices tells the other processes, inside the transaction: PostgreSQL
-// delivers a NOTIFY only if, and when, the transaction commits.
+// sendNotices tells the other processes of what a transaction changed.
+// Most notices go inside the transaction: PostgreSQL delivers a NOTIFY only
+// if, and when, the transaction commits, so an ended session is never
+// missed. Vote notices are the exception (see sendLater).
 func (db *DB) sendNotices(ctx context.Context, q queryer, notices []proposals.Notice) error {
 	if db.dialect != Postgres || len(notices) == 0 {
 		return nil
 	}
-	payloads := make([]string, len(notices))
-	for i, n := range notices {
-		payloads[i] = db.notices.tag + " " + n.String()
+	var now []string
+	for _, n := range notices {
+		if n.Topic != proposals.NoticeVotes {
+			now = append(now, db.notices.tag+" "+n.String())
+		}
 	}
+	if len(now) == 0 {
+		return nil
+	}
+	return notifyAll(ctx, q, now)
+}
+
+func notifyAll(ctx context.Context, q queryer, payloads []string) error {
 	if _, err := q.ExecContext(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, noticeChannel, pq.Array(payloads)); err != nil {
 		return fmt.Errorf("notify other processes: %w", err)
 	}
 	return nil
+}
+
+// sendLater sends the vote notices of a committed transaction with the next
+// batch. Votes come by the hundred a second, and PostgreSQL makes the commits
+// of notifying transactions take turns (flush to disk included): a NOTIFY in
+// every vote's transaction would make votes take turns too. Batched, a burst
+// of votes on one proposal is one notice every noticeBatch, sent beside the
+// votes. A batch lost (the process dies in between) only delays the other
+// processes' live tallies until their next periodic read.
+func (db *DB) sendLater(notices []proposals.Notice) {
+	if db.dialect != Postgres {
+		return
+	}
+	n := db.notices
+	n.batchMu.Lock()
+	defer n.batchMu.Unlock()
+	for _, notice := range notices {
+		if notice.Topic == proposals.NoticeVotes {
+			if n.batch == nil {
+				n.batch = map[string]bool{}
+			}
+			n.batch[n.tag+" "+notice.String()] = true
+		}
+	}
+	if len(n.batch) > 0 && !n.batching {
+		n.batching = true
+		time.AfterFunc(noticeBatch, db.sendBatch)
+	}
+}
+
+func (db *DB) sendBatch() {
+	n := db.notices
+	n.batchMu.Lock()
+	payloads := make([]string, 0, len(n.batch))
+	for p := range n.batch {
+		payloads = append(payloads, p)
+	}
+	n.batch, n.batching = nil, false
+	n.batchMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	notifyAll(ctx, counted{db.x, &db.statements}, payloads) // a failure is caught up by the periodic reads
 }
 
 // Listen hands other processes' notices to this one's subscribers until ctx

@@ -460,7 +460,7 @@ func BenchmarkVotesThroughProcesses(b *testing.B) {
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("processes=%d", n), func(b *testing.B) {
 			const voters = 200
-			c := startCluster(b, n)
+			c := startCluster(b, n, "--database-connections", fmt.Sprint(24/n)) // the same connections in all
 			c.setUp()
 			c.addMembers(voters)
 			proposal := c.openProposal("Load", proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: "Endure", Position: proposals.MaxItems})
