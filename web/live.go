@@ -50,7 +50,6 @@ type liveFeed struct {
 	mu       sync.Mutex
 	watchers map[*liveStream]struct{}
 	state    *proposals.LiveState
-	version  uint64
 	rendered map[bool][]byte // the state as sent, with and without results
 }
 
@@ -179,7 +178,6 @@ func (f *liveFeed) publish(state proposals.LiveState) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.state, f.rendered = &state, map[bool][]byte{}
-	f.version++
 	for st := range f.watchers {
 		signal(st.wake)
 	}
@@ -187,11 +185,11 @@ func (f *liveFeed) publish(state proposals.LiveState) {
 
 // current returns the latest state as w may see it, encoded once per state
 // for all who see it the same way (with results, or without).
-func (f *liveFeed) current(w proposals.LiveWatcher) ([]byte, proposals.ProposalStatus, bool) {
+func (f *liveFeed) current(w proposals.LiveWatcher) ([]byte, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.state == nil {
-		return nil, "", false
+		return nil, false
 	}
 	visible := f.state.Shown(w)
 	data, ok := f.rendered[visible]
@@ -199,7 +197,7 @@ func (f *liveFeed) current(w proposals.LiveWatcher) ([]byte, proposals.ProposalS
 		data, _ = json.Marshal(tallyJSONOf(f.state.View(visible)))
 		f.rendered[visible] = data
 	}
-	return data, f.state.Proposal.Status, true
+	return data, true
 }
 
 // tallyJSON is the live tally as the page's script reads it.

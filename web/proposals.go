@@ -355,7 +355,7 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			sessions = now
 		}
-		data, _, ok := feed.current(watcher)
+		data, ok := feed.current(watcher)
 		if !ok || bytes.Equal(data, last) {
 			continue
 		}
