@@ -52,7 +52,7 @@ func startCluster(t testing.TB, n int, extra ...string) *cluster {
 	for _, addr := range c.addrs {
 		args := append([]string{"--listen", addr, "--base-url", c.base, "--database-url", c.dbURL, "--data-dir", t.TempDir(),
 			"--allow-private", "127.0.0.0/8", "--federation-http", "--delivery-retry-base", "300ms",
-			"--database-connections", "24"}, extra...) // 3 × (24 + 1) stays under PostgreSQL's default 100
+			"--database-connections", "16"}, extra...) // leaves room under PostgreSQL's default 100 for the other tests
 		c.procs = append(c.procs, launchServe(t, args...))
 	}
 	for _, p := range c.procs {
