@@ -40,6 +40,7 @@ type AccountsTx interface {
 	Invitations(ctx context.Context) ([]Invitation, error)
 
 	SetupToken(ctx context.Context) (string, error)
+	// SaveSetupToken stores token unless a setup token is stored already.
 	SaveSetupToken(ctx context.Context, token string, at time.Time) error
 	DeleteSetupToken(ctx context.Context) error
 }
@@ -69,8 +70,11 @@ func (s *Service) SetupToken(ctx context.Context) (token string, err error) {
 		}
 		token, err = tx.SetupToken(ctx)
 		if errors.Is(err, ErrNotFound) {
-			token = NewToken()
-			err = tx.SaveSetupToken(ctx, token, s.now())
+			// Processes starting together each make one; the first stored is
+			// the token, so every process prints the same.
+			if err = tx.SaveSetupToken(ctx, NewToken(), s.now()); err == nil {
+				token, err = tx.SetupToken(ctx)
+			}
 		}
 		return err
 	})
@@ -223,29 +227,46 @@ func (s *Service) createSession(ctx context.Context, tx Tx, memberID int64) (str
 }
 
 // SessionMember returns the active member a session token belongs to, or
-// ErrUnauthenticated when the session is unknown, expired or the member suspended.
+// ErrUnauthenticated when the session is unknown, expired or the member
+// suspended. A session read in the last few seconds is taken from memory:
+// whatever ends a session or changes a member sends NoticeSessions, which
+// empties that memory in every process.
 func (s *Service) SessionMember(ctx context.Context, token string) (m Member, err error) {
 	if token == "" {
 		return Member{}, ErrUnauthenticated
 	}
+	hash, now := TokenHash(token), s.now()
+	m, generation, ok := s.sessions.get(hash, now)
+	if ok {
+		return m, nil
+	}
 	err = s.store.Single(ctx, func(tx Tx) (err error) {
-		m, err = tx.SessionMember(ctx, TokenHash(token), s.now())
+		m, err = tx.SessionMember(ctx, hash, now)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Member{}, ErrUnauthenticated
+	}
+	if err == nil {
+		s.sessions.put(hash, m, generation, now)
 	}
 	return m, err
 }
 
 // SignOut ends one session.
 func (s *Service) SignOut(ctx context.Context, token string) error {
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, TokenHash(token)) })
+	return s.store.InTx(ctx, func(tx Tx) error {
+		tx.Notify(Notice{Topic: NoticeSessions})
+		return tx.DeleteSession(ctx, TokenHash(token))
+	})
 }
 
 // SignOutEverywhere ends every session of the member.
 func (s *Service) SignOutEverywhere(ctx context.Context, actor Member) error {
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteMemberSessions(ctx, actor.ID) })
+	return s.store.InTx(ctx, func(tx Tx) error {
+		tx.Notify(Notice{Topic: NoticeSessions, ID: actor.ID})
+		return tx.DeleteMemberSessions(ctx, actor.ID)
+	})
 }
 
 // ChangePassword checks the current password, sets the new one and ends every
@@ -302,6 +323,7 @@ func (s *Service) setPassword(ctx context.Context, m Member, password string) er
 		if err := tx.UpdatePasswordHash(ctx, m.ID, hash, s.now()); err != nil {
 			return err
 		}
+		tx.Notify(Notice{Topic: NoticeSessions, ID: m.ID})
 		return tx.DeleteMemberSessions(ctx, m.ID)
 	})
 }
@@ -430,6 +452,8 @@ func (s *Service) adminChange(ctx context.Context, actor Member, memberID int64,
 		if err != nil {
 			return err
 		}
+		// A role or a status is part of every cached session of the member.
+		tx.Notify(Notice{Topic: NoticeSessions, ID: target.ID})
 		return change(tx, target)
 	})
 }

@@ -320,6 +320,7 @@ func (s *Service) Withdraw(ctx context.Context, actor Member, id int64) error {
 		}
 		now := s.now()
 		p.Status, p.UpdatedAt, p.DecidedAt = StatusWithdrawn, now, &now
+		tx.Notify(Notice{Topic: NoticeVotes, ID: p.ID})
 		return tx.UpdateProposal(ctx, p)
 	})
 }
@@ -359,6 +360,7 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 		if !eligible {
 			return Forbidden("only members who were active when voting opened may vote on this proposal")
 		}
+		tx.Notify(Notice{Topic: NoticeVotes, ID: p.ID})
 		return tx.SaveVote(ctx, p.ID, p.Round, Vote{MemberID: actor.ID, Position: position, Reason: reason, UpdatedAt: now})
 	})
 }
@@ -449,6 +451,7 @@ func (s *Service) close(ctx context.Context, id int64, early bool) (p Proposal, 
 			p.ClosesAt = &now // voting really ended now, not at the planned deadline
 		}
 		p.Status = StatusRejected
+		tx.Notify(Notice{Topic: NoticeVotes, ID: p.ID}) // the live tallies show the outcome
 		switch {
 		case p.Kind.AboutJoint():
 			if err := s.recordJointVerdict(ctx, tx, &p, now); err != nil {
@@ -532,6 +535,7 @@ func (s *Service) OpenFallbackRound(ctx context.Context, actor Member, id int64)
 		closes := now.Add(setting.VotingPeriod)
 		p.Status, p.Rule, p.Round = StatusOpen, &rule, 2
 		p.OpenedAt, p.ClosesAt, p.DecidedAt, p.UpdatedAt = &now, &closes, nil, now
+		tx.Notify(Notice{Topic: NoticeVotes, ID: p.ID})
 		return tx.UpdateProposal(ctx, p)
 	})
 }
@@ -826,34 +830,13 @@ type LiveTally struct {
 	Visible  bool
 	Cast     int
 	Eligible int
+	Status   ProposalStatus
 	Tally    consensus.Tally
 	Preview  consensus.Outcome
-}
-
-// LiveTallyFor computes the live tally of a proposal for viewer.
-func (s *Service) LiveTallyFor(ctx context.Context, viewer Member, id int64) (LiveTally, error) {
-	var lt LiveTally
-	err := s.read(ctx, func(tx Tx) error {
-		p, err := tx.Proposal(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !viewer.Active() || p.OpenedAt == nil || p.Rule == nil {
-			return ErrNotFound
-		}
-		t, err := tallyOf(ctx, tx, p)
-		if err != nil {
-			return err
-		}
-		lt.Cast, lt.Eligible = t.Cast(), p.Eligible
-		lt.Visible, err = s.resultsVisible(ctx, tx, p, viewer)
-		if err != nil || !lt.Visible {
-			return err
-		}
-		lt.Tally, lt.Preview = t, consensus.Decide(*p.Rule, t)
-		return nil
-	})
-	return lt, err
+	// Votes are who voted how and why, and Changes the entries in the audit
+	// trail, when Visible.
+	Votes   []Vote
+	Changes int
 }
 
 // resultsVisible: results show once voting ended, when the movement shows them
@@ -881,10 +864,15 @@ func resultsVisibleTo(ctx context.Context, tx Tx, p Proposal, voter, voted bool)
 		return true, nil
 	}
 	before, err := tx.ResultsBeforeVoting(ctx)
-	if err != nil || before {
-		return before, err
+	if err != nil {
+		return false, err
 	}
-	return !voter || voted, nil
+	return resultsShown(p, before, voter, voted), nil
+}
+
+// resultsShown is the rule of resultsVisibleTo, given the movement's setting.
+func resultsShown(p Proposal, before, voter, voted bool) bool {
+	return p.Status != StatusOpen || before || !voter || voted
 }
 
 // VoteTrail returns the audit trail of a proposal: every position every member

@@ -13,6 +13,10 @@ type Store interface {
 	ReadTx(ctx context.Context, fn func(Tx) error) error
 	// Single runs fn outside a transaction: only for work of one statement.
 	Single(ctx context.Context, fn func(Tx) error) error
+	// Subscribe calls fn with every notice, from this process once its
+	// transaction committed and, on a database several processes share,
+	// from the others. fn must return quickly: it runs on the notifier.
+	Subscribe(fn func(Notice))
 }
 
 // Tx is the storage port: the reads and writes a service method composes inside
@@ -24,7 +28,9 @@ type Tx interface {
 	KeyPair(ctx context.Context) (KeyPair, error)
 	SaveKeyPairOnce(ctx context.Context, k KeyPair) (bool, error)
 	AccountsTx
+	SignInTx
 	DraftingTx
+	NoticeTx
 }
 
 // Service carries out what members and operators ask of their movement.
@@ -34,13 +40,30 @@ type Service struct {
 	// passwordSlots bounds the password hashes computed at once: each takes
 	// argonMemoryKiB of memory, so unbounded they let anyone exhaust it.
 	passwordSlots chan struct{}
+	// sessions keeps sessions read recently, emptied by session notices.
+	sessions *sessionCache
 }
 
 // NewService returns a service over store; now is the clock (injected so that
 // tests can move time, e.g. past a voting deadline).
 func NewService(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount())}
+	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newSessionCache()}
+	if store != nil {
+		store.Subscribe(s.noticed)
+	}
+	return s
 }
+
+// noticed empties the session cache when a session may have ended anywhere.
+func (s *Service) noticed(n Notice) {
+	if n.Topic == NoticeSessions || n.Topic == NoticeEverything {
+		s.sessions.empty()
+	}
+}
+
+// OnNotice calls fn with every notice (see Store.Subscribe), for what other
+// parts of the process keep in memory, such as the live tallies.
+func (s *Service) OnNotice(fn func(Notice)) { s.store.Subscribe(fn) }
 
 // Now is the service's clock, for callers that stamp what they pass in.
 func (s *Service) Now() time.Time { return s.now() }

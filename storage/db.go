@@ -40,6 +40,9 @@ type DB struct {
 	// statements counts the SQL statements sent, BEGIN and COMMIT included,
 	// for the figures of queries per request (see Statements).
 	statements atomic.Int64
+	// dsn is kept for the connection that listens for notices.
+	dsn     string
+	notices *notifier
 }
 
 // Statements is how many SQL statements this DB has sent since it opened,
@@ -53,6 +56,9 @@ type Target struct {
 	DSN     string
 	// Display is the URL without credentials, for logs and error messages.
 	Display string
+	// MaxConnections caps the PostgreSQL connection pool (0: 32). Processes
+	// sharing a database must together stay under its max_connections.
+	MaxConnections int
 }
 
 // ParseURL reads a database URL. Empty means the embedded SQLite file in dataDir;
@@ -111,26 +117,29 @@ func Open(ctx context.Context, t Target) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", t.Display, err)
 	}
-	configurePool(x, t.Dialect)
+	configurePool(x, t.Dialect, t.MaxConnections)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := x.PingContext(pingCtx); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("cannot reach database %s: %w", t.Display, err)
 	}
-	return &DB{x: x, dialect: t.Dialect}, nil
+	return &DB{x: x, dialect: t.Dialect, dsn: t.DSN, notices: newNotifier()}, nil
 }
 
 // configurePool sizes the connection pool. SQLite has one writer at a time;
 // a handful of connections lets readers run beside it under WAL.
-func configurePool(x *sqlx.DB, d Dialect) {
+func configurePool(x *sqlx.DB, d Dialect, maxConns int) {
 	if d == SQLite {
 		x.SetMaxOpenConns(8)
 		x.SetMaxIdleConns(8)
 		return
 	}
-	x.SetMaxOpenConns(32)
-	x.SetMaxIdleConns(16)
+	if maxConns <= 0 {
+		maxConns = 32
+	}
+	x.SetMaxOpenConns(maxConns)
+	x.SetMaxIdleConns(max(maxConns/2, 1))
 	x.SetConnMaxIdleTime(5 * time.Minute)
 }
 
@@ -166,6 +175,8 @@ func (db *DB) Close() error { return db.x.Close() }
 type Tx struct {
 	x       queryer
 	dialect Dialect
+	// notices are handed on when the transaction commits (see Notify).
+	notices *[]proposals.Notice
 }
 
 // queryer is what a Tx runs its SQL on: a transaction, or the pool itself for
@@ -202,7 +213,17 @@ func (c counted) ExecContext(ctx context.Context, query string, args ...any) (sq
 // and COMMIT round trips that hot paths, such as every signed-in request's
 // session check or every inbox POST, would otherwise pay.
 func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
-	return fn(&Tx{x: counted{db.x, &db.statements}, dialect: db.dialect})
+	var notices []proposals.Notice
+	q := counted{db.x, &db.statements}
+	if err := fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
+		return err
+	}
+	if err := db.sendNotices(ctx, q, notices); err != nil {
+		return err
+	}
+	db.notices.deliver(notices)
+	db.sendLater(notices)
+	return nil
 }
 
 // InTx runs fn in a read-write transaction, committing when fn returns nil and
@@ -240,12 +261,19 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 			x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{x: counted{x, &db.statements}, dialect: db.dialect}); err != nil {
+	var notices []proposals.Notice
+	q := counted{x, &db.statements}
+	if err = fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
+		return err
+	}
+	if err = db.sendNotices(ctx, q, notices); err != nil {
 		return err
 	}
 	if err = x.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	db.notices.deliver(notices)
+	db.sendLater(notices)
 	return nil
 }
 

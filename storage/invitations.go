@@ -87,9 +87,10 @@ func (tx *Tx) SetupToken(ctx context.Context) (string, error) {
 	return token, nil
 }
 
-// SaveSetupToken stores the setup token.
+// SaveSetupToken stores the setup token unless one is stored already (by a
+// process that started at the same moment).
 func (tx *Tx) SaveSetupToken(ctx context.Context, token string, at time.Time) error {
-	if _, err := tx.x.ExecContext(ctx, `INSERT INTO setup_token (id, token, created_at) VALUES (1, $1, $2)`, token, at); err != nil {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO setup_token (id, token, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`, token, at); err != nil {
 		return fmt.Errorf("save setup token: %w", err)
 	}
 	return nil

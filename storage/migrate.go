@@ -92,10 +92,19 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := db.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Under the migration lock: PostgreSQL's CREATE TABLE IF NOT EXISTS is not
+	// safe against itself, and processes starting together both run it.
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if err := tx.lockMigrations(ctx); err != nil {
+			return err
+		}
+		_, err := tx.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version     INTEGER PRIMARY KEY,
 		name        TEXT NOT NULL,
-		applied_at  `+typeNames[db.dialect].Replace("{{timestamp}}")+` NOT NULL)`); err != nil {
+		applied_at  `+typeNames[db.dialect].Replace("{{timestamp}}")+` NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	current, err := db.SchemaVersion(ctx)
@@ -124,10 +133,8 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
 // It reports whether this process ran it.
 func (db *DB) apply(ctx context.Context, m migration, at time.Time) (ran bool, err error) {
 	err = db.InTx(ctx, func(tx *Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429001)`); err != nil {
-				return fmt.Errorf("lock for migration: %w", err)
-			}
+		if err := tx.lockMigrations(ctx); err != nil {
+			return err
 		}
 		var done int
 		if err := tx.x.GetContext(ctx, &done, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version); err != nil {
@@ -155,4 +162,16 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return v, nil
+}
+
+// lockMigrations makes processes that start together migrate one at a time
+// (on PostgreSQL; SQLite's BEGIN IMMEDIATE already does).
+func (tx *Tx) lockMigrations(ctx context.Context) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429001)`); err != nil {
+		return fmt.Errorf("lock for migration: %w", err)
+	}
+	return nil
 }

@@ -25,6 +25,8 @@ func (s domainStore) ReadTx(ctx context.Context, fn func(proposals.Tx) error) er
 	return s.db.ReadTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
+func (s domainStore) Subscribe(fn func(proposals.Notice)) { s.db.Subscribe(fn) }
+
 // The compiler checks here that storage implements every method the domain needs.
 var _ proposals.Tx = (*Tx)(nil)
 

@@ -1,10 +1,10 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -102,17 +102,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	page := loginPage{Username: username, Next: next, shell: s.shell(w, r, "Sign in")}
-	// The same normalisation as sign-in, so "Ada" and " ada" share ada's limit;
-	// cut short, since no username is longer and the limits keep it in memory.
-	account := strings.ToLower(strings.TrimSpace(username))
-	if len(account) > maxAccountKey {
-		account = account[:maxAccountKey]
-	}
 	address := clientAddress(r, s.opts.TrustedProxies)
-	if wait, byAddress := s.signIns.begin(account, address); wait > 0 {
-		s.log.Warn("sign-in slowed down", "username", username, "address", address, "wait", wait, "by_address", byAddress)
+	limit, err := s.svc.BeginSignIn(r.Context(), username, address)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wait := limit.Wait; wait > 0 {
+		s.log.Warn("sign-in slowed down", "username", username, "address", address, "wait", wait, "by_address", limit.ByAddress)
 		page.Error = formError{Message: "Too many failed sign-ins to this account. Wait " + waitText(wait) + ", then try again."}
-		if byAddress {
+		if limit.ByAddress {
 			page.Error.Message = "Too many failed sign-ins from your address. Wait " + waitText(wait) + ", then try again."
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
@@ -123,7 +122,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var refusal *proposals.Error
 	switch {
 	case err == nil:
-		s.signIns.succeeded(account, address)
+		// The session is open whatever happens to the settling: at worst
+		// the attempt stays counted until the window passes.
+		if err := s.svc.SignInSucceeded(r.Context(), username, address); err != nil {
+			s.log.Warn("sign-in limits: settle a success", "err", err)
+		}
 		s.setSessionCookie(w, token)
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	case errors.As(err, &refusal) && !errors.Is(err, proposals.ErrBusy):
@@ -131,7 +134,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		page.Error = formError{Message: refusal.Human()}
 		s.render(w, r, http.StatusUnauthorized, "login", page)
 	default:
-		s.signIns.notTried(account, address) // the password was never checked
+		// The password was never checked: the attempt counts for neither.
+		if err := s.svc.SignInNotTried(context.WithoutCancel(r.Context()), username, address); err != nil {
+			s.log.Warn("sign-in limits: settle an attempt not tried", "err", err)
+		}
 		s.renderError(w, r, err)
 	}
 }

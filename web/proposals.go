@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -348,67 +347,35 @@ func (s *Server) hideComment(r *http.Request, actor proposals.Member, id int64) 
 	return pid, "Comment hidden; a trace stays in the discussion.", err
 }
 
-// tallyJSON is the live tally as the page's script reads it.
-type tallyJSON struct {
-	Visible      bool     `json:"visible"`
-	Cast         int      `json:"cast"`
-	Eligible     int      `json:"eligible"`
-	Agree        int      `json:"agree"`
-	StandAside   int      `json:"stand_aside"`
-	Disagree     int      `json:"disagree"`
-	Block        int      `json:"block"`
-	Summary      string   `json:"summary,omitempty"`
-	Requirements []string `json:"requirements,omitempty"`
-}
-
-func (s *Server) liveTally(r *http.Request, id int64) (tallyJSON, error) {
-	lt, err := s.svc.LiveTallyFor(r.Context(), *viewer(r), id)
-	if err != nil {
-		return tallyJSON{}, err
-	}
-	out := tallyJSON{Visible: lt.Visible, Cast: lt.Cast, Eligible: lt.Eligible}
-	if lt.Visible {
-		out.Agree, out.StandAside, out.Disagree, out.Block = lt.Tally.Agree, lt.Tally.StandAside, lt.Tally.Disagree, lt.Tally.Block
-		out.Summary = "If voting closed now: " + lt.Preview.Summary()
-		for _, req := range lt.Preview.Requirements {
-			out.Requirements = append(out.Requirements, req.Sentence)
-		}
-	}
-	return out, nil
-}
-
-// tallyEvents streams the tally as server-sent events while the page is open,
-// sending only when it changed. Each stream lasts a few minutes; the browser's
-// EventSource reconnects by itself.
+// tallyEvents streams the tally and the table of votes as server-sent events
+// while the page is open, sending only when what this viewer sees changed.
+// Every stream of a proposal is fed by one reader in this process (see
+// liveTallies), woken by notices, so open pages cost no queries while nothing
+// changes. Each stream lasts a few minutes; the browser's EventSource
+// reconnects by itself.
 func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 	id, err := proposalID(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	first, err := s.liveTally(r, id)
+	watcher, err := s.svc.WatchLive(r.Context(), *viewer(r), id)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
+	feed, stream, leave := s.live.watch(id)
+	defer leave()
 	rc := http.NewResponseController(w)
 	const streamFor = 5 * time.Minute
 	rc.SetWriteDeadline(time.Now().Add(streamFor + 10*time.Second))
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
-	send := func(data []byte) bool {
-		if _, err := fmt.Fprintf(w, "event: tally\ndata: %s\n\n", data); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-	last, _ := json.Marshal(first)
-	if !send(last) {
-		return
-	}
-	ticker := time.NewTicker(2 * time.Second)
-	defer ticker.Stop()
+	w.WriteHeader(http.StatusOK)
+	rc.Flush()
+	sessions := s.live.sessions.Load()
+	var last []byte
 	stop := time.After(streamFor)
 	for {
 		select {
@@ -416,21 +383,23 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-stop:
 			return
-		case <-ticker.C:
-			// A member suspended or signed out mid-stream stops receiving.
+		case <-stream.wake:
+		}
+		// A member suspended or signed out mid-stream stops receiving.
+		if now := s.live.sessions.Load(); now != sessions {
 			if !s.sessionStillValid(r) {
 				return
 			}
-			t, err := s.liveTally(r, id)
-			if err != nil {
-				return
-			}
-			data, _ := json.Marshal(t)
-			if !bytes.Equal(data, last) && !send(data) {
-				return
-			}
-			last = data
+			sessions = now
 		}
+		data, ok := feed.current(watcher)
+		if !ok || bytes.Equal(data, last) {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "event: tally\ndata: %s\n\n", data); err != nil || rc.Flush() != nil {
+			return
+		}
+		last = data
 	}
 }
 

@@ -59,8 +59,8 @@ type Server struct {
 
 	// setUp is true once the instance has an admin; it never turns false again.
 	setUp atomic.Bool
-	// signIns slows password guessing per account and per address.
-	signIns *signInLimits
+	// live feeds the open live tallies, one reader per proposal.
+	live *liveTallies
 	// zones caches the time zones pages are shown in.
 	zones zones
 }
@@ -79,8 +79,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, pages: p,
-		signIns: newSignInLimits(deps.Service.Now),
+		live: newLiveTallies(deps.Service, deps.Log),
 	}
+	deps.Service.OnNotice(s.live.noticed)
 	s.handler = s.routes()
 	return s, nil
 }

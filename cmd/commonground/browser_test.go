@@ -347,19 +347,28 @@ func TestBrowserProposalBecomesVersion2(t *testing.T) {
 		voters[u] = newBrowser(t, process, base)
 		voters[u].signIn(u, pw)
 	}
-	castVote := func(who string) {
+	castVote := func(who, position, reason string) {
 		b := voters[who]
 		b.open(proposalPath, "#reason")
-		b.do("choose agree", chromedp.Click(chromedp.CSS(`input[name="position"][value="agree"]`)))
+		b.do("choose "+position, chromedp.Click(chromedp.CSS(`input[name="position"][value="`+position+`"]`)))
+		if reason != "" {
+			b.fill(map[string]string{"reason": reason})
+		}
 		b.submit(`form[action*="/vote"]`, ".flash")
 	}
-	castVote("mia")
+	castVote("mia", "agree", "")
 	mia.shot("21-proposal-voted")
-	castVote("bo")
+	castVote("bo", "stand_aside", "Water is <b>everyone's</b>")
 	if got := mia.waitText(`#tally [data-count="cast"]`, "2", 10*time.Second); got != "2" {
 		t.Fatalf("mia's open page shows %q votes cast; the live tally did not update", got)
 	}
-	castVote("cy")
+	// The table of who voted how and why follows too, without a reload; a
+	// reason is shown as the text typed, never as markup.
+	if got := mia.waitText("#votes tbody", "Water is <b>everyone's</b>", 10*time.Second); !strings.Contains(got, "bo") || !strings.Contains(got, "stand aside") {
+		t.Fatalf("mia's open page's table of votes shows %q; bo's vote did not appear", got)
+	}
+	mia.shot("21b-proposal-live-votes")
+	castVote("cy", "agree", "")
 	voters["cy"].shot("22-proposal-open-tally")
 
 	ada.open(proposalPath, "h1")

@@ -20,14 +20,17 @@ import (
 // Config is every setting of an instance, filled from flags and COMMONGROUND_*
 // environment variables (a flag wins over its variable) and validated once.
 type Config struct {
-	Listen          string
-	BaseURL         string
-	DataDir         string
-	DatabaseURL     string
-	LogFormat       string
-	LogLevel        slog.Level
-	MaxBodyBytes    int64
-	ShutdownTimeout time.Duration
+	Listen      string
+	BaseURL     string
+	DataDir     string
+	DatabaseURL string
+	// DatabaseConnections caps this process's PostgreSQL connections: the
+	// processes sharing a database must stay under its max_connections.
+	DatabaseConnections int
+	LogFormat           string
+	LogLevel            slog.Level
+	MaxBodyBytes        int64
+	ShutdownTimeout     time.Duration
 	// SchedulerInterval is how often due proposals are looked for.
 	SchedulerInterval time.Duration
 	// AllowPrivate lists private or loopback ranges that outbound federation
@@ -62,6 +65,7 @@ var settings = []setting{
 	{"base-url", "COMMONGROUND_BASE_URL", "URL", "", "the https://host the instance is known by (default: from the listen address, for local use)"},
 	{"data-dir", "COMMONGROUND_DATA_DIR", "path", "./data", "directory for the embedded database and other files"},
 	{"database-url", "COMMONGROUND_DATABASE_URL", "URL", "", "postgres://user@host/db, or sqlite:/path/file.db (default: the embedded SQLite file in the data directory)"},
+	{"database-connections", "COMMONGROUND_DATABASE_CONNECTIONS", "int", "32", "PostgreSQL connections this process opens at most, besides one that listens for the other processes' notices; processes sharing a database must together stay under its max_connections"},
 	{"log-format", "COMMONGROUND_LOG_FORMAT", "text|json", "text", "log format"},
 	{"log-level", "COMMONGROUND_LOG_LEVEL", "level", "info", "log level: debug, info, warn or error"},
 	{"max-body-bytes", "COMMONGROUND_MAX_BODY_BYTES", "bytes", "1048576", "largest request body accepted"},
@@ -159,6 +163,10 @@ func buildConfig(get func(name string) string) (Config, error) {
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir: must not be empty")
+	}
+	var err error
+	if c.DatabaseConnections, err = strconv.Atoi(get("database-connections")); err != nil || c.DatabaseConnections < 2 || c.DatabaseConnections > 1000 {
+		return c, fmt.Errorf("--database-connections %q: want a number from 2 to 1000", get("database-connections"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("--log-format %q: want text or json", c.LogFormat)

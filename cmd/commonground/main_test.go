@@ -49,6 +49,14 @@ type instance struct {
 // startServe runs serve with JSON logs and waits for its "listening" line.
 func startServe(t testing.TB, args ...string) *instance {
 	t.Helper()
+	inst := launchServe(t, args...)
+	inst.awaitListening(t)
+	return inst
+}
+
+// launchServe starts serve with JSON logs, without waiting for it.
+func launchServe(t testing.TB, args ...string) *instance {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	cmd.Env = cleanEnv()
 	stderr, err := cmd.StderrPipe()
@@ -61,6 +69,13 @@ func startServe(t testing.TB, args ...string) *instance {
 	inst := &instance{cmd: cmd, logs: make(chan map[string]any, 1000), started: map[string]string{}}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	go readLogs(stderr, inst.logs)
+	return inst
+}
+
+// awaitListening waits for the "listening" line, keeping what the start-up
+// lines said (the key's fingerprint, the setup token).
+func (inst *instance) awaitListening(t testing.TB) {
+	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for inst.addr == "" {
 		select {
@@ -80,7 +95,6 @@ func startServe(t testing.TB, args ...string) *instance {
 			t.Fatal("serve did not log 'listening' within 20s")
 		}
 	}
-	return inst
 }
 
 // readLogs decodes the server's JSON log lines into out. It never blocks the

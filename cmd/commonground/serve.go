@@ -25,6 +25,7 @@ func openDatabase(ctx context.Context, c Config, log *slog.Logger) (*storage.DB,
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--database-url: %w", err)}
 	}
+	target.MaxConnections = c.DatabaseConnections
 	db, err := storage.Open(ctx, target)
 	if err != nil {
 		return nil, err
@@ -106,6 +107,13 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	defer func() { stopBackground(); background.Wait() }()
+	background.Go(func() {
+		// Notices from the other processes on the same PostgreSQL: votes for
+		// the live tallies, ended sessions for the session cache.
+		if err := db.Listen(bgCtx, log); err != nil {
+			log.Error("notices from other processes", "err", err)
+		}
+	})
 	background.Go(func() { purgeSessionsHourly(bgCtx, svc, log) })
 	background.Go(func() { fed.Run(bgCtx) }) // workers finish their current step; queued work stays queued
 	background.Go(func() { closeDueProposals(bgCtx, svc, log, c.SchedulerInterval, fed.Kick) })
@@ -153,13 +161,17 @@ func announceSetup(ctx context.Context, svc *proposals.Service, log *slog.Logger
 	return nil
 }
 
-// purgeSessionsHourly removes expired sessions until ctx ends.
+// purgeSessionsHourly removes expired sessions, and the sign-in attempts no
+// limit needs any more, until ctx ends.
 func purgeSessionsHourly(ctx context.Context, svc *proposals.Service, log *slog.Logger) {
 	repeat(ctx, time.Hour, func() {
 		if n, err := svc.PurgeExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+		if _, err := svc.PurgeSignIns(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge old sign-in attempts", "err", err)
 		}
 	})
 }
