@@ -423,6 +423,8 @@ func (s *Service) SetTimeZone(ctx context.Context, actor Member, zone string) er
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
+		// The zone is part of every cached session of the member.
+		tx.Notify(Notice{Topic: NoticeSessions, ID: actor.ID})
 		return tx.SetTimeZone(ctx, actor.ID, zone, s.now())
 	})
 }
