@@ -153,7 +153,7 @@ func TestLiveTallyEndsWithTheSession(t *testing.T) {
 		path := s.openVote()
 		stream := s.openLive("member", path)
 		stream.next(t)
-		s.do("admin", "POST", fmt.Sprintf("/members/%d/suspend", s.ids["member"]), nil)
+		s.do("admin", "POST", fmt.Sprintf("/members/%d/suspend", s.ids["member"]), url.Values{"reason": {"left"}, "confirm": {"yes"}})
 		select {
 		case _, ok := <-stream.events:
 			if ok {
