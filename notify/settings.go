@@ -1,0 +1,284 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+)
+
+// Settings is what the notification settings page shows a member.
+type Settings struct {
+	Email string
+	// EmailOn is false when the instance has no mail server: no email is sent.
+	EmailOn     bool
+	FediverseOn bool
+	Fediverse   *FediverseAccount
+	// Modes holds every kind and channel, defaults filled in.
+	Modes map[Kind]map[Channel]Mode
+}
+
+// FediverseAccount is the fediverse account a member linked.
+type FediverseAccount struct {
+	MemberID      int64
+	Handle        string
+	ActorID       string
+	Inbox         string
+	CodeHash      string
+	CodeExpiresAt *time.Time
+	CodeAttempts  int
+	VerifiedAt    *time.Time
+	CreatedAt     time.Time
+}
+
+// Verified reports whether the member proved the account is theirs.
+func (a FediverseAccount) Verified() bool { return a.VerifiedAt != nil }
+
+// Settings returns a member's notification settings.
+func (s *Service) Settings(ctx context.Context, m proposals.Member) (Settings, error) {
+	if !m.Active() {
+		return Settings{}, proposals.ErrForbidden
+	}
+	st := Settings{EmailOn: s.EmailOn(), FediverseOn: s.FediverseOn()}
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		addr, err := tx.Address(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		st.Email = addr.Email
+		a, err := tx.FediverseAccount(ctx, m.ID)
+		switch {
+		case err == nil:
+			st.Fediverse = &a
+		case !errors.Is(err, proposals.ErrNotFound):
+			return err
+		}
+		st.Modes, err = tx.NotifyModes(ctx, m.ID)
+		return err
+	})
+	st.Modes = withDefaults(st.Modes)
+	return st, err
+}
+
+func withDefaults(modes map[Kind]map[Channel]Mode) map[Kind]map[Channel]Mode {
+	out := map[Kind]map[Channel]Mode{}
+	for _, k := range Kinds {
+		out[k] = map[Channel]Mode{}
+		for _, ch := range Channels {
+			m := modes[k][ch]
+			if m == "" {
+				m = DefaultMode(k)
+			}
+			out[k][ch] = m
+		}
+	}
+	return out
+}
+
+// Choice is one kind and channel's mode, as a form sends it.
+type Choice struct {
+	Kind    Kind
+	Channel Channel
+	Mode    Mode
+}
+
+// MaxEmailLen is the longest address SMTP carries (RFC 5321).
+const MaxEmailLen = 254
+
+// CleanEmail checks an address a member typed: one plain address
+// (name@domain), or "" for none.
+func CleanEmail(raw string) (string, error) {
+	email, err := proposals.CleanText("email", raw, proposals.OneLine)
+	if err != nil || email == "" {
+		return "", err
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" || len(email) > MaxEmailLen ||
+		!strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
+		return "", proposals.Invalid("email", "write one email address, like name@example.org")
+	}
+	return email, nil
+}
+
+// SaveSettings records a member's email and choices together.
+func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email string, choices []Choice) error {
+	if !m.Active() {
+		return proposals.ErrForbidden
+	}
+	email, err := CleanEmail(email)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.SetEmail(ctx, m.ID, email, now); err != nil {
+			return err
+		}
+		for _, c := range choices {
+			if err := tx.SetNotifyMode(ctx, m.ID, c.Kind, c.Channel, c.Mode, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UnsubscribeToken signs "member m may turn off kind by email" ("all": every
+// kind), so that the link works without sign-in and cannot be forged for
+// another member.
+func (s *Service) UnsubscribeToken(memberID int64, kind string) string {
+	mac := hmac.New(sha256.New, s.cfg.Secret)
+	fmt.Fprintf(mac, "unsubscribe|%d|%s", memberID, kind)
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// UnsubscribeURL is the link in an email that turns its kind off.
+func (s *Service) UnsubscribeURL(memberID int64, kind string) string {
+	q := url.Values{"m": {fmt.Sprint(memberID)}, "k": {kind}, "t": {s.UnsubscribeToken(memberID, kind)}}
+	return s.cfg.BaseURL + "/unsubscribe?" + q.Encode()
+}
+
+// CheckUnsubscribe reads an unsubscribe link's parameters: the kinds it
+// turns off, or an error when the link is not one this instance signed.
+func (s *Service) CheckUnsubscribe(memberID int64, kind, token string) ([]Kind, error) {
+	want := s.UnsubscribeToken(memberID, kind)
+	if !hmac.Equal([]byte(want), []byte(token)) {
+		return nil, proposals.Invalid("t", "this unsubscribe link is not valid; open your notification settings to change what you receive")
+	}
+	if kind == "all" {
+		return Kinds, nil
+	}
+	k, ok := ParseKind(kind)
+	if !ok {
+		return nil, proposals.Invalid("k", "this unsubscribe link is not valid; open your notification settings to change what you receive")
+	}
+	return []Kind{k}, nil
+}
+
+// Unsubscribe turns off, by email, what a signed link names. It needs no
+// sign-in: the signature is the proof. What was queued for it is dropped.
+func (s *Service) Unsubscribe(ctx context.Context, memberID int64, kind, token string) ([]Kind, error) {
+	kinds, err := s.CheckUnsubscribe(memberID, kind, token)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		for _, k := range kinds {
+			if err := tx.SetNotifyMode(ctx, memberID, k, Email, Off, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return kinds, err
+}
+
+// Limits on proving a fediverse account.
+const (
+	codeValidFor   = time.Hour
+	codeAttempts   = 5
+	codeResendWait = time.Minute
+)
+
+// LinkFediverse starts linking a fediverse account: it looks the account up
+// and sends it a code by direct message, which the member types back
+// (VerifyFediverse). Until then nothing else is sent to it.
+func (s *Service) LinkFediverse(ctx context.Context, m proposals.Member, handle, movementName string) error {
+	if !m.Active() {
+		return proposals.ErrForbidden
+	}
+	if s.fedi == nil {
+		return proposals.Conflict("this instance does not send direct messages")
+	}
+	now := s.now()
+	var prev FediverseAccount
+	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { prev, err = tx.FediverseAccount(ctx, m.ID); return err })
+	if err != nil && !errors.Is(err, proposals.ErrNotFound) {
+		return err
+	}
+	if err == nil && prev.CodeExpiresAt != nil && now.Before(prev.CodeExpiresAt.Add(-codeValidFor+codeResendWait)) {
+		return proposals.Invalid("handle", "a code was sent less than a minute ago; wait a minute before asking for another")
+	}
+	acct, err := s.fedi.LookupAccount(ctx, handle)
+	if err != nil {
+		return err
+	}
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	expires := now.Add(codeValidFor)
+	a := FediverseAccount{MemberID: m.ID, Handle: acct.Handle, ActorID: acct.ActorID, Inbox: acct.Inbox,
+		CodeHash: proposals.TokenHash(code), CodeExpiresAt: &expires, CreatedAt: now}
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.SaveFediverseAccount(ctx, a) }); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("Your code to receive %s's notifications here: %s\n\nType it on your notification settings page (%s/account/notifications) within an hour. "+
+		"If you did not ask for it, ignore this message.", movementName, code, s.cfg.BaseURL)
+	return s.fedi.SendDirect(ctx, "verify-"+proposals.TokenHash(code)[:16], acct, text)
+}
+
+// VerifyFediverse checks the code the member typed; right, the account is
+// theirs and receives notifications. A few wrong codes end the attempt.
+func (s *Service) VerifyFediverse(ctx context.Context, m proposals.Member, code string) error {
+	if !m.Active() {
+		return proposals.ErrForbidden
+	}
+	code = strings.TrimSpace(code)
+	now := s.now()
+	var wrong error
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		a, err := tx.FediverseAccount(ctx, m.ID)
+		if errors.Is(err, proposals.ErrNotFound) {
+			return proposals.Invalid("code", "link an account first: a code is sent to it")
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.Verified():
+			return nil
+		case a.CodeExpiresAt == nil || !now.Before(*a.CodeExpiresAt) || a.CodeAttempts >= codeAttempts:
+			return proposals.Invalid("code", "this code has expired; ask for a new one")
+		case !hmac.Equal([]byte(proposals.TokenHash(code)), []byte(a.CodeHash)):
+			a.CodeAttempts++
+			wrong = proposals.Invalid("code", "that is not the code we sent; check the message and try again")
+		default:
+			a.VerifiedAt, a.CodeHash, a.CodeExpiresAt = &now, "", nil
+		}
+		return tx.SaveFediverseAccount(ctx, a)
+	})
+	if err != nil {
+		return err
+	}
+	return wrong // the failed attempt is counted (committed) before it is reported
+}
+
+// UnlinkFediverse forgets the member's fediverse account.
+func (s *Service) UnlinkFediverse(ctx context.Context, m proposals.Member) error {
+	if !m.Active() {
+		return proposals.ErrForbidden
+	}
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteFediverseAccount(ctx, m.ID) })
+}
+
+// newCode is six random digits: short to type, and guessed with five tries
+// in a million.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
