@@ -1,0 +1,420 @@
+package notify_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/mailer"
+	"github.com/commonground/commonground/notify"
+	"github.com/commonground/commonground/notify/notifytest"
+	"github.com/commonground/commonground/proposals"
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// world is a movement with an admin and members, a real SMTP server (STARTTLS
+// and AUTH) and the notification service, all on one injected clock.
+type world struct {
+	db      *storage.DB
+	svc     *proposals.Service
+	clk     *clock
+	smtp    *notifytest.Server
+	admin   proposals.Member
+	members []proposals.Member
+	secret  []byte
+}
+
+const base = "https://riverside.example"
+
+func newWorld(t *testing.T, db *storage.DB, n int) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{db: db, clk: &clock{now: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}, secret: []byte("test secret")}
+	w.svc = proposals.NewService(db.Store(), w.clk.Now)
+	admin, err := w.svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "Riverside Tenants", Handle: "riverside"},
+		Admin: proposals.NewAccount{Username: "ada", DisplayName: "Ada", Password: "correct horse battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.admin = admin
+	for i := range n {
+		m, err := w.svc.CreateMember(ctx, proposals.NewAccount{Username: fmt.Sprintf("m%02d", i), Password: "long enough pass"}, proposals.RoleMember)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.members = append(w.members, m)
+	}
+	w.smtp = notifytest.Start(t, notifytest.Options{TLS: true, User: "instance", Password: "mail secret"})
+	return w
+}
+
+// notes is a notification service of this world: each call is a process
+// of the instance (a restart makes a new one).
+func (w *world) notes(t *testing.T) *notify.Service {
+	t.Helper()
+	m, err := mailer.New(mailer.Config{URL: w.smtp.URL(), From: "Riverside Tenants <notifications@riverside.example>", TLS: w.smtp.ClientTLS()}, w.clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return notify.NewService(notify.Config{BaseURL: base, DigestHour: 7, Secret: w.secret}, w.db.Notify(), m, nil,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), w.clk.Now)
+}
+
+func (w *world) setEmail(t *testing.T, n *notify.Service, m proposals.Member, email string, choices ...notify.Choice) {
+	t.Helper()
+	if err := n.SaveSettings(context.Background(), m, email, choices); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openVote drafts a proposal and opens voting on it.
+func (w *world) openVote(t *testing.T, title string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	p, err := w.svc.CreateProposal(ctx, w.admin, title, "Because.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.AddChange(ctx, w.admin, p.ID, proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: title}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.OpenVoting(ctx, w.admin, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+func work(t *testing.T, n *notify.Service) {
+	t.Helper()
+	if err := n.Work(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func to(ms []notifytest.Received) map[string][]notifytest.Received {
+	out := map[string][]notifytest.Received{}
+	for _, m := range ms {
+		for _, r := range m.To {
+			out[r] = append(out[r], m)
+		}
+	}
+	return out
+}
+
+func TestVotingOpenedIsEmailedToVotersWithAnAddress(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 3)
+		n := w.notes(t)
+		w.setEmail(t, n, w.admin, "ada@example.org")
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		w.setEmail(t, n, w.members[1], "m1@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off})
+		// members[2] gave no address.
+		id := w.openVote(t, "Rent strike fund")
+		work(t, n)
+
+		got := to(w.smtp.WaitFor(t, 2, 10*time.Second))
+		if len(got) != 2 || len(got["ada@example.org"]) != 1 || len(got["m0@example.org"]) != 1 {
+			t.Fatalf("mail went to %v, want one each to ada and m0 (m1 turned it off, m2 has no address)", keys(got))
+		}
+		m := got["m0@example.org"][0]
+		if !m.TLS || !m.Authenticated {
+			t.Errorf("the message went without STARTTLS (%v) or without AUTH (%v)", m.TLS, m.Authenticated)
+		}
+		if subj := m.Header.Get("Subject"); subj != "Voting is open: Rent strike fund" {
+			t.Errorf("subject %q", subj)
+		}
+		if !strings.Contains(m.Body, fmt.Sprintf("%s/proposals/%d", base, id)) || !strings.Contains(m.Body, "until 30 Nov 2026, 09:30 UTC") {
+			t.Errorf("the body does not link the proposal or give the deadline:\n%s", m.Body)
+		}
+		unsub := m.Header.Get("List-Unsubscribe")
+		if !strings.HasPrefix(unsub, "<"+base+"/unsubscribe?") || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe %q, List-Unsubscribe-Post %q", unsub, m.Header.Get("List-Unsubscribe-Post"))
+		}
+		if !strings.Contains(m.Body, strings.Trim(unsub, "<>")) {
+			t.Errorf("the body has no unsubscribe link:\n%s", m.Body)
+		}
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 2 {
+			t.Errorf("working again sent %d messages in all, want still 2", len(ms))
+		}
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestReminderGoesADayBeforeTheCloseToWhoHasNotVoted(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		n := w.notes(t)
+		for i, m := range w.members {
+			w.setEmail(t, n, m, fmt.Sprintf("m%d@example.org", i), notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off})
+		}
+		id := w.openVote(t, "Repair the lifts") // a week to vote
+		work(t, n)
+		if err := w.svc.CastVote(context.Background(), w.members[0], id, consensus.Agree, ""); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Advance(6*24*time.Hour - time.Minute) // 24 h and a minute before the close
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages before the reminder is due (first to %v)", len(ms), ms[0].To)
+		}
+		w.clk.Advance(2 * time.Minute)
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if len(ms) != 1 || ms[0].To[0] != "m1@example.org" {
+			t.Fatalf("reminders went to %v, want only m1 (m0 voted)", to(ms))
+		}
+		if subj := ms[0].Header.Get("Subject"); subj != "A day left to vote: Repair the lifts" {
+			t.Errorf("subject %q", subj)
+		}
+		w.clk.Advance(time.Hour)
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 1 {
+			t.Errorf("%d messages after another hour, want the one reminder", len(ms))
+		}
+	})
+}
+
+func TestShortVoteHasNoReminder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		ctx := context.Background()
+		settings, _, err := w.svc.DecisionSettings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range settings {
+			d.VotingPeriod = 12 * time.Hour
+			if err := w.svc.SaveDecisionSetting(ctx, w.admin, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.openVote(t, "A quick one")
+		work(t, n)
+		w.smtp.WaitFor(t, 1, 10*time.Second)
+		w.clk.Advance(6 * time.Hour)
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 1 {
+			t.Errorf("%d messages, want only the opening notice: a 12-hour vote gets no reminder", len(ms))
+		}
+	})
+}
+
+func TestOutcomeAndNewVersionComeInOneDailyDigest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		m := w.members[0]
+		w.setEmail(t, n, m, "m0@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off},
+			notify.Choice{Kind: notify.VoteReminder, Channel: notify.Email, Mode: notify.Off})
+		ctx := context.Background()
+		id := w.openVote(t, "Tenants' assembly every month")
+		for _, v := range []proposals.Member{w.admin, m} {
+			if err := w.svc.CastVote(ctx, v, id, consensus.Agree, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.svc.CloseEarly(ctx, w.admin, id); err != nil {
+			t.Fatal(err)
+		}
+		work(t, n) // 09:30: outcome and version wait for 07:00 tomorrow
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages before the digest hour", len(ms))
+		}
+		w.clk.Advance(21*time.Hour + 29*time.Minute) // 06:59
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages a minute before the digest hour", len(ms))
+		}
+		w.clk.Advance(time.Minute)
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if len(ms) != 1 {
+			t.Fatalf("%d messages at the digest hour, want one digest", len(ms))
+		}
+		d := ms[0]
+		if subj := d.Header.Get("Subject"); subj != "Your daily digest: 2 updates" {
+			t.Errorf("subject %q", subj)
+		}
+		for _, want := range []string{"Decided: Tenants' assembly every month", "the proposal is adopted", "Version 2 of our statement", base + "/statement/diff?from=1&to=2"} {
+			if !strings.Contains(d.Body, want) {
+				t.Errorf("the digest lacks %q:\n%s", want, d.Body)
+			}
+		}
+		if u := d.Header.Get("List-Unsubscribe"); !strings.Contains(u, "k=all") {
+			t.Errorf("a digest's List-Unsubscribe should turn off all email, is %q", u)
+		}
+	})
+}
+
+func TestNothingIsSentTwiceAcrossARestart(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		first := w.notes(t)
+		for i, m := range w.members {
+			w.setEmail(t, first, m, fmt.Sprintf("m%d@example.org", i))
+		}
+		w.openVote(t, "Fix the heating")
+		// Two processes plan the same event: one queues it.
+		second := w.notes(t)
+		ctx := context.Background()
+		n1, err := first.PlanDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n2, err := second.PlanDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n1 != 2 || n2 != 0 {
+			t.Fatalf("the processes queued %d and %d notifications, want 2 and 0", n1, n2)
+		}
+		// The first process claims them and crashes before sending.
+		err = db.InTx(ctx, func(tx *storage.Tx) error {
+			_, err := tx.ClaimNotifications(ctx, w.clk.Now(), w.clk.Now().Add(2*time.Minute), 10)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		restarted := w.notes(t)
+		work(t, restarted)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages sent while the crashed process's lease holds", len(ms))
+		}
+		w.smtp.FailNext(1) // and the mail server refuses one, for now
+		w.clk.Advance(3 * time.Minute)
+		work(t, restarted)
+		if ms := w.smtp.WaitFor(t, 1, 10*time.Second); len(ms) != 1 {
+			t.Fatalf("%d messages after the lease ended and one was refused, want 1", len(ms))
+		}
+		w.clk.Advance(2 * time.Minute) // past the retry delay
+		again := w.notes(t)
+		work(t, again)
+		work(t, again)
+		ms := w.smtp.WaitFor(t, 2, 10*time.Second)
+		if got := to(ms); len(ms) != 2 || len(got["m0@example.org"]) != 1 || len(got["m1@example.org"]) != 1 {
+			t.Fatalf("after the retry: %d messages to %v, want one each", len(ms), keys(got))
+		}
+		w.clk.Advance(time.Hour)
+		work(t, w.notes(t))
+		if ms := w.smtp.Messages(); len(ms) != 2 {
+			t.Errorf("%d messages after another restart, want still 2", len(ms))
+		}
+	})
+}
+
+func TestUnsubscribeLinkTurnsOffItsKindWithoutSignIn(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		m := w.members[0]
+		w.setEmail(t, n, m, "m0@example.org")
+		w.openVote(t, "First")
+		work(t, n)
+		msg := w.smtp.WaitFor(t, 1, 10*time.Second)[0]
+		link, err := url.Parse(strings.Trim(msg.Header.Get("List-Unsubscribe"), "<>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := link.Query()
+		memberID, _ := strconv.ParseInt(q.Get("m"), 10, 64)
+		ctx := context.Background()
+		// A forged link (another member, or a changed kind) is refused.
+		if _, err := n.Unsubscribe(ctx, w.admin.ID, q.Get("k"), q.Get("t")); err == nil {
+			t.Error("the link unsubscribed another member")
+		}
+		if _, err := n.Unsubscribe(ctx, memberID, "all", q.Get("t")); err == nil {
+			t.Error("the link unsubscribed from every kind")
+		}
+		kinds, err := n.Unsubscribe(ctx, memberID, q.Get("k"), q.Get("t"))
+		if err != nil || len(kinds) != 1 || kinds[0] != notify.VoteOpened {
+			t.Fatalf("unsubscribe: %v %v", kinds, err)
+		}
+		st, err := n.Settings(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Modes[notify.VoteOpened][notify.Email] != notify.Off || st.Modes[notify.VoteReminder][notify.Email] != notify.Immediate {
+			t.Errorf("after unsubscribing: %v", st.Modes)
+		}
+		w.openVote(t, "Second")
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 1 {
+			t.Errorf("%d messages: the second vote was emailed after unsubscribing", len(ms))
+		}
+	})
+}
+
+func TestRepliesReachTheCommentsAuthor(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		m := w.members[0]
+		w.setEmail(t, n, m, "m0@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off},
+			notify.Choice{Kind: notify.CommentReply, Channel: notify.Email, Mode: notify.Immediate})
+		w.setEmail(t, n, w.admin, "ada@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off},
+			notify.Choice{Kind: notify.CommentReply, Channel: notify.Email, Mode: notify.Immediate})
+		ctx := context.Background()
+		id := w.openVote(t, "Garden on the roof")
+		parent, err := w.svc.AddComment(ctx, m, id, 0, "Who waters it?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.AddComment(ctx, m, id, parent, "Answering myself: not me."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.AddComment(ctx, w.admin, id, parent, "A rota, weekly."); err != nil {
+			t.Fatal(err)
+		}
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if len(ms) != 1 || ms[0].To[0] != "m0@example.org" {
+			t.Fatalf("replies mailed to %v, want m0 once (their own reply is not news to them)", keys(to(ms)))
+		}
+		if !strings.Contains(ms[0].Body, "A rota, weekly.") || ms[0].Header.Get("Subject") != "Ada replied to you on Garden on the roof" {
+			t.Errorf("subject %q, body:\n%s", ms[0].Header.Get("Subject"), ms[0].Body)
+		}
+	})
+}
+
+func TestEmailAddressesAreChecked(t *testing.T) {
+	for _, bad := range []string{"not an address", "a@b", "Ada <ada@example.org>", "a@example.org, b@example.org", "a\n@example.org", strings.Repeat("a", 250) + "@example.org"} {
+		if _, err := notify.CleanEmail(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+	if got, err := notify.CleanEmail("  ada@example.org "); err != nil || got != "ada@example.org" {
+		t.Errorf("a good address: %q, %v", got, err)
+	}
+}
