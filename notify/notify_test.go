@@ -47,7 +47,7 @@ type world struct {
 
 const base = "https://riverside.example"
 
-func newWorld(t *testing.T, db *storage.DB, n int) *world {
+func newWorld(t testing.TB, db *storage.DB, n int) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: db, clk: &clock{now: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}, secret: []byte("test secret")}
@@ -71,13 +71,13 @@ func newWorld(t *testing.T, db *storage.DB, n int) *world {
 
 // notes is a notification service of this world: each call is a process
 // of the instance (a restart makes a new one).
-func (w *world) notes(t *testing.T) *notify.Service {
+func (w *world) notes(t testing.TB) *notify.Service {
 	t.Helper()
 	m, err := mailer.New(mailer.Config{URL: w.smtp.URL(), From: "Riverside Tenants <notifications@riverside.example>", TLS: w.smtp.ClientTLS()}, w.clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return notify.NewService(notify.Config{BaseURL: base, DigestHour: 7, Secret: w.secret}, w.db.Notify(), m, nil,
+	return notify.NewService(notify.Config{BaseURL: base, DigestHour: 7, Secret: w.secret, Senders: 4}, w.db.Notify(), m, nil,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), w.clk.Now)
 }
 
@@ -89,7 +89,7 @@ func (w *world) setEmail(t *testing.T, n *notify.Service, m proposals.Member, em
 }
 
 // openVote drafts a proposal and opens voting on it.
-func (w *world) openVote(t *testing.T, title string) int64 {
+func (w *world) openVote(t testing.TB, title string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	p, err := w.svc.CreateProposal(ctx, w.admin, title, "Because.")

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -109,6 +111,8 @@ type Config struct {
 	DigestHour int
 	// Secret signs unsubscribe links.
 	Secret []byte
+	// Senders is how many messages this process sends at once (1 when 0).
+	Senders int
 }
 
 // Service plans and sends notifications, and keeps members' choices.
@@ -257,13 +261,28 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		if err != nil || len(batch) == 0 {
 			return sent, err
 		}
-		for _, group := range groups(batch) {
-			if s.deliver(ctx, group) {
-				sent++
-			}
-		}
+		sent += s.deliverAll(ctx, groups(batch))
 	}
 	return sent, ctx.Err()
+}
+
+// deliverAll sends the groups, a few at once (Config.Senders): each message
+// waits mostly on the mail server's answers.
+func (s *Service) deliverAll(ctx context.Context, gs [][]Notification) int {
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(1, s.cfg.Senders))
+	for _, g := range gs {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if s.deliver(ctx, g) {
+				sent.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(sent.Load())
 }
 
 // groups puts each immediate notification alone, and a member's digest

@@ -148,6 +148,10 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	return nil
 }
 
+// notifySenders is how many notifications a process sends at once: enough
+// to keep a mail server busy, few enough not to be taken for a flood.
+const notifySenders = 4
+
 // notifications builds the notification service: email through the
 // configured mail server (none without --smtp-url), direct messages through
 // federation. Unsubscribe links are signed with a key derived from the
@@ -163,7 +167,7 @@ func notifications(c Config, db *storage.DB, fed *federation.Service, keys propo
 		m = mm
 	}
 	secret := sha256.Sum256([]byte("commonground unsubscribe links\n" + keys.PrivateKeyPEM))
-	cfg := notify.Config{BaseURL: baseURL, DigestHour: c.DigestHour, Secret: secret[:]}
+	cfg := notify.Config{BaseURL: baseURL, DigestHour: c.DigestHour, Secret: secret[:], Senders: notifySenders}
 	return notify.NewService(cfg, db.Notify(), m, fed, log, time.Now), nil
 }
 
