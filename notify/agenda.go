@@ -122,7 +122,8 @@ func (v OpenVote) TimeLeft(now time.Time) string {
 	case d < 48*time.Hour:
 		return plural(int(d.Hours()), "hour") + " left"
 	}
-	return plural(int(d.Hours()/24), "day") + " left"
+	// Days to the nearest: a week's vote just opened has "7 days left".
+	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day") + " left"
 }
 
 func plural(n int, unit string) string {

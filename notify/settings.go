@@ -23,7 +23,9 @@ type Settings struct {
 	// EmailOn is false when the instance has no mail server: no email is sent.
 	EmailOn     bool
 	FediverseOn bool
-	Fediverse   *FediverseAccount
+	// DigestHour is when (UTC) the daily digest goes out.
+	DigestHour int
+	Fediverse  *FediverseAccount
 	// Modes holds every kind and channel, defaults filled in.
 	Modes map[Kind]map[Channel]Mode
 }
@@ -49,7 +51,7 @@ func (s *Service) Settings(ctx context.Context, m proposals.Member) (Settings, e
 	if !m.Active() {
 		return Settings{}, proposals.ErrForbidden
 	}
-	st := Settings{EmailOn: s.EmailOn(), FediverseOn: s.FediverseOn()}
+	st := Settings{EmailOn: s.EmailOn(), FediverseOn: s.FediverseOn(), DigestHour: s.cfg.DigestHour}
 	err := s.store.ReadTx(ctx, func(tx Tx) error {
 		addr, err := tx.Address(ctx, m.ID)
 		if err != nil {
