@@ -435,3 +435,53 @@ func TestTimeLeftReadsForPeople(t *testing.T) {
 		}
 	}
 }
+
+func TestARefusedAddressIsNotTriedAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		w.smtp = notifytest.Start(t, notifytest.Options{TLS: true, User: "instance", Password: "mail secret", Refuse: []string{"gone@example.org"}})
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "gone@example.org")
+		w.setEmail(t, n, w.members[1], "m1@example.org")
+		w.openVote(t, "Bike shed")
+		work(t, n)
+		w.smtp.WaitFor(t, 1, 10*time.Second)
+		for range 3 {
+			w.clk.Advance(time.Hour)
+			work(t, n)
+		}
+		ctx := context.Background()
+		var counts map[string]int
+		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { counts, err = tx.NotificationCounts(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if counts["failed"] != 1 || counts["sent"] != 1 || counts["pending"] != 0 {
+			t.Errorf("the queue holds %v, want one sent and the refused one failed for good", counts)
+		}
+	})
+}
+
+func TestWhatHappenedBeforeNotificationsBeganIsNotAnnounced(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		ctx := context.Background()
+		id := w.openVote(t, "Decided long ago")
+		if _, err := w.svc.CloseEarly(ctx, w.admin, id); err != nil {
+			t.Fatal(err)
+		}
+		w.clk.Advance(time.Hour)
+		n := w.notes(t) // the first start of a version with notifications
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		work(t, n)
+		w.clk.Advance(24 * time.Hour) // past the digest hour
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Errorf("%d messages about what was decided before notifications began", len(ms))
+		}
+		w.openVote(t, "After")
+		work(t, n)
+		if ms := w.smtp.WaitFor(t, 1, 10*time.Second); len(ms) != 1 {
+			t.Errorf("%d messages after a vote opened, want 1", len(ms))
+		}
+	})
+}

@@ -29,6 +29,10 @@ type Tx interface {
 	// now (a reminder is due reminderBefore its vote closes) and were not
 	// planned yet, oldest first.
 	UnplannedEvents(ctx context.Context, since, now time.Time, reminderBefore time.Duration, limit int) ([]Event, error)
+	// PurgeNotifications deletes what is done with and older than before:
+	// notifications sent, failed or dropped, and the record of events
+	// planned (the planner looks back less far than that).
+	PurgeNotifications(ctx context.Context, before time.Time) (int64, error)
 	// ClaimEvent records that e is planned; false when it was already.
 	ClaimEvent(ctx context.Context, kind Kind, ref string, at time.Time) (bool, error)
 	// Recipients are the active members e concerns, with their addresses
@@ -124,6 +128,8 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	kick   chan struct{}
+	// lastPurge is when this process last purged (Unix seconds).
+	lastPurge atomic.Int64
 }
 
 // NewService returns the service; mailer nil turns email off, fedi nil
@@ -164,8 +170,25 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Work plans what happened and sends what is due.
+// How far back the planner looks for what happened (an instance down for
+// longer does not announce old news when it comes back), and how long
+// finished notifications are kept.
+const (
+	planLookback = 7 * 24 * time.Hour
+	keepFor      = 30 * 24 * time.Hour
+	purgeEvery   = time.Hour
+)
+
+// Work plans what happened and sends what is due, and now and then deletes
+// what is done with.
 func (s *Service) Work(ctx context.Context) error {
+	if now := s.now(); now.Unix()-s.lastPurge.Load() >= int64(purgeEvery/time.Second) {
+		s.lastPurge.Store(now.Unix())
+		err := s.store.InTx(ctx, func(tx Tx) error { _, err := tx.PurgeNotifications(ctx, now.Add(-keepFor)); return err })
+		if err != nil {
+			return fmt.Errorf("purge notifications: %w", err)
+		}
+	}
 	if _, err := s.PlanDue(ctx); err != nil {
 		return fmt.Errorf("plan notifications: %w", err)
 	}
@@ -190,6 +213,9 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 			since, err := tx.NotifySince(ctx, now)
 			if err != nil {
 				return err
+			}
+			if back := now.Add(-planLookback); since.Before(back) {
+				since = back
 			}
 			events, err = tx.UnplannedEvents(ctx, since, now, ReminderBefore, planBatch)
 			return err

@@ -172,6 +172,20 @@ func excerpt(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
+// PurgeNotifications deletes notifications done with (sent, failed, dropped)
+// and records of planned events, older than before. Pending ones stay.
+func (tx *Tx) PurgeNotifications(ctx context.Context, before time.Time) (int64, error) {
+	res, err := tx.x.ExecContext(ctx, `DELETE FROM notifications WHERE status <> 'pending' AND next_attempt_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge notifications: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM notify_planned WHERE planned_at < $1`, before); err != nil {
+		return n, fmt.Errorf("purge planned events: %w", err)
+	}
+	return n, nil
+}
+
 // ClaimEvent records that an event was planned; false if it was before.
 func (tx *Tx) ClaimEvent(ctx context.Context, kind notify.Kind, ref string, at time.Time) (bool, error) {
 	res, err := tx.x.ExecContext(ctx, `INSERT INTO notify_planned (kind, ref, planned_at) VALUES ($1, $2, $3) ON CONFLICT (kind, ref) DO NOTHING`, kind, ref, at)

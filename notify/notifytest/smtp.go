@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,8 @@ type Options struct {
 	TLS bool
 	// User and Password, when set, are required (AUTH PLAIN).
 	User, Password string
+	// Refuse names recipients refused for good (550).
+	Refuse []string
 }
 
 // Received is one message the server accepted.
@@ -179,6 +182,9 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if slices.Contains(se.s.opts.Refuse, to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	se.to = append(se.to, to)
 	return nil
 }
