@@ -485,3 +485,79 @@ func TestWhatHappenedBeforeNotificationsBeganIsNotAnnounced(t *testing.T) {
 		}
 	})
 }
+
+// The home page's sections about allies: a joint statement waiting for our
+// decision, common ground an ally confirmed and we did not, an ally's new
+// statement; and what was decided since the previous visit, which a reload
+// within the hour does not clear.
+func TestAgendaShowsWhatAlliesWaitForAndWhatIsNew(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		ctx := context.Background()
+		m := w.members[0]
+		if _, err := n.Agenda(ctx, m); err != nil { // a first visit
+			t.Fatal(err)
+		}
+		w.clk.Advance(2 * time.Hour)
+		now := w.clk.Now()
+		ally := "https://allies.example/users/bakers"
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO remote_actors (id, type, handle, name, inbox, fetched_at) VALUES ($1, 'Group', 'bakers@allies.example', 'Bakers United', $1 || '/inbox', $2)`, []any{ally, now}},
+				{`INSERT INTO remote_statements (actor_id, version, note_id, content, received_at) VALUES ($1, 3, $1 || '/v3', '{}', $2)`, []any{ally, now}},
+				{`INSERT INTO joint_statements (iri, initiator, created_at, updated_at) VALUES ($1 || '/joint/1', $1, $2, $2)`, []any{ally, now}},
+				{`INSERT INTO joint_versions (joint_id, number, content, hash, created_at) SELECT id, 1, '{"title":"Bread and homes"}', 'h', $1 FROM joint_statements`, []any{now}},
+				{`INSERT INTO pair_decisions (ally, our_item, their_item, side, decision, decided_at) VALUES ($1, 'ours', 'theirs', 'theirs', 'confirmed', $2)`, []any{ally, now}},
+				{`INSERT INTO pair_decisions (ally, our_item, their_item, side, decision, decided_at) VALUES ($1, 'o2', 't2', 'theirs', 'confirmed', $2)`, []any{ally, now}},
+				{`INSERT INTO pair_decisions (ally, our_item, their_item, side, decision, decided_by, decided_at) VALUES ($1, 'o2', 't2', 'ours', 'confirmed', $3, $2)`, []any{ally, now, w.admin.ID}},
+			} {
+				if err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+					return fmt.Errorf("%s: %w", q.sql, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := w.openVote(t, "Decided while away")
+		for _, v := range []proposals.Member{w.admin, m} {
+			if err := w.svc.CastVote(ctx, v, id, consensus.Agree, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.svc.CloseEarly(ctx, w.admin, id); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // a reload does not clear what is new
+			a, err := n.Agenda(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Joints) != 1 || a.Joints[0].Title != "Bread and homes" || a.Joints[0].Initiator != "Bakers United" {
+				t.Errorf("joint statements waiting: %+v", a.Joints)
+			}
+			if a.PairsWaiting != 1 {
+				t.Errorf("%d common ground pairs waiting, want 1 (the other one we confirmed)", a.PairsWaiting)
+			}
+			if len(a.AllyNews) != 1 || a.AllyNews[0].Name != "Bakers United" || a.AllyNews[0].Version != 3 {
+				t.Errorf("ally news: %+v", a.AllyNews)
+			}
+			if len(a.Decided) != 1 || a.Decided[0].Title != "Decided while away" || len(a.Versions) != 1 || a.Versions[0].Number != 2 {
+				t.Errorf("decided %+v, versions %+v", a.Decided, a.Versions)
+			}
+			if a.Since == nil || !a.Since.Equal(now.Add(-2*time.Hour)) {
+				t.Errorf("since %v, want the first visit", a.Since)
+			}
+			w.clk.Advance(10 * time.Minute)
+		}
+		w.clk.Advance(2 * time.Hour) // a new visit: what was new is seen
+		if a, err := n.Agenda(ctx, m); err != nil || len(a.Decided)+len(a.AllyNews)+len(a.Versions) != 0 {
+			t.Errorf("a later visit still lists as new: %+v %v", a, err)
+		}
+	})
+}
