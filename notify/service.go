@@ -59,9 +59,11 @@ type Tx interface {
 	SaveFediverseAccount(ctx context.Context, a FediverseAccount) error
 	DeleteFediverseAccount(ctx context.Context, memberID int64) error
 
-	// RecordVisit notes a view of the home page at now and returns when the
-	// member's previous visit (a view more than gap before) was, if any.
-	RecordVisit(ctx context.Context, memberID int64, now time.Time, gap time.Duration) (*time.Time, error)
+	// RecordVisit notes a view of the home page at now: a view more than
+	// gap after the last one begins a new visit.
+	RecordVisit(ctx context.Context, memberID int64, now time.Time, gap time.Duration) error
+	// PreviousVisit is when the member's previous visit was, if any.
+	PreviousVisit(ctx context.Context, memberID int64) (*time.Time, error)
 	// Agenda gathers what the member's home page shows, one query a section.
 	Agenda(ctx context.Context, memberID int64, since, now time.Time) (Agenda, error)
 }
@@ -130,6 +132,8 @@ type Service struct {
 	kick   chan struct{}
 	// lastPurge is when this process last purged (Unix seconds).
 	lastPurge atomic.Int64
+	// linkAttempts bounds how often a member asks for a fediverse code.
+	linkAttempts linkLimit
 }
 
 // NewService returns the service; mailer nil turns email off, fedi nil
@@ -347,7 +351,7 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	}
 	var addr Address
 	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { addr, err = tx.Address(ctx, first.MemberID); return err })
-	if err == nil && !reachable(addr, first.Channel, s) {
+	if err == nil && !s.reachable(addr, first.Channel) {
 		s.finish(ctx, ids, "dropped", "the member cannot be reached on this channel any more", nil)
 		return false
 	}
@@ -375,7 +379,7 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	return false
 }
 
-func reachable(a Address, ch Channel, s *Service) bool {
+func (s *Service) reachable(a Address, ch Channel) bool {
 	switch {
 	case !a.Active:
 		return false

@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -204,13 +205,8 @@ func (s *Service) LinkFediverse(ctx context.Context, m proposals.Member, handle,
 		return proposals.Conflict("this instance does not send direct messages")
 	}
 	now := s.now()
-	var prev FediverseAccount
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { prev, err = tx.FediverseAccount(ctx, m.ID); return err })
-	if err != nil && !errors.Is(err, proposals.ErrNotFound) {
-		return err
-	}
-	if err == nil && prev.CodeExpiresAt != nil && now.Before(prev.CodeExpiresAt.Add(-codeValidFor+codeResendWait)) {
-		return proposals.Invalid("handle", "a code was sent less than a minute ago; wait a minute before asking for another")
+	if !s.linkAttempts.allow(m.ID, now) {
+		return proposals.Invalid("handle", "a code was asked for less than a minute ago; wait a minute before asking for another")
 	}
 	acct, err := s.fedi.LookupAccount(ctx, handle)
 	if err != nil {
@@ -273,6 +269,28 @@ func (s *Service) UnlinkFediverse(ctx context.Context, m proposals.Member) error
 		return proposals.ErrForbidden
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteFediverseAccount(ctx, m.ID) })
+}
+
+// linkLimit lets a member ask for a code (a lookup on another server, a
+// message to an account) once a minute, so that nobody can make the
+// movement send messages, or requests, in a stream. It is kept in memory:
+// with several processes each allows its own; unlinking does not reset it.
+type linkLimit struct {
+	mu   sync.Mutex
+	last map[int64]time.Time
+}
+
+func (l *linkLimit) allow(memberID int64, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil || len(l.last) > 10_000 {
+		l.last = map[int64]time.Time{} // bounded; at worst a few members may ask again at once
+	}
+	if at, ok := l.last[memberID]; ok && now.Sub(at) < codeResendWait {
+		return false
+	}
+	l.last[memberID] = now
+	return true
 }
 
 // newCode is six random digits: short to type, and guessed with five tries

@@ -488,24 +488,22 @@ func (tx *Tx) SetEmail(ctx context.Context, memberID int64, email string, at tim
 	return tx.updateOne(ctx, "member", `UPDATE members SET email = $1, updated_at = $2 WHERE id = $3`, email, at, memberID)
 }
 
-// RecordVisit notes a view of the home page. A view more than gap after the
-// last one begins a new visit: the last one becomes the previous visit,
-// which it returns (nil before any).
-func (tx *Tx) RecordVisit(ctx context.Context, memberID int64, now time.Time, gap time.Duration) (*time.Time, error) {
-	var r struct {
-		Last *time.Time `db:"last_seen_at"`
-		Prev *time.Time `db:"previous_visit_at"`
-	}
-	if err := tx.x.GetContext(ctx, &r, `SELECT last_seen_at, previous_visit_at FROM members WHERE id = $1`, memberID); err != nil {
+// RecordVisit notes a view of the home page, in one statement. A view more
+// than gap after the last one begins a new visit: the last one becomes the
+// previous visit.
+func (tx *Tx) RecordVisit(ctx context.Context, memberID int64, now time.Time, gap time.Duration) error {
+	return tx.updateOne(ctx, "member", `UPDATE members SET
+		previous_visit_at = CASE WHEN last_seen_at < $1 THEN last_seen_at ELSE previous_visit_at END, last_seen_at = $2
+		WHERE id = $3`, now.Add(-gap), now, memberID)
+}
+
+// PreviousVisit is when the member's previous visit was (nil before any).
+func (tx *Tx) PreviousVisit(ctx context.Context, memberID int64) (*time.Time, error) {
+	var prev *time.Time
+	if err := tx.x.GetContext(ctx, &prev, `SELECT previous_visit_at FROM members WHERE id = $1`, memberID); err != nil {
 		return nil, notFound(err, "member")
 	}
-	if r.Last != nil && now.Sub(*r.Last) > gap {
-		r.Prev = r.Last
-	}
-	if err := tx.updateOne(ctx, "member", `UPDATE members SET last_seen_at = $1, previous_visit_at = $2 WHERE id = $3`, now, r.Prev, memberID); err != nil {
-		return nil, err
-	}
-	return r.Prev, nil
+	return prev, nil
 }
 
 // Agenda limits: a home page lists the first few of each.
