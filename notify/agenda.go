@@ -89,14 +89,14 @@ const visitGap = time.Hour
 const agendaLookback = 30 * 24 * time.Hour
 
 // Agenda records the visit and gathers a member's home page. The visit is
-// one short write; the page is read in a read-only transaction, so that
+// one statement, atomic on its own; the page is read in a read-only transaction, so that
 // members looking at their home pages do not hold up each other's writes.
 func (s *Service) Agenda(ctx context.Context, m proposals.Member) (Agenda, error) {
 	if !m.Active() {
 		return Agenda{}, proposals.ErrForbidden
 	}
 	now := s.now()
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordVisit(ctx, m.ID, now, visitGap) }); err != nil {
+	if err := s.store.Single(ctx, func(tx Tx) error { return tx.RecordVisit(ctx, m.ID, now, visitGap) }); err != nil {
 		return Agenda{}, err
 	}
 	var a Agenda

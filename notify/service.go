@@ -18,6 +18,8 @@ import (
 type Store interface {
 	InTx(ctx context.Context, fn func(Tx) error) error
 	ReadTx(ctx context.Context, fn func(Tx) error) error
+	// Single runs fn outside a transaction: only for work of one statement.
+	Single(ctx context.Context, fn func(Tx) error) error
 }
 
 // Tx is the storage port. Each method maps "no rows" to proposals.ErrNotFound.

@@ -26,6 +26,10 @@ func (s notifyStore) ReadTx(ctx context.Context, fn func(notify.Tx) error) error
 	return s.db.ReadTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
+func (s notifyStore) Single(ctx context.Context, fn func(notify.Tx) error) error {
+	return s.db.Single(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
 var _ notify.Tx = (*Tx)(nil)
 
 // NotifySince is when notifications began, recorded the first time.
