@@ -43,7 +43,7 @@ func (k Kind) Label() string {
 	case CommentReply:
 		return "A reply to your comment"
 	case JointToSign:
-		return "A joint statement for us to sign"
+		return "A vote on a joint statement: to sign it, or to withdraw our signature"
 	}
 	return string(k)
 }
@@ -155,8 +155,8 @@ func (e Event) Message() Message {
 		return Message{"Voting is open: " + e.Title,
 			fmt.Sprintf("Voting is open on the proposal %q until %s. Read it and vote.", e.Title, when(e.ClosesAt)), proposal}
 	case JointToSign:
-		return Message{"A joint statement to sign: " + e.Title,
-			fmt.Sprintf("Our members decide whether to sign %q. Voting is open until %s.", e.Title, when(e.ClosesAt)), proposal}
+		return Message{"Voting is open: " + e.Title,
+			fmt.Sprintf("Our members decide on a joint statement with our allies: %s. Voting is open until %s.", e.Title, when(e.ClosesAt)), proposal}
 	case VoteReminder:
 		return Message{"A day left to vote: " + e.Title,
 			fmt.Sprintf("Voting on %q closes at %s and you have not voted yet.", e.Title, when(e.ClosesAt)), proposal}

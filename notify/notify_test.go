@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -558,6 +559,55 @@ func TestAgendaShowsWhatAlliesWaitForAndWhatIsNew(t *testing.T) {
 		w.clk.Advance(2 * time.Hour) // a new visit: what was new is seen
 		if a, err := n.Agenda(ctx, m); err != nil || len(a.Decided)+len(a.AllyNews)+len(a.Versions) != 0 {
 			t.Errorf("a later visit still lists as new: %+v %v", a, err)
+		}
+	})
+}
+
+// A vote to sign an ally's joint statement is announced as such; a member
+// suspended after it was planned gets nothing.
+func TestJointStatementToSignAndSuspendedMembers(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		n := w.notes(t)
+		ctx := context.Background()
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		w.setEmail(t, n, w.members[1], "m1@example.org")
+		work(t, n)
+		now := w.clk.Now()
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO joint_statements (iri, initiator, created_at, updated_at) VALUES ('https://allies.example/joint/1', 'https://allies.example/users/bakers', $1, $1)`, []any{now}},
+				{`INSERT INTO proposals (title, rationale, author_id, base_version, changes, status, kind, joint_id, joint_version, round, opened_at, closes_at, created_at, updated_at)
+					SELECT 'Sign the joint statement “Bread and homes”, version 1', '', $1, 1, '[]', 'open', 'sign', id, 1, 1, $2, $3, $2, $2 FROM joint_statements`, []any{w.admin.ID, now, now.Add(7 * 24 * time.Hour)}},
+				{`INSERT INTO proposal_voters (proposal_id, member_id) SELECT p.id, m.id FROM proposals p, members m`, nil},
+			} {
+				if err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+					return fmt.Errorf("%s: %w", q.sql, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.PlanDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Suspend(ctx, w.admin, w.members[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if len(ms) != 1 || ms[0].To[0] != "m0@example.org" {
+			t.Fatalf("mail went to %v, want m0 only (m1 is suspended)", keys(to(ms)))
+		}
+		subject, err := new(mime.WordDecoder).DecodeHeader(ms[0].Header.Get("Subject"))
+		if err != nil || subject != "Voting is open: Sign the joint statement “Bread and homes”, version 1" ||
+			!strings.Contains(ms[0].Body, "a joint statement with our allies") {
+			t.Errorf("subject %q (%v), body:\n%s", subject, err, ms[0].Body)
 		}
 	})
 }
