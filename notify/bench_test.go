@@ -55,18 +55,18 @@ func BenchmarkNotifyThousandMembers(b *testing.B) {
 	}
 }
 
-// addMembers inserts n active members with email addresses in one
-// statement (their password hashes are never used: nobody signs in).
+// addMembers inserts n active members with confirmed email addresses in
+// one statement (their password hashes are never used: nobody signs in).
 func addMembers(b *testing.B, db *storage.DB, n int) {
 	b.Helper()
 	var q strings.Builder
-	q.WriteString(`INSERT INTO members (username, display_name, password_hash, role, status, created_at, updated_at, email) VALUES `)
+	q.WriteString(`INSERT INTO members (username, display_name, password_hash, role, status, created_at, updated_at, email, email_verified_at) VALUES `)
 	args := []any{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		fmt.Fprintf(&q, "('bench%04d', '', 'x', 'member', 'active', $1, $1, 'bench%04d@example.org')", i, i)
+		fmt.Fprintf(&q, "('bench%04d', '', 'x', 'member', 'active', $1, $1, 'bench%04d@example.org', $1)", i, i)
 	}
 	err := db.InTx(context.Background(), func(tx *storage.Tx) error { return tx.Exec(context.Background(), q.String(), args...) })
 	if err != nil {

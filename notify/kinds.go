@@ -26,6 +26,11 @@ const (
 	JointToSign  Kind = "joint_to_sign"
 )
 
+// VerifyEmail is the message that asks a member to confirm their address:
+// not a kind anyone chooses, and the only one sent to an address not
+// confirmed yet.
+const VerifyEmail Kind = "verify_email"
+
 // Kinds in the order the settings page lists them.
 var Kinds = []Kind{VoteOpened, VoteReminder, Outcome, NewVersion, CommentReply, JointToSign}
 

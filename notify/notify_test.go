@@ -82,11 +82,23 @@ func (w *world) notes(t testing.TB) *notify.Service {
 		slog.New(slog.NewTextHandler(io.Discard, nil)), w.clk.Now)
 }
 
-func (w *world) setEmail(t *testing.T, n *notify.Service, m proposals.Member, email string, choices ...notify.Choice) {
+func (w *world) setEmail(t testing.TB, n *notify.Service, m proposals.Member, email string, choices ...notify.Choice) {
 	t.Helper()
 	if err := n.SaveSettings(context.Background(), m, email, choices); err != nil {
 		t.Fatal(err)
 	}
+	if err := n.ConfirmEmail(context.Background(), m.ID, email, confirmToken(t, n, m.ID, email)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// confirmToken is the signature of the confirmation link, as mailed.
+func confirmToken(t testing.TB, n *notify.Service, memberID int64, email string) string {
+	u, err := url.Parse(n.EmailConfirmURL(memberID, email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("t")
 }
 
 // openVote drafts a proposal and opens voting on it.
@@ -608,6 +620,55 @@ func TestJointStatementToSignAndSuspendedMembers(t *testing.T) {
 		if err != nil || subject != "Voting is open: Sign the joint statement “Bread and homes”, version 1" ||
 			!strings.Contains(ms[0].Body, "a joint statement with our allies") {
 			t.Errorf("subject %q (%v), body:\n%s", subject, err, ms[0].Body)
+		}
+	})
+}
+
+// A new address gets a link to confirm it, and nothing else until it is
+// confirmed: nobody can have the movement mail a stranger.
+func TestANewAddressIsConfirmedBeforeNotificationsGoThere(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		ctx := context.Background()
+		m := w.members[0]
+		if err := n.SaveSettings(ctx, m, "old@example.org", nil); err != nil {
+			t.Fatal(err)
+		}
+		oldLink := n.EmailConfirmURL(m.ID, "old@example.org")
+		if err := n.SaveSettings(ctx, m, "m0@example.org", nil); err != nil {
+			t.Fatal(err)
+		}
+		w.openVote(t, "Before confirming")
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		time.Sleep(200 * time.Millisecond) // anything else sent would be there by now
+		if ms = w.smtp.Messages(); len(ms) != 1 || ms[0].To[0] != "m0@example.org" || ms[0].Header.Get("Subject") != "Confirm your email address" {
+			t.Fatalf("got %d messages (first to %v, %q), want only the confirmation to the current address", len(ms), ms[0].To, ms[0].Header.Get("Subject"))
+		}
+		if ms[0].Header.Get("List-Unsubscribe") != "" {
+			t.Error("a confirmation is not a subscription")
+		}
+		link, err := url.Parse(strings.TrimSpace(strings.Split(strings.Split(ms[0].Body, "\n\n")[1], "\n")[0]))
+		if err != nil || link.Path != "/account/email/confirm" {
+			t.Fatalf("no link in the confirmation: %v\n%s", err, ms[0].Body)
+		}
+		q := link.Query()
+		old, _ := url.Parse(oldLink)
+		if err := n.ConfirmEmail(ctx, m.ID, "old@example.org", old.Query().Get("t")); err == nil {
+			t.Error("the link for the address before confirmed it")
+		}
+		if err := n.ConfirmEmail(ctx, w.admin.ID, q.Get("e"), q.Get("t")); err == nil {
+			t.Error("the link confirmed another member's address")
+		}
+		if err := n.ConfirmEmail(ctx, m.ID, q.Get("e"), q.Get("t")); err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+		w.openVote(t, "After confirming")
+		work(t, n)
+		ms = w.smtp.WaitFor(t, 2, 10*time.Second)
+		if len(ms) != 2 || ms[1].Header.Get("Subject") != "Voting is open: After confirming" {
+			t.Errorf("after confirming: %d messages, the last %q", len(ms), ms[len(ms)-1].Header.Get("Subject"))
 		}
 	})
 }

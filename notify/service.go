@@ -55,7 +55,11 @@ type Tx interface {
 	NotifyModes(ctx context.Context, memberID int64) (map[Kind]map[Channel]Mode, error)
 	// SetNotifyMode records a choice and drops what is queued against it.
 	SetNotifyMode(ctx context.Context, memberID int64, kind Kind, ch Channel, mode Mode, at time.Time) error
+	// SetEmail sets a member's address; a new one is not confirmed.
 	SetEmail(ctx context.Context, memberID int64, email string, at time.Time) error
+	// ConfirmEmail marks the member's address confirmed and drops the
+	// confirmation messages still queued.
+	ConfirmEmail(ctx context.Context, memberID int64, at time.Time) error
 
 	FediverseAccount(ctx context.Context, memberID int64) (FediverseAccount, error)
 	SaveFediverseAccount(ctx context.Context, a FediverseAccount) error
@@ -74,6 +78,8 @@ type Tx interface {
 type Address struct {
 	Active bool
 	Email  string
+	// EmailVerified is true once the member confirmed the address.
+	EmailVerified bool
 	// Fediverse is the linked account, when proved.
 	Fediverse *FediverseAccount
 }
@@ -353,6 +359,9 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	}
 	var addr Address
 	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { addr, err = tx.Address(ctx, first.MemberID); return err })
+	if err == nil && first.Kind == VerifyEmail {
+		addr.EmailVerified = first.Ref == emailRef(addr.Email) // the address it confirms is still theirs
+	}
 	if err == nil && !s.reachable(addr, first.Channel) {
 		s.finish(ctx, ids, "dropped", "the member cannot be reached on this channel any more", nil)
 		return false
@@ -386,7 +395,7 @@ func (s *Service) reachable(a Address, ch Channel) bool {
 	case !a.Active:
 		return false
 	case ch == Email:
-		return a.Email != "" && s.mailer != nil
+		return a.Email != "" && s.mailer != nil && a.EmailVerified
 	}
 	return a.Fediverse != nil && s.fedi != nil
 }
@@ -410,6 +419,11 @@ func (s *Service) send(ctx context.Context, addr Address, group []Notification) 
 		return s.fedi.SendDirect(ctx, fmt.Sprintf("n%d", first.ID), Account{Handle: addr.Fediverse.Handle,
 			ActorID: addr.Fediverse.ActorID, Inbox: addr.Fediverse.Inbox}, subject+"\n\n"+text)
 	}
+	host := strings.TrimPrefix(strings.TrimPrefix(s.cfg.BaseURL, "https://"), "http://")
+	messageID := fmt.Sprintf("<notification-%d@%s>", first.ID, host)
+	if first.Kind == VerifyEmail {
+		return s.mailer.Send(ctx, Mail{To: addr.Email, Subject: subject, Text: text, MessageID: messageID})
+	}
 	kind := string(first.Kind)
 	if len(group) > 1 {
 		kind = "all"
@@ -417,9 +431,7 @@ func (s *Service) send(ctx context.Context, addr Address, group []Notification) 
 	unsubscribe := s.UnsubscribeURL(first.MemberID, kind)
 	text += "\n\n-- \nYou receive this because of your notification settings: " + s.cfg.BaseURL + "/account/notifications\n" +
 		"Stop these emails: " + unsubscribe + "\n"
-	host := strings.TrimPrefix(strings.TrimPrefix(s.cfg.BaseURL, "https://"), "http://")
-	return s.mailer.Send(ctx, Mail{To: addr.Email, Subject: subject, Text: text,
-		MessageID: fmt.Sprintf("<notification-%d@%s>", first.ID, host), UnsubscribeURL: unsubscribe})
+	return s.mailer.Send(ctx, Mail{To: addr.Email, Subject: subject, Text: text, MessageID: messageID, UnsubscribeURL: unsubscribe})
 }
 
 // compose words a message: one notification as it is, a digest as a list.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -21,6 +22,8 @@ import (
 // Settings is what the notification settings page shows a member.
 type Settings struct {
 	Email string
+	// EmailVerified is false until the member opens the link sent to Email.
+	EmailVerified bool
 	// EmailOn is false when the instance has no mail server: no email is sent.
 	EmailOn     bool
 	FediverseOn bool
@@ -58,7 +61,7 @@ func (s *Service) Settings(ctx context.Context, m proposals.Member) (Settings, e
 		if err != nil {
 			return err
 		}
-		st.Email = addr.Email
+		st.Email, st.EmailVerified = addr.Email, addr.EmailVerified
 		a, err := tx.FediverseAccount(ctx, m.ID)
 		switch {
 		case err == nil:
@@ -113,7 +116,10 @@ func CleanEmail(raw string) (string, error) {
 	return email, nil
 }
 
-// SaveSettings records a member's email and choices together.
+// SaveSettings records a member's email and choices together. A new address
+// (or one not confirmed yet) is sent a link to confirm it: until then it
+// receives nothing else, so that nobody can have the movement mail a
+// stranger.
 func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email string, choices []Choice) error {
 	if !m.Active() {
 		return proposals.ErrForbidden
@@ -124,8 +130,17 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error {
+		before, err := tx.Address(ctx, m.ID)
+		if err != nil {
+			return err
+		}
 		if err := tx.SetEmail(ctx, m.ID, email, now); err != nil {
 			return err
+		}
+		if email != "" && s.EmailOn() && (email != before.Email || !before.EmailVerified) {
+			if err := tx.EnqueueNotifications(ctx, []Notification{s.confirmation(m.ID, email, now)}, now); err != nil {
+				return err
+			}
 		}
 		for _, c := range choices {
 			if err := tx.SetNotifyMode(ctx, m.ID, c.Kind, c.Channel, c.Mode, now); err != nil {
@@ -136,13 +151,60 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 	})
 }
 
+// confirmation is the message with the link that confirms an address; it
+// is queued once per member and address.
+func (s *Service) confirmation(memberID int64, email string, now time.Time) Notification {
+	link := s.EmailConfirmURL(memberID, email)
+	return Notification{MemberID: memberID, Kind: VerifyEmail, Ref: emailRef(email), Channel: Email, Mode: Immediate, Due: now,
+		Message: Message{Subject: "Confirm your email address", Link: "/account/notifications",
+			Body: "Open this link to receive the notifications you chose at this address:\n\n" + link +
+				"\n\nIf you did not give this address, ignore this message: nothing more will be sent to it. Your settings:"}}
+}
+
+// emailRef names an address in the queue without spelling it out.
+func emailRef(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	return "e" + hex.EncodeToString(sum[:8])
+}
+
+// EmailConfirmURL is the link that confirms memberID's address email.
+func (s *Service) EmailConfirmURL(memberID int64, email string) string {
+	q := url.Values{"m": {fmt.Sprint(memberID)}, "e": {email}, "t": {s.sign("confirm-email", memberID, email)}}
+	return s.cfg.BaseURL + "/account/email/confirm?" + q.Encode()
+}
+
+// ConfirmEmail checks a confirmation link and marks the address confirmed,
+// if it is still the member's. It needs no sign-in: the signature is the proof.
+func (s *Service) ConfirmEmail(ctx context.Context, memberID int64, email, token string) error {
+	if !hmac.Equal([]byte(s.sign("confirm-email", memberID, email)), []byte(token)) {
+		return proposals.Invalid("t", "this confirmation link is not valid; open your notification settings and save your address again")
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		addr, err := tx.Address(ctx, memberID)
+		if err != nil {
+			return err
+		}
+		if addr.Email != email {
+			return proposals.Invalid("e", "this link is for an address that is no longer on the account; use the link sent to the current one")
+		}
+		return tx.ConfirmEmail(ctx, memberID, now)
+	})
+}
+
+// sign is an HMAC of what a link grants, so that it works without sign-in
+// and cannot be made for another member or address.
+func (s *Service) sign(purpose string, memberID int64, what string) string {
+	mac := hmac.New(sha256.New, s.cfg.Secret)
+	fmt.Fprintf(mac, "%s|%d|%s", purpose, memberID, what)
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
 // UnsubscribeToken signs "member m may turn off kind by email" ("all": every
 // kind), so that the link works without sign-in and cannot be forged for
 // another member.
 func (s *Service) UnsubscribeToken(memberID int64, kind string) string {
-	mac := hmac.New(sha256.New, s.cfg.Secret)
-	fmt.Fprintf(mac, "unsubscribe|%d|%s", memberID, kind)
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	return s.sign("unsubscribe", memberID, kind)
 }
 
 // UnsubscribeURL is the link in an email that turns its kind off.

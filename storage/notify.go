@@ -226,7 +226,7 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 		who = `1 = 1` // every member
 	}
 	var rows []recipientRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, m.email,
+	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, CASE WHEN m.email_verified_at IS NOT NULL THEN m.email ELSE '' END AS email,
 			CASE WHEN f.verified_at IS NOT NULL THEN 1 ELSE 0 END AS fediverse,
 			COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode
 		FROM members m
@@ -390,13 +390,16 @@ const fediverseColumns = `member_id, handle, actor_id, inbox, code_hash, code_ex
 // their fediverse account.
 func (tx *Tx) Address(ctx context.Context, memberID int64) (notify.Address, error) {
 	var r struct {
-		Status string `db:"status"`
-		Email  string `db:"email"`
+		Status   string `db:"status"`
+		Email    string `db:"email"`
+		Verified bool   `db:"verified"`
 	}
-	if err := tx.x.GetContext(ctx, &r, `SELECT status, email FROM members WHERE id = $1`, memberID); err != nil {
+	err := tx.x.GetContext(ctx, &r, `SELECT status, email, CASE WHEN email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified
+		FROM members WHERE id = $1`, memberID)
+	if err != nil {
 		return notify.Address{}, notFound(err, "member")
 	}
-	a := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email}
+	a := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
 	f, err := tx.FediverseAccount(ctx, memberID)
 	if err == nil && f.Verified() {
 		a.Fediverse = &f
@@ -487,9 +490,26 @@ func isForeignKeyViolation(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "FOREIGN KEY constraint failed") || strings.Contains(err.Error(), "violates foreign key constraint"))
 }
 
-// SetEmail sets a member's email address ("" for none).
+// SetEmail sets a member's email address ("" for none); a different
+// address than before is not confirmed.
 func (tx *Tx) SetEmail(ctx context.Context, memberID int64, email string, at time.Time) error {
-	return tx.updateOne(ctx, "member", `UPDATE members SET email = $1, updated_at = $2 WHERE id = $3`, email, at, memberID)
+	return tx.updateOne(ctx, "member", `UPDATE members SET
+		email_verified_at = CASE WHEN email = $1 THEN email_verified_at ELSE NULL END, email = $1, updated_at = $2
+		WHERE id = $3`, email, at, memberID)
+}
+
+// ConfirmEmail marks a member's address confirmed, and drops the
+// confirmation messages still queued for them.
+func (tx *Tx) ConfirmEmail(ctx context.Context, memberID int64, at time.Time) error {
+	if err := tx.updateOne(ctx, "member", `UPDATE members SET email_verified_at = $1 WHERE id = $2`, at, memberID); err != nil {
+		return err
+	}
+	_, err := tx.x.ExecContext(ctx, `UPDATE notifications SET status = 'dropped', last_error = 'confirmed already', next_attempt_at = $1
+		WHERE member_id = $2 AND kind = 'verify_email' AND status = 'pending'`, at, memberID)
+	if err != nil {
+		return fmt.Errorf("drop confirmations: %w", err)
+	}
+	return nil
 }
 
 // RecordVisit notes a view of the home page, in one statement. A view more

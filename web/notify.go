@@ -182,3 +182,20 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{shell: s.shell(w, r, "Unsubscribed"), Kinds: kinds, Done: true})
 }
+
+// confirmEmail opens the link sent to a new address: it needs no sign-in
+// (the link is signed for that member and address).
+func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	id, _ := strconv.ParseInt(q.Get("m"), 10, 64)
+	if err := s.notify.ConfirmEmail(r.Context(), id, q.Get("e"), q.Get("t")); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "emailconfirmed", emailConfirmedPage{shell: s.shell(w, r, "Address confirmed"), Email: q.Get("e")})
+}
+
+type emailConfirmedPage struct {
+	shell
+	Email string
+}

@@ -121,6 +121,7 @@ func (s *Server) routes() http.Handler {
 			// Unsubscribe links work without sign-in: they are signed.
 			r.Get("/unsubscribe", s.unsubscribeForm)
 			r.Post("/unsubscribe", s.unsubscribe)
+			r.Get("/account/email/confirm", s.confirmEmail)
 		}
 		if s.fed != nil {
 			r.Get("/joint-statements/{id}", s.jointDocument)

@@ -13,7 +13,7 @@ import (
 )
 
 // TestBrowserHomeShowsWhatToDoAndEmailArrives: a member gives an email
-// address, a facilitator opens a vote, the email reaches a real SMTP server
+// address and confirms it by the link mailed to it, a facilitator opens a vote, the email reaches a real SMTP server
 // (through --smtp-url, with AUTH), and the member's home page shows the vote
 // with the time left, their draft, and the movement's full handle with a copy
 // button; at phone and desktop width. The email's one-click unsubscribe works.
@@ -34,8 +34,17 @@ func TestBrowserHomeShowsWhatToDoAndEmailArrives(t *testing.T) {
 		t.Fatal("with --smtp-url the settings page still says email is off")
 	}
 	mia.fill(map[string]string{"email": "mia@example.org"})
-	mia.submit(`form[action="/account/notifications"]`, ".flash")
+	mia.submit(`form[action="/account/notifications"]`, "#email-unconfirmed")
 	mia.shot("30-notification-settings")
+	confirm := mail.WaitFor(t, 1, 30*time.Second)[0]
+	if subj := confirm.Header.Get("Subject"); subj != "Confirm your email address" || confirm.To[0] != "mia@example.org" {
+		t.Fatalf("the first email is %q to %v, want the confirmation to mia", subj, confirm.To)
+	}
+	link := strings.Fields(strings.Split(confirm.Body, base)[1])[0]
+	mia.open(link, "h1")
+	if page := mia.text("main"); !strings.Contains(page, "Address confirmed") {
+		t.Fatalf("the confirmation link shows:\n%s", page)
+	}
 	mia.open("/proposals/new", "#title")
 	mia.fill(map[string]string{"title": "Paint the stairwell", "rationale": "It is grey."})
 	mia.submit(`form[action="/proposals"]`, "#add-objectives")
@@ -52,8 +61,8 @@ func TestBrowserHomeShowsWhatToDoAndEmailArrives(t *testing.T) {
 	ada.submit(`form[action$="/open"]`, "#tally")
 
 	var got notifytest.Received
-	for _, m := range mail.WaitFor(t, 1, 30*time.Second) {
-		if m.To[0] == "mia@example.org" {
+	for _, m := range mail.WaitFor(t, 2, 30*time.Second) {
+		if m.Header.Get("Subject") != "Confirm your email address" {
 			got = m
 		}
 	}

@@ -3,6 +3,9 @@
 -- their notification choices, a fediverse account they proved is theirs,
 -- and the queue of notifications to send.
 ALTER TABLE members ADD COLUMN email TEXT NOT NULL DEFAULT '';
+-- Set when the member opened the link sent to the address: only a
+-- confirmed address receives notifications.
+ALTER TABLE members ADD COLUMN email_verified_at {{timestamp}};
 -- last_seen_at moves at every view of the home page; previous_visit_at is
 -- last_seen_at as it was when a new visit began (an hour or more apart).
 ALTER TABLE members ADD COLUMN last_seen_at {{timestamp}};
