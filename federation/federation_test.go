@@ -65,6 +65,12 @@ func newRemote(t testing.TB) *remote {
 			"publicKey": map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": pubPEM},
 		})
 	})
+	mux.HandleFunc("GET /.well-known/webfinger", func(w http.ResponseWriter, req *http.Request) {
+		user, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Query().Get("resource"), "acct:"), "@")
+		w.Header().Set("Content-Type", "application/jrd+json")
+		json.NewEncoder(w).Encode(map[string]any{"subject": req.URL.Query().Get("resource"),
+			"links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": r.srv.URL + "/users/" + user}}})
+	})
 	mux.HandleFunc("POST /", func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()

@@ -79,6 +79,7 @@ func TestEveryTextFieldIsCleaned(t *testing.T) {
 			{"member", comment + "/edit", url.Values{"body": {"An edited comment"}}, []string{"body"}, 400},
 			{"facilitator", comment + "/hide", url.Values{"reason": {"Off topic"}}, []string{"reason"}, 400},
 			{"admin", "/settings/decisions", url.Values{"kind": {"values"}, "preset": {"consensus"}, "quorum": {"50%"}, "voting_days": {"7"}}, []string{"kind", "preset", "quorum", "voting_days"}, 400},
+			{"member", "/account/notifications", url.Values{"email": {"member@example.org"}, "mode_vote_opened_email": {"digest"}}, []string{"email", "mode_vote_opened_email"}, 400},
 		}
 		for _, f := range forms {
 			for _, field := range f.fields {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
+	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -44,6 +45,9 @@ type Deps struct {
 	// Alliances is what movements do together: common ground and joint
 	// statements. It is required with Federation.
 	Alliances *alliances.Service
+	// Notify keeps members' notification settings and gathers their home
+	// page; nil leaves both out (the home page shows the movement only).
+	Notify *notify.Service
 }
 
 // Server routes and answers every HTTP request of an instance.
@@ -54,6 +58,7 @@ type Server struct {
 	health  func(ctx context.Context) error
 	fed     *federation.Service
 	allies  *alliances.Service
+	notify  *notify.Service
 	pages   pages
 	handler http.Handler
 
@@ -78,7 +83,7 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, pages: p,
+	s := &Server{opts: opts, log: deps.Log, svc: deps.Service, health: deps.Health, fed: deps.Federation, allies: deps.Alliances, notify: deps.Notify, pages: p,
 		live: newLiveTallies(deps.Service, deps.Log),
 	}
 	deps.Service.OnNotice(s.live.noticed)
@@ -136,6 +141,12 @@ func (s *Server) routes() http.Handler {
 		r.Get("/statement.json", s.statementJSON)
 		r.Get("/statement/history", s.statementHistory)
 		r.Get("/statement/diff", s.statementDiff)
+		if s.notify != nil {
+			// Unsubscribe links work without sign-in: they are signed.
+			r.Get("/unsubscribe", s.unsubscribeForm)
+			r.Post("/unsubscribe", s.unsubscribe)
+			r.Get("/account/email/confirm", s.confirmEmail)
+		}
 		if s.fed != nil {
 			r.Get("/joint-statements/{id}", s.jointDocument)
 			r.Get("/common-ground", s.commonGround)
@@ -143,12 +154,19 @@ func (s *Server) routes() http.Handler {
 		}
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireMember)
+			r.Use(s.requireMember, s.kickNotifications)
 			r.Get("/members", s.members)
 			r.Get("/account", s.account)
 			r.Post("/account/password", s.changePassword)
 			r.Post("/account/sign-out-everywhere", s.signOutEverywhere)
 			r.Post("/account/time-zone", s.saveTimeZone)
+			if s.notify != nil {
+				r.Get("/account/notifications", s.notificationSettings)
+				r.Post("/account/notifications", s.saveNotificationSettings)
+				r.Post("/account/fediverse", s.linkFediverse)
+				r.Post("/account/fediverse/verify", s.verifyFediverse)
+				r.Post("/account/fediverse/unlink", s.unlinkFediverse)
+			}
 
 			r.Get("/proposals", s.proposalList)
 			r.Get("/proposals/new", s.newProposal)
@@ -234,18 +252,4 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	m, err := s.svc.Movement(r.Context())
-	if err != nil && !errors.Is(err, proposals.ErrNotFound) {
-		s.renderError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "home", homePage{shell: s.shell(w, r, "Home"), Movement: m})
-}
-
-type homePage struct {
-	shell
-	Movement proposals.Movement
 }

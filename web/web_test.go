@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/storage/storagetest"
@@ -25,6 +26,8 @@ type site struct {
 	t       testing.TB
 	url     string
 	svc     *proposals.Service
+	notes   *notify.Service
+	db      *storage.DB
 	cookies map[string]string // session token by who: admin, facilitator, member, suspended
 	ids     map[string]int64
 }
@@ -44,15 +47,18 @@ func newSiteWith(t testing.TB, db *storage.DB, baseScheme string, now func() tim
 	svc := proposals.NewService(db.Store(), now)
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse(baseScheme + "://" + srv.Listener.Addr().String())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// No mail server and no federation: email is off, and the pages say so.
+	notes := notify.NewService(notify.Config{BaseURL: base.String(), DigestHour: 7, Secret: []byte("web test secret")}, db.Notify(), nil, nil, log, now)
 	handler, err := web.New(web.Options{BaseURL: base, MaxBodyBytes: 1 << 20, TrustedProxies: trusted},
-		web.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Service: svc, Health: db.Ping})
+		web.Deps{Log: log, Service: svc, Health: db.Ping, Notify: notes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = handler
 	srv.Start()
 	t.Cleanup(srv.Close)
-	s := &site{t: t, url: srv.URL, svc: svc, cookies: map[string]string{}, ids: map[string]int64{}}
+	s := &site{t: t, url: srv.URL, svc: svc, notes: notes, db: db, cookies: map[string]string{}, ids: map[string]int64{}}
 
 	admin, err := svc.Initialize(ctx, proposals.Founding{
 		Movement: proposals.Movement{Name: "Food Bank Network", Handle: "foodbanks"},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/commonground/commonground/federation"
 	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/mailer"
 )
 
 // Config is every setting of an instance, filled from flags and COMMONGROUND_*
@@ -50,6 +51,15 @@ type Config struct {
 	InboxQuota int64
 	// Retention is how long processed activities and finished deliveries are kept.
 	Retention time.Duration
+	// SMTPURL is the mail server notifications go through; empty turns email off.
+	SMTPURL string
+	// MailFrom is the sender of the instance's email.
+	MailFrom string
+	// NotifyInterval is how often notifications are planned and sent when
+	// nothing wakes the worker sooner.
+	NotifyInterval time.Duration
+	// DigestHour is the hour (UTC) the daily digest goes out.
+	DigestHour int
 }
 
 // setting describes one flag and the environment variable behind it, so that the
@@ -78,6 +88,10 @@ var settings = []setting{
 	{"inbox-workers", "COMMONGROUND_INBOX_WORKERS", "int", "8", "senders whose activities this process handles at once (each sender's in order); one host gets at most a quarter of them"},
 	{"inbox-quota", "COMMONGROUND_INBOX_QUOTA", "bytes", "4194304", "bytes of activities one sending host may store in the inbox per hour; beyond it the inbox answers 429 (at least 1048576)"},
 	{"federation-retention", "COMMONGROUND_FEDERATION_RETENTION", "duration", "168h", "how long processed inbox activities and finished deliveries are kept before they are deleted"},
+	{"smtp-url", "COMMONGROUND_SMTP_URL", "URL", "", "mail server for notifications: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (default: no email)"},
+	{"mail-from", "COMMONGROUND_MAIL_FROM", "address", "", "sender of notification emails, e.g. 'Riverside <notifications@example.org>' (required with --smtp-url)"},
+	{"notify-interval", "COMMONGROUND_NOTIFY_INTERVAL", "duration", "30s", "how often reminders and digests are looked for (what members do is notified at once)"},
+	{"digest-hour", "COMMONGROUND_DIGEST_HOUR", "hour", "7", "hour of the day (UTC, 0 to 23) the daily digest of notifications goes out"},
 	{"trusted-proxies", "COMMONGROUND_TRUSTED_PROXIES", "CIDRs", "", "reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (default: none, the peer's address counts)"},
 }
 
@@ -211,7 +225,27 @@ func buildConfig(get func(name string) string) (Config, error) {
 	if c.TrustedProxies, err = signing.ParseAllowList(get("trusted-proxies")); err != nil {
 		return c, fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	return c, nil
+	return c, c.mailConfig(get)
+}
+
+// mailConfig reads the mail settings: a mail server needs a sender, and its
+// URL and the sender must be what the mailer accepts.
+func (c *Config) mailConfig(get func(name string) string) (err error) {
+	c.SMTPURL, c.MailFrom = get("smtp-url"), get("mail-from")
+	if c.NotifyInterval, err = time.ParseDuration(get("notify-interval")); err != nil || c.NotifyInterval < 100*time.Millisecond {
+		return fmt.Errorf("--notify-interval %q: want a duration of at least 100ms, such as 30s", get("notify-interval"))
+	}
+	if c.DigestHour, err = strconv.Atoi(get("digest-hour")); err != nil || c.DigestHour < 0 || c.DigestHour > 23 {
+		return fmt.Errorf("--digest-hour %q: want an hour from 0 to 23", get("digest-hour"))
+	}
+	if c.SMTPURL == "" {
+		return nil
+	}
+	if c.MailFrom == "" {
+		return errors.New("--mail-from: required with --smtp-url, e.g. 'Riverside <notifications@example.org>'")
+	}
+	_, err = mailer.New(mailer.Config{URL: c.SMTPURL, From: c.MailFrom}, time.Now)
+	return err
 }
 
 // checkBaseURL accepts http(s)://host[:port] with no path: actor ids and

@@ -213,6 +213,10 @@ func TestBadInputGetsOneClearLineAndNonZeroExit(t *testing.T) {
 		{"bad listen address", []string{"serve", "--listen", "8080"}, nil, 2, `--listen "8080": want host:port`},
 		{"base URL with a path", []string{"serve", "--base-url", "https://example.org/cg"}, nil, 2, "want only scheme and host"},
 		{"bad log format", []string{"serve", "--log-format", "xml"}, nil, 2, "--log-format"},
+		{"mail server without a sender", []string{"serve", "--smtp-url", "smtp://mail.example:587"}, nil, 2, "--mail-from: required with --smtp-url"},
+		{"mail server URL of another kind", []string{"serve", "--smtp-url", "https://mail.example", "--mail-from", "a@example.org"}, nil, 2, "--smtp-url: want smtp://"},
+		{"sender that is no address", []string{"serve", "--smtp-url", "smtp://mail.example", "--mail-from", "Riverside"}, []string{}, 2, `--mail-from "Riverside": want an address`},
+		{"digest hour out of range", []string{"serve"}, []string{"COMMONGROUND_DIGEST_HOUR=24"}, 2, `--digest-hour "24": want an hour from 0 to 23`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation"
+	"github.com/commonground/commonground/mailer"
 	"github.com/commonground/commonground/match/embed"
+	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/web"
@@ -82,8 +85,13 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	notes, err := notifications(c, db, fed, keys, baseURL.String(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := web.New(web.Options{BaseURL: baseURL, MaxBodyBytes: c.MaxBodyBytes, TrustedProxies: c.TrustedProxies},
-		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed, Alliances: allies})
+		web.Deps{Log: log, Service: svc, Health: db.Ping, Federation: fed, Alliances: allies, Notify: notes})
 	if err != nil {
 		ln.Close()
 		return err
@@ -116,7 +124,10 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	})
 	background.Go(func() { purgeSessionsHourly(bgCtx, svc, log) })
 	background.Go(func() { fed.Run(bgCtx) }) // workers finish their current step; queued work stays queued
-	background.Go(func() { closeDueProposals(bgCtx, svc, log, c.SchedulerInterval, fed.Kick) })
+	background.Go(func() {
+		closeDueProposals(bgCtx, svc, log, c.SchedulerInterval, func() { fed.Kick(); notes.Kick() })
+	})
+	background.Go(func() { notes.Run(bgCtx, c.NotifyInterval) }) // a message being sent is finished and recorded
 	background.Go(func() {
 		allies.Run(bgCtx, time.Minute, func(err error) { log.Error("embed statements", "err", err) })
 	})
@@ -143,6 +154,29 @@ func serve(ctx context.Context, c Config, stderr io.Writer) error {
 	background.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// notifySenders is how many notifications a process sends at once: enough
+// to keep a mail server busy, few enough not to be taken for a flood.
+const notifySenders = 4
+
+// notifications builds the notification service: email through the
+// configured mail server (none without --smtp-url), direct messages through
+// federation. Unsubscribe links are signed with a key derived from the
+// movement's private key, so every process of the instance agrees on it
+// and no other secret has to be kept.
+func notifications(c Config, db *storage.DB, fed *federation.Service, keys proposals.KeyPair, baseURL string, log *slog.Logger) (*notify.Service, error) {
+	var m notify.Mailer
+	if c.SMTPURL != "" {
+		mm, err := mailer.New(mailer.Config{URL: c.SMTPURL, From: c.MailFrom}, time.Now)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		m = mm
+	}
+	secret := sha256.Sum256([]byte("commonground unsubscribe links\n" + keys.PrivateKeyPEM))
+	cfg := notify.Config{BaseURL: baseURL, DigestHour: c.DigestHour, Secret: secret[:], Senders: notifySenders}
+	return notify.NewService(cfg, db.Notify(), m, fed, log, time.Now), nil
 }
 
 // announceSetup prints the one-time setup token while the instance has no admin,

@@ -35,7 +35,13 @@ type Note struct {
 	InReplyTo                      string
 	Statement                      *StatementDoc // the structured statement, in the extension vocabulary
 	Joint                          *JointDoc     // or a joint statement, in the extension vocabulary
+	// Mentions are the actors the note names (id and @user@host): Mastodon
+	// shows a note addressed only to mentioned actors as a direct message.
+	Mentions []Mention
 }
+
+// Mention names an actor a note is addressed to.
+type Mention struct{ Href, Name string }
 
 // MarshalActor writes the actor as a Group with everything Mastodon needs to
 // follow it: publicKey, endpoints.sharedInbox, featured and profile fields.
@@ -209,6 +215,13 @@ func decorateNote(m map[string]any, n Note) {
 	}
 	if n.Joint != nil {
 		m[termJoint] = n.Joint.wire()
+	}
+	if len(n.Mentions) > 0 {
+		tags := make([]any, len(n.Mentions))
+		for i, t := range n.Mentions {
+			tags[i] = map[string]any{"type": "Mention", "href": t.Href, "name": t.Name}
+		}
+		m["tag"] = tags
 	}
 }
 

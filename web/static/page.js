@@ -13,24 +13,23 @@
     if (zone) input.placeholder = zone + " (your browser's)";
   });
 
-  // Copy buttons next to what people paste elsewhere: a handle, a link.
-  document.querySelectorAll("[data-copy]").forEach(function (el) {
-    if (!navigator.clipboard) return;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "small secondary copy-button";
-    button.textContent = "Copy";
-    button.setAttribute("aria-label", el.getAttribute("data-copy") || "Copy");
+  // Copy buttons: a button with data-copy="ID" copies the text (or, for a
+  // field, the value) of element ID. Without JavaScript the buttons stay
+  // hidden and the text is selectable.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
+    button.hidden = false;
     button.addEventListener("click", function () {
-      var text = el.value !== undefined && el.tagName === "INPUT" ? el.value : el.textContent.trim();
+      var text = source.tagName === "INPUT" ? source.value : source.textContent.trim();
       navigator.clipboard.writeText(text).then(function () {
         button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy"; }, 2000);
       }, function () {
-        if (el.select) el.select();
-        button.textContent = "Select and copy";
+        if (source.select) source.select();
+        button.textContent = "Select and copy the text";
       });
+      setTimeout(function () { button.textContent = label; }, 2500);
     });
-    el.insertAdjacentElement("afterend", button);
   });
 })();
