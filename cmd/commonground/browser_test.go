@@ -91,9 +91,21 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// open navigates to path and waits for waitFor. A navigation that Chromium
+// reports aborted (the page it replaces was itself still finishing one, on
+// a loaded machine) is tried again.
 func (b *browser) open(path string, waitFor string) {
 	b.t.Helper()
-	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(b.ctx, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "net::ERR_ABORTED") || attempt == 3 {
+			b.t.Fatalf("open %s: %v", path, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }
 
 // fill types into form fields by id.
