@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -260,6 +261,34 @@ func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit, perHos
 func (tx *Tx) MarkInboxProcessed(ctx context.Context, actor, id, errMsg string, at time.Time) error {
 	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET processed_at = $1, error = $2 WHERE actor = $3 AND id = $4`,
 		at, errMsg, actor, id)
+}
+
+// InboxKey names a stored activity: its sender and its id.
+type InboxKey struct{ Actor, ID string }
+
+// MarkInboxHandled records that the activities named were handled, in one
+// statement: a worker records its batch at once.
+func (tx *Tx) MarkInboxHandled(ctx context.Context, keys []InboxKey, at time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var rows strings.Builder
+	args := make([]any, 1, 1+2*len(keys))
+	args[0] = at
+	for i, k := range keys {
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, k.Actor, k.ID)
+	}
+	// A row-value IN over VALUES: the form both databases read.
+	_, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET processed_at = $1, error = ''
+		WHERE (actor, id) IN (VALUES `+rows.String()+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("mark inbox activities handled: %w", err)
+	}
+	return nil
 }
 
 // RetryInbox records that handling actor's activity id failed for a passing

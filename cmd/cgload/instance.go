@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -91,24 +92,49 @@ func (in *instance) post(ctx context.Context, path, session string, form url.Val
 
 var (
 	errorMessage = regexp.MustCompile(`(?s)<(?:p|div)[^>]*role="alert"[^>]*>(.*?)</(?:p|div)>`)
+	mainPart     = regexp.MustCompile(`(?s)<main[^>]*>(.*?)</main>`)
 	tags         = regexp.MustCompile(`<[^>]+>`)
 )
 
-// pageMessage is the error a page shows, for a message that says what went wrong.
+// pageMessage is what a page says went wrong: its form error, or its main
+// text (an error page), in one line.
 func pageMessage(body []byte) string {
+	text := body
 	if m := errorMessage.FindSubmatch(body); m != nil {
-		return strings.TrimSpace(tags.ReplaceAllString(string(m[1]), ""))
+		text = m[1]
+	} else if m := mainPart.FindSubmatch(body); m != nil {
+		text = m[1]
 	}
-	s := strings.TrimSpace(tags.ReplaceAllString(string(body), " "))
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	s := strings.Join(strings.Fields(tags.ReplaceAllString(string(text), " ")), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
 	}
 	return s
 }
 
+// busyRetries is how many times a request the instance answered 503 (all
+// its password checks busy) is sent again, after the wait it asks for.
+const busyRetries = 20
+
+// doPatiently is do, sent again while the instance answers 503.
+func (in *instance) doPatiently(ctx context.Context, method, path, session string, form url.Values) (int, []byte, http.Header, error) {
+	for try := 0; ; try++ {
+		status, body, hdr, err := in.do(ctx, method, path, session, form)
+		if err != nil || status != http.StatusServiceUnavailable || try == busyRetries {
+			return status, body, hdr, err
+		}
+		wait, _ := strconv.Atoi(hdr.Get("Retry-After"))
+		select {
+		case <-time.After(time.Duration(max(wait, 1)) * time.Second):
+		case <-ctx.Done():
+			return 0, nil, nil, ctx.Err()
+		}
+	}
+}
+
 // signIn returns a session of username.
 func (in *instance) signIn(ctx context.Context, username, password string) (string, error) {
-	status, body, hdr, err := in.do(ctx, "POST", "/login", "", url.Values{"username": {username}, "password": {password}})
+	status, body, hdr, err := in.doPatiently(ctx, "POST", "/login", "", url.Values{"username": {username}, "password": {password}})
 	if err != nil {
 		return "", err
 	}
@@ -136,7 +162,9 @@ type members struct {
 // voterPassword is the password of cgload's voters: these accounts exist
 // for load runs on test instances only.
 // It must not contain the username, which the instance refuses.
-func voterPassword(name string) string { return "load test passphrase " + strings.TrimPrefix(name, "cgload_voter_") }
+func voterPassword(name string) string {
+	return "load test passphrase " + strings.TrimPrefix(name, "cgload_voter_")
+}
 
 var joinLink = regexp.MustCompile(`/join/([A-Za-z0-9_-]+)`)
 
@@ -170,7 +198,7 @@ func gather(ctx context.Context, in *instance, admin, password string, n int) (*
 
 func joinOrSignIn(ctx context.Context, in *instance, token, name string) (string, error) {
 	pw := voterPassword(name)
-	status, body, hdr, err := in.do(ctx, "POST", "/join/"+token, "", url.Values{"username": {name}, "password": {pw}, "password_confirm": {pw}})
+	status, body, hdr, err := in.doPatiently(ctx, "POST", "/join/"+token, "", url.Values{"username": {name}, "password": {pw}, "password_confirm": {pw}})
 	if err != nil {
 		return "", err
 	}
