@@ -368,10 +368,22 @@ func (tx *Tx) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, li
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	for _, d := range ds {
-		if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2`, leaseUntil, d.ID); err != nil {
-			return nil, fmt.Errorf("lease delivery: %w", err)
+	if len(ds) == 0 {
+		return ds, nil
+	}
+	// Leased in one statement, not one per delivery: a fan-out claims
+	// hundreds.
+	var ids strings.Builder
+	args := []any{leaseUntil}
+	for i, d := range ds {
+		if i > 0 {
+			ids.WriteString(", ")
 		}
+		args = append(args, d.ID)
+		fmt.Fprintf(&ids, "$%d", len(args))
+	}
+	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id IN (`+ids.String()+`)`, args...); err != nil {
+		return nil, fmt.Errorf("lease deliveries: %w", err)
 	}
 	return ds, nil
 }
