@@ -92,7 +92,7 @@ func newLoadFixture(b *testing.B, dbURL string, members int) *loadFixture {
 		b.Fatal(err)
 	}
 	f.proposal = p.ID
-	inst := startServe(b, "--data-dir", b.TempDir(), "--database-url", dbURL, "--log-level", "warn")
+	inst := startServe(b, "--data-dir", b.TempDir(), "--database-url", dbURL)
 	f.base = "http://" + inst.addr
 	return f
 }
