@@ -390,11 +390,22 @@ func (tx *Tx) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, li
 
 // DeliverySucceeded marks a delivery done and the host healthy.
 func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery, at time.Time) error {
-	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE id = $2`, at, d.ID); err != nil {
+	const done = `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE id = $2`
+	const healthy = `DELETE FROM host_health WHERE host = $3`
+	if tx.dialect == Postgres {
+		// One round trip: a fan-out records hundreds of these.
+		if _, err := tx.x.ExecContext(ctx, `WITH done AS (`+done+` RETURNING 1) `+healthy, at, d.ID, d.Host); err != nil {
+			return fmt.Errorf("delivery succeeded: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.x.ExecContext(ctx, done, at, d.ID); err != nil {
 		return fmt.Errorf("delivery succeeded: %w", err)
 	}
-	_, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host = $1`, d.Host)
-	return err
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host = $1`, d.Host); err != nil {
+		return fmt.Errorf("delivery succeeded: %w", err)
+	}
+	return nil
 }
 
 // DeliveryFailed records a failed attempt: the delivery is tried again at
