@@ -24,6 +24,7 @@ import (
 // databases, with members who each hold a session, and one proposal open for
 // voting.
 type loadFixture struct {
+	inst     *instance
 	base     string
 	svc      *proposals.Service
 	members  []proposals.Member
@@ -37,7 +38,7 @@ func eachDatabase(b *testing.B, bench func(b *testing.B, dbURL string)) {
 	b.Run("postgres", func(b *testing.B) { bench(b, storagetest.PostgresURL(b)) })
 }
 
-func newLoadFixture(b *testing.B, dbURL string, members int) *loadFixture {
+func newLoadFixture(b testing.TB, dbURL string, members int) *loadFixture {
 	b.Helper()
 	ctx := context.Background()
 	target, err := storage.ParseURL(dbURL, "")
@@ -92,8 +93,8 @@ func newLoadFixture(b *testing.B, dbURL string, members int) *loadFixture {
 		b.Fatal(err)
 	}
 	f.proposal = p.ID
-	inst := startServe(b, "--data-dir", b.TempDir(), "--database-url", dbURL)
-	f.base = "http://" + inst.addr
+	f.inst = startServe(b, "--data-dir", b.TempDir(), "--database-url", dbURL)
+	f.base = "http://" + f.inst.addr
 	return f
 }
 
@@ -105,21 +106,28 @@ func loadClient() *http.Client {
 }
 
 // vote posts one vote as the member with session, and fails b unless it is recorded.
-func (f *loadFixture) vote(b *testing.B, client *http.Client, session, position string) {
+func (f *loadFixture) vote(b testing.TB, client *http.Client, session, position string) {
+	if err := f.tryVote(client, session, position); err != nil {
+		b.Error(err)
+	}
+}
+
+// tryVote posts one vote; nil means the instance answered that it is recorded.
+func (f *loadFixture) tryVote(client *http.Client, session, position string) error {
 	form := url.Values{"position": {position}}
 	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/proposals/%d/vote", f.base, f.proposal), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
 	resp, err := client.Do(req)
 	if err != nil {
-		b.Error(err)
-		return
+		return err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther {
-		b.Errorf("vote answered %d", resp.StatusCode)
+		return fmt.Errorf("vote answered %d", resp.StatusCode)
 	}
+	return nil
 }
 
 // percentiles reports the p50 and p99 of lat, in milliseconds.
@@ -130,6 +138,79 @@ func percentiles(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// A vote the instance answered for is kept, and counted once, when the
+// process is killed (kill -9) while members vote at once: after the kill,
+// each member's vote is the last one answered, or the one in flight when it
+// died; the audit trail holds every answered vote and at most that one more.
+// On both databases (a vote is one statement on PostgreSQL, two on SQLite).
+func TestVotesSurviveKill9(t *testing.T) {
+	for _, db := range []struct{ name, url string }{{"sqlite", ""}, {"postgres", ""}} {
+		t.Run(db.name, func(t *testing.T) {
+			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "votes.db")
+			if db.name == "postgres" {
+				dbURL = storagetest.PostgresURL(t)
+			}
+			const voters = 20
+			f := newLoadFixture(t, dbURL, voters)
+			client := loadClient()
+			positions := []consensus.Position{consensus.Agree, consensus.Disagree, consensus.StandAside}
+			answered := make([][]consensus.Position, voters) // per voter, in order
+			inFlight := make([]consensus.Position, voters)
+			var votes atomic.Int64
+			var wg sync.WaitGroup
+			for v := range voters {
+				wg.Go(func() {
+					for i := v; ; i++ {
+						pos := positions[i%len(positions)]
+						inFlight[v] = pos
+						if f.tryVote(client, f.sessions[v], string(pos)) != nil {
+							return // killed
+						}
+						answered[v] = append(answered[v], pos)
+						votes.Add(1)
+					}
+				})
+			}
+			for votes.Load() < 200 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			f.inst.cmd.Process.Kill()
+			f.inst.cmd.Wait()
+			wg.Wait()
+			ctx := context.Background()
+			view, err := f.svc.ViewProposal(ctx, &f.members[0], f.proposal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, events, err := f.svc.VoteTrail(ctx, f.members[0], f.proposal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			current := map[int64]consensus.Position{}
+			for _, vote := range view.Votes {
+				current[vote.MemberID] = vote.Position
+			}
+			trail := map[int64]int{}
+			for _, e := range events {
+				trail[e.MemberID]++
+			}
+			for v, m := range f.members {
+				acked := answered[v]
+				if len(acked) == 0 {
+					continue
+				}
+				if got := current[m.ID]; got != acked[len(acked)-1] && got != inFlight[v] {
+					t.Errorf("voter %d: vote %q after the kill, want the last one answered, %q (or %q, in flight)", v, got, acked[len(acked)-1], inFlight[v])
+				}
+				if n := trail[m.ID]; n < len(acked) || n > len(acked)+1 {
+					t.Errorf("voter %d: %d audit entries for %d answered votes", v, n, len(acked))
+				}
+			}
+			t.Logf("%d votes answered before the kill, all kept", votes.Load())
+		})
+	}
 }
 
 // BenchmarkVotesOverHTTP: 200 signed-in members change their votes at once
