@@ -226,14 +226,15 @@ func (s *Service) repin(ctx context.Context, tx *storage.Tx, m proposals.Movemen
 
 // processInbox hands due activities to workers in lanes: a sender's
 // activities are handled in order, one at a time, while different senders'
-// run side by side. So one slow sender (its server slow to answer the
-// fetches its activities cause) holds up only its lane. Lanes are bounded in
-// number, and in number per host, so that one host with many actors cannot
-// take them all; a round takes at most inboxPerHost activities of one host,
-// so its backlog cannot crowd out the others'. A host's senders are shared
-// out between the lanes it may start, so that a lane works through a batch
-// (its activities marked handled together) even when the host's senders
-// interleave; a lane that ends wakes this dispatcher for what is left.
+// run side by side. Lanes are bounded in number, and in number per host, so
+// that one host with many actors cannot take them all; a round takes at most
+// inboxPerHost activities of one host, so its backlog cannot crowd out the
+// others'. A host's senders are shared out between the lanes it may start,
+// so that a lane works through a batch (recorded in one statement) even when
+// the host's senders interleave, as a busy server's do. So one slow sender
+// (its server slow to answer the fetches its activities cause) holds up only
+// senders of its own host that share its lane, never another host's. A lane
+// that ends wakes this dispatcher for what is left.
 //
 // Handlers are idempotent (upserts, deliveries unique per activity and
 // inbox), so an activity handled twice (by two processes, or again after a
@@ -274,7 +275,7 @@ func (s *Service) processInbox(ctx context.Context) {
 }
 
 // handleLane handles activities in order (each sender's in the order
-// received) and records them: those handled in one transaction at the end,
+// received) and records them: those handled in one statement at the end,
 // each failure on its own.
 func (s *Service) handleLane(ctx context.Context, me string, acts []storage.InboxActivity) {
 	var handled []storage.InboxActivity
