@@ -597,7 +597,7 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) (err error) {
 	p := v.Proposal
 	var current Version
-	if p.Status == StatusDraft || p.Status == StatusOpen {
+	if !p.Kind.AboutJoint() && (p.Status == StatusDraft || p.Status == StatusOpen) {
 		if current, err = tx.CurrentVersion(ctx); err != nil {
 			return err
 		}
