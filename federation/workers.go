@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -223,27 +224,37 @@ func (s *Service) repin(ctx context.Context, tx *storage.Tx, m proposals.Movemen
 	return s.toFollowers(ctx, tx, updateID, body)
 }
 
-// processInbox hands due activities to workers, one lane per sender: a
-// sender's activities are handled in order, one at a time, while different
-// senders' run side by side. So one slow sender (its server slow to answer
-// the fetches its activities cause) holds up only its own lane. Lanes are
-// bounded in number, and in number per host, so that one host with many
-// actors cannot take them all; a batch holds at most inboxPerHost activities
-// of one host, so its backlog cannot crowd out the others', and a lane ends
-// with its batch, its sender then waiting its turn again. A lane that ends
-// wakes this dispatcher for what is left.
+// processInbox hands due activities to workers in lanes: a sender's
+// activities are handled in order, one at a time, while different senders'
+// run side by side. Lanes are bounded in number, and in number per host, so
+// that one host with many actors cannot take them all; a round takes at most
+// inboxPerHost activities of one host, so its backlog cannot crowd out the
+// others'. A host's senders are shared out between the lanes it may start,
+// so that a lane works through a batch (recorded in one statement) even when
+// the host's senders interleave, as a busy server's do. So one slow sender
+// (its server slow to answer the fetches its activities cause) holds up only
+// senders of its own host that share its lane, never another host's. A lane
+// that ends wakes this dispatcher for what is left.
 //
 // Handlers are idempotent (upserts, deliveries unique per activity and
-// inbox), so an activity handled twice by two processes changes nothing the
-// second time.
+// inbox), so an activity handled twice (by two processes, or again after a
+// crash before its batch was marked) changes nothing the second time.
 func (s *Service) processInbox(ctx context.Context) {
 	if s.lanes.full() {
 		return
 	}
+	me, err := s.movementHandle(ctx)
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, proposals.ErrNotFound) {
+			s.log.Error("federation: read the movement", "err", err)
+		}
+		return
+	}
+	me = s.actorID(me)
 	var batch []storage.InboxActivity
 	now := s.now()
-	err := s.db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
-		batch, err = tx.UnprocessedInbox(ctx, now, 2*s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
+	err = s.db.Single(ctx, func(tx *storage.Tx) (err error) {
+		batch, err = tx.UnprocessedInbox(ctx, now, s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
 		return err
 	})
 	if err != nil {
@@ -252,60 +263,122 @@ func (s *Service) processInbox(ctx context.Context) {
 		}
 		return
 	}
-	for _, acts := range bySender(batch) {
-		host, _ := hostOf(acts[0].Actor)
-		if !s.lanes.start(acts[0].Actor, host) {
-			continue // its lane is busy, or its host has its share: a later round
+	for _, h := range byHost(batch) {
+		for _, lane := range s.lanes.startLanes(h.host, h.senders) {
+			go func() {
+				defer notify(s.inboxCh)
+				defer s.lanes.done(lane, h.host)
+				s.handleLane(ctx, me, h.activitiesOf(lane))
+			}()
 		}
-		go func() {
-			defer notify(s.inboxCh)
-			defer s.lanes.done(acts[0].Actor, host)
-			s.handleLane(ctx, acts)
-		}()
 	}
 }
 
-// handleLane handles one sender's activities in order and records each.
-func (s *Service) handleLane(ctx context.Context, acts []storage.InboxActivity) {
+// handleLane handles activities in order (each sender's in the order
+// received) and records them: those handled in one statement at the end,
+// each failure on its own.
+func (s *Service) handleLane(ctx context.Context, me string, acts []storage.InboxActivity) {
+	var handled []storage.InboxActivity
 	for _, a := range acts {
-		err := s.handleActivity(ctx, a)
+		err := s.handleActivity(ctx, me, a)
 		if ctx.Err() != nil {
-			return // stopped: it stays due and is handled at the next start
+			break // stopped: what is not recorded stays due and is handled at the next start
 		}
-		if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
+		if err == nil {
+			handled = append(handled, a)
+			continue
+		}
+		if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordFailure(ctx, tx, a, err) }); err != nil {
 			s.log.Error("federation: record handled activity", "err", err)
 			return
 		}
-		// What was handled may have recorded events to announce (a verdict
-		// on our joint statement): the publisher looks now, not at its tick.
+	}
+	if len(handled) == 0 {
+		return
+	}
+	// Recorded even when shutdown starts meanwhile: the work is done.
+	rctx := context.WithoutCancel(ctx)
+	if err := s.db.Single(rctx, func(tx *storage.Tx) error { return tx.MarkInboxHandled(rctx, inboxKeys(handled), s.now()) }); err != nil {
+		s.log.Error("federation: record handled activities", "err", err)
+		return
+	}
+	// What was handled may have recorded events to announce (a verdict on
+	// our joint statement): the publisher looks now, not at its tick.
+	if slices.ContainsFunc(handled, func(a storage.InboxActivity) bool { return mayRecordEvents(a.Type) }) {
 		notify(s.pubCh)
 	}
 }
 
-// bySender groups a batch by actor, in the order each actor first appears
-// (oldest first), keeping each actor's activities in order.
-func bySender(batch []storage.InboxActivity) [][]storage.InboxActivity {
-	var out [][]storage.InboxActivity
-	at := map[string]int{}
-	for _, a := range batch {
-		i, ok := at[a.Actor]
-		if !ok {
-			i = len(out)
-			at[a.Actor] = i
-			out = append(out, nil)
+// mayRecordEvents reports whether handling an activity of type typ may
+// record an event to announce: offers, verdicts (in an Accept, Reject or
+// Undo), pair decisions and joint records (in an Update). A status, a
+// follow, a deletion record none, and do not wake the publisher.
+func mayRecordEvents(typ string) bool {
+	switch typ {
+	case "Offer", "Accept", "Reject", "Undo", "Update", vocab.PairDecisionType:
+		return true
+	}
+	return false
+}
+
+func inboxKeys(acts []storage.InboxActivity) []storage.InboxKey {
+	keys := make([]storage.InboxKey, len(acts))
+	for i, a := range acts {
+		keys[i] = storage.InboxKey{Actor: a.Actor, ID: a.ID}
+	}
+	return keys
+}
+
+// hostBatch is one host's part of a round: its activities in order, and its
+// senders in the order each first appears.
+type hostBatch struct {
+	host    string
+	acts    []storage.InboxActivity
+	senders []string
+}
+
+// activitiesOf is the part of the batch sent by the lane's senders, in order.
+func (h hostBatch) activitiesOf(senders []string) []storage.InboxActivity {
+	var out []storage.InboxActivity
+	for _, a := range h.acts {
+		if slices.Contains(senders, a.Actor) {
+			out = append(out, a)
 		}
-		out[i] = append(out[i], a)
 	}
 	return out
 }
 
-// inboxLanes are the senders whose activities this process is handling.
+// byHost groups a batch by the senders' hosts, in the order each host first
+// appears (oldest first), keeping the activities in order.
+func byHost(batch []storage.InboxActivity) []hostBatch {
+	var out []hostBatch
+	at := map[string]int{}
+	seen := map[string]bool{}
+	for _, a := range batch {
+		host, _ := hostOf(a.Actor)
+		i, ok := at[host]
+		if !ok {
+			i = len(out)
+			at[host] = i
+			out = append(out, hostBatch{host: host})
+		}
+		out[i].acts = append(out[i].acts, a)
+		if !seen[a.Actor] {
+			seen[a.Actor] = true
+			out[i].senders = append(out[i].senders, a.Actor)
+		}
+	}
+	return out
+}
+
+// inboxLanes are the lanes this process runs, and the senders in them.
 type inboxLanes struct {
 	mu        sync.Mutex
 	max       int             // lanes at once
 	hostShare int             // lanes at once for one host
-	busy      map[string]bool // by actor
-	byHost    map[string]int
+	lanes     int             // running
+	busy      map[string]bool // senders in a running lane
+	byHost    map[string]int  // running lanes by host
 	running   sync.WaitGroup
 }
 
@@ -316,26 +389,48 @@ func newInboxLanes(workers int) *inboxLanes {
 func (l *inboxLanes) full() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.busy) >= l.max
+	return l.lanes >= l.max
 }
 
-// start takes a lane for actor, unless it has one already, every lane is
-// taken, or its host has its share of them.
+// start takes a lane for one sender, unless it has one already, every lane
+// is taken, or its host has its share of them.
 func (l *inboxLanes) start(actor, host string) bool {
+	return len(l.startLanes(host, []string{actor})) == 1
+}
+
+// startLanes takes as many lanes for host as it may still have, and shares
+// its senders that are in no lane yet between them (each sender in one
+// lane). It returns each lane's senders; none when no lane is free.
+func (l *inboxLanes) startLanes(host string, senders []string) [][]string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.busy[actor] || len(l.busy) >= l.max || l.byHost[host] >= l.hostShare {
-		return false
+	var idle []string
+	for _, a := range senders {
+		if !l.busy[a] {
+			idle = append(idle, a)
+		}
 	}
-	l.busy[actor] = true
-	l.byHost[host]++
-	l.running.Add(1)
-	return true
+	n := min(len(idle), l.max-l.lanes, l.hostShare-l.byHost[host])
+	if n <= 0 {
+		return nil
+	}
+	lanes := make([][]string, n)
+	for i, a := range idle {
+		lanes[i%n] = append(lanes[i%n], a)
+		l.busy[a] = true
+	}
+	l.lanes += n
+	l.byHost[host] += n
+	l.running.Add(n)
+	return lanes
 }
 
-func (l *inboxLanes) done(actor, host string) {
+func (l *inboxLanes) done(senders []string, host string) {
 	l.mu.Lock()
-	delete(l.busy, actor)
+	for _, a := range senders {
+		delete(l.busy, a)
+	}
+	l.lanes--
 	if l.byHost[host]--; l.byHost[host] == 0 {
 		delete(l.byHost, host)
 	}
@@ -350,13 +445,11 @@ func (l *inboxLanes) wait() { l.running.Wait() }
 // failure counts as final; the waits between them double from a minute.
 const inboxAttempts = 6
 
-// recordHandled marks an activity processed, or, when handling it failed for
-// a reason that may pass (the database, a remote server down), due again
-// later: the sender was told it was received, so it must not be dropped.
-func (s *Service) recordHandled(ctx context.Context, tx *storage.Tx, a storage.InboxActivity, err error) error {
-	if err == nil {
-		return tx.MarkInboxProcessed(ctx, a.Actor, a.ID, "", s.now())
-	}
+// recordFailure marks an activity whose handling failed due again later,
+// when it failed for a reason that may pass (the database, a remote server
+// down): the sender was told it was received, so it must not be dropped.
+// Otherwise it is marked processed, with the error kept for an admin.
+func (s *Service) recordFailure(ctx context.Context, tx *storage.Tx, a storage.InboxActivity, err error) error {
 	if !refusedForGood(err) && a.Attempts+1 < inboxAttempts {
 		s.log.Warn("federation: activity not handled, will retry", "id", a.ID, "type", a.Type, "err", err)
 		return tx.RetryInbox(ctx, a.Actor, a.ID, err.Error(), s.now().Add(time.Minute<<a.Attempts))
@@ -387,16 +480,14 @@ func refusedForGood(err error) bool {
 		errors.Is(err, signing.ErrForbiddenAddress) || errors.Is(err, signing.ErrTooLarge)
 }
 
-func (s *Service) handleActivity(ctx context.Context, stored storage.InboxActivity) error {
-	act, err := vocab.ParseActivity([]byte(stored.Body))
+// handleActivity handles one stored activity; me is the movement's actor.
+// The inbox checked the activity (go-fed included) before storing it, so it
+// is read here without checking it again.
+func (s *Service) handleActivity(ctx context.Context, me string, stored storage.InboxActivity) error {
+	act, err := vocab.ParseReceived([]byte(stored.Body))
 	if err != nil {
 		return err
 	}
-	m, err := s.movement(ctx)
-	if err != nil {
-		return err
-	}
-	me := s.actorID(m.Handle)
 	switch act.Type {
 	case "Follow":
 		return s.onFollow(ctx, act, me)
@@ -502,6 +593,9 @@ func (s *Service) onCreateOrUpdate(ctx context.Context, act vocab.Activity, me s
 	if act.Type == "Update" && act.ObjectID == act.Actor {
 		_, err := s.fetchActor(ctx, act.Actor, "")
 		return err
+	}
+	if !act.Documents {
+		return nil // a status or another object: nothing to keep, and no need to read it as a Note
 	}
 	objects := act.Objects
 	if act.Object != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 			t.Helper()
 			a := storage.InboxActivity{ID: id, Actor: "https://a.example/u", Attempts: attempts[id]}
 			attempts[id]++
-			if err := db.InTx(ctx, func(tx *storage.Tx) error { return s.recordHandled(ctx, tx, a, err) }); err != nil {
+			if err := db.InTx(ctx, func(tx *storage.Tx) error { return s.recordFailure(ctx, tx, a, err) }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -164,9 +165,49 @@ func TestInboxLanesShareWorkersBetweenHosts(t *testing.T) {
 	if !l.full() || l.start("https://z.example/users/x", "z.example") {
 		t.Fatal("a ninth lane started")
 	}
-	l.done("https://a.example/users/1", "a.example")
+	l.done([]string{"https://a.example/users/1"}, "a.example")
 	if l.full() || !l.start("https://a.example/users/3", "a.example") {
 		t.Fatal("a lane that ended was not given to the next sender")
+	}
+}
+
+// A host's senders are shared out between the lanes it may start, each
+// sender in one lane, so that a round of interleaved senders still gives
+// each lane a batch; a sender already in a lane waits for the next round.
+func TestInboxLanesShareAHostsSendersBetweenItsLanes(t *testing.T) {
+	l := newInboxLanes(8) // 2 lanes per host
+	senders := []string{"https://a.example/users/1", "https://a.example/users/2", "https://a.example/users/3",
+		"https://a.example/users/4", "https://a.example/users/5"}
+	lanes := l.startLanes("a.example", senders)
+	if len(lanes) != 2 {
+		t.Fatalf("%d lanes for one host, want its share of 2", len(lanes))
+	}
+	seen := map[string]int{}
+	for _, lane := range lanes {
+		for _, a := range lane {
+			seen[a]++
+		}
+	}
+	for _, a := range senders {
+		if seen[a] != 1 {
+			t.Fatalf("sender %s is in %d lanes, want 1: %v", a, seen[a], lanes)
+		}
+	}
+	if more := l.startLanes("a.example", []string{"https://a.example/users/6"}); more != nil {
+		t.Fatalf("a third lane for the host: %v", more)
+	}
+	l.done(lanes[0], "a.example")
+	again := l.startLanes("a.example", append(senders, "https://a.example/users/6"))
+	if len(again) != 1 {
+		t.Fatalf("after a lane ended: %d lanes, want 1", len(again))
+	}
+	for _, a := range again[0] {
+		if slices.Contains(lanes[1], a) {
+			t.Fatalf("sender %s started a second lane while its first runs", a)
+		}
+	}
+	if len(again[0]) != len(lanes[0])+1 {
+		t.Fatalf("the new lane took %v, want the idle senders %v and the new one", again[0], lanes[0])
 	}
 }
 

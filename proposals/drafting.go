@@ -31,8 +31,10 @@ type DraftingTx interface {
 	// ProposalForUpdate locks the proposal against concurrent votes and closes.
 	ProposalForUpdate(ctx context.Context, id int64) (Proposal, error)
 	// ProposalForVote locks the proposal so that it cannot close under a vote,
-	// without stopping other votes. It fills only ID, Status, Round, ClosesAt and Rule.
-	ProposalForVote(ctx context.Context, id int64) (Proposal, error)
+	// without stopping other votes. It fills only ID, Status, Round, ClosesAt
+	// and Rule, and tells whether voterID is one of its voters: a vote reads
+	// what it needs in one query.
+	ProposalForVote(ctx context.Context, id, voterID int64) (p Proposal, eligible bool, err error)
 	UpdateProposal(ctx context.Context, p Proposal) error
 	// Proposals lists proposals with the given statuses (all when none) that
 	// viewerID may see: opened ones, their own, and every draft when allDrafts.
@@ -80,15 +82,16 @@ const (
 // read runs fn in a read-only transaction.
 func (s *Service) read(ctx context.Context, fn func(Tx) error) error { return s.store.ReadTx(ctx, fn) }
 
-// CurrentVersion is the statement in force.
+// CurrentVersion is the statement in force. One statement, consistent on
+// its own: no transaction (the public statement page is the busiest page).
 func (s *Service) CurrentVersion(ctx context.Context) (v Version, err error) {
-	err = s.read(ctx, func(tx Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
+	err = s.store.Single(ctx, func(tx Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
 	return v, err
 }
 
-// Version returns version n of the statement.
+// Version returns version n of the statement (one statement, as above).
 func (s *Service) Version(ctx context.Context, n int) (v Version, err error) {
-	err = s.read(ctx, func(tx Tx) (err error) { v, err = tx.VersionByNumber(ctx, n); return err })
+	err = s.store.Single(ctx, func(tx Tx) (err error) { v, err = tx.VersionByNumber(ctx, n); return err })
 	return v, err
 }
 
@@ -342,7 +345,7 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 		return Invalid("reason", "a reason can be at most %d characters", MaxReasonLen)
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		p, err := tx.ProposalForVote(ctx, id)
+		p, eligible, err := tx.ProposalForVote(ctx, id, actor.ID)
 		if err != nil {
 			return err
 		}
@@ -352,10 +355,6 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 		}
 		if p.Rule.NeedsReason(position) && reason == "" {
 			return Invalid("reason", "a %s needs a reason under this proposal's rule", position.Label())
-		}
-		eligible, err := tx.IsVoter(ctx, p.ID, actor.ID)
-		if err != nil {
-			return err
 		}
 		if !eligible {
 			return Forbidden("only members who were active when voting opened may vote on this proposal")
@@ -376,6 +375,24 @@ func (s *Service) Tally(ctx context.Context, id int64) (t consensus.Tally, err e
 		return err
 	})
 	return t, err
+}
+
+// tallyOfVotes counts a round's votes already read.
+func tallyOfVotes(eligible int, votes []Vote) consensus.Tally {
+	t := consensus.Tally{Eligible: eligible}
+	for _, v := range votes {
+		switch v.Position {
+		case consensus.Agree:
+			t.Agree++
+		case consensus.StandAside:
+			t.StandAside++
+		case consensus.Disagree:
+			t.Disagree++
+		case consensus.Block:
+			t.Block++
+		}
+	}
+	return t
 }
 
 func tallyOf(ctx context.Context, tx Tx, p Proposal) (consensus.Tally, error) {
@@ -584,9 +601,6 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 		if !p.VisibleTo(*viewer) {
 			return Forbidden("this draft is visible to its authors and the facilitators until they share it or voting opens")
 		}
-		if v.Base, err = tx.VersionByNumber(ctx, p.BaseVersion); err != nil {
-			return err
-		}
 		if err := s.proposedStatement(ctx, tx, &v); err != nil {
 			return err
 		}
@@ -603,8 +617,22 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 	return v, err
 }
 
-func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) error {
+// proposedStatement reads the proposal's base version and what it does to
+// the statement. An open proposal is shown against the current version,
+// which often is its base: then that is read once.
+func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView) (err error) {
 	p := v.Proposal
+	var current Version
+	if !p.Kind.AboutJoint() && (p.Status == StatusDraft || p.Status == StatusOpen) {
+		if current, err = tx.CurrentVersion(ctx); err != nil {
+			return err
+		}
+	}
+	if current.Number == p.BaseVersion && current.Number != 0 {
+		v.Base = current
+	} else if v.Base, err = tx.VersionByNumber(ctx, p.BaseVersion); err != nil {
+		return err
+	}
 	if p.Kind.AboutJoint() {
 		return nil // it changes no statement of ours: the page shows the joint statement
 	}
@@ -618,10 +646,6 @@ func (s *Service) proposedStatement(ctx context.Context, tx Tx, v *ProposalView)
 		v.Before, v.Proposed = before.Statement, after.Statement
 		return err
 	case StatusDraft, StatusOpen:
-		current, err := tx.CurrentVersion(ctx)
-		if err != nil {
-			return err
-		}
 		v.Before = current.Statement
 		v.Proposed, v.ProposedErr = Rebase(v.Base.Statement, current.Statement, p.Changes)
 	default:
@@ -656,9 +680,8 @@ func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *Pr
 	if v.Comments, err = tx.Comments(ctx, p.ID); err != nil {
 		return err
 	}
-	if v.Tally, err = tallyOf(ctx, tx, p); err != nil {
-		return err
-	}
+	// The tally is counted from the votes just read: the same round, the same snapshot.
+	v.Tally = tallyOfVotes(p.Eligible, v.Votes)
 	for i := range v.Votes {
 		if v.Votes[i].MemberID == viewer.ID {
 			v.MyVote = &v.Votes[i]

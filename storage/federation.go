@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -262,6 +263,34 @@ func (tx *Tx) MarkInboxProcessed(ctx context.Context, actor, id, errMsg string, 
 		at, errMsg, actor, id)
 }
 
+// InboxKey names a stored activity: its sender and its id.
+type InboxKey struct{ Actor, ID string }
+
+// MarkInboxHandled records that the activities named were handled, in one
+// statement: a worker records its batch at once.
+func (tx *Tx) MarkInboxHandled(ctx context.Context, keys []InboxKey, at time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var rows strings.Builder
+	args := make([]any, 1, 1+2*len(keys))
+	args[0] = at
+	for i, k := range keys {
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, k.Actor, k.ID)
+	}
+	// A row-value IN over VALUES: the form both databases read.
+	_, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET processed_at = $1, error = ''
+		WHERE (actor, id) IN (VALUES `+rows.String()+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("mark inbox activities handled: %w", err)
+	}
+	return nil
+}
+
 // RetryInbox records that handling actor's activity id failed for a passing
 // reason (errMsg), to be tried again from next.
 func (tx *Tx) RetryInbox(ctx context.Context, actor, id, errMsg string, next time.Time) error {
@@ -339,21 +368,44 @@ func (tx *Tx) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, li
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	for _, d := range ds {
-		if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2`, leaseUntil, d.ID); err != nil {
-			return nil, fmt.Errorf("lease delivery: %w", err)
+	if len(ds) == 0 {
+		return ds, nil
+	}
+	// Leased in one statement, not one per delivery: a fan-out claims
+	// hundreds.
+	var ids strings.Builder
+	args := []any{leaseUntil}
+	for i, d := range ds {
+		if i > 0 {
+			ids.WriteString(", ")
 		}
+		args = append(args, d.ID)
+		fmt.Fprintf(&ids, "$%d", len(args))
+	}
+	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $1 WHERE id IN (`+ids.String()+`)`, args...); err != nil {
+		return nil, fmt.Errorf("lease deliveries: %w", err)
 	}
 	return ds, nil
 }
 
 // DeliverySucceeded marks a delivery done and the host healthy.
 func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery, at time.Time) error {
-	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE id = $2`, at, d.ID); err != nil {
+	const done = `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE id = $2`
+	const healthy = `DELETE FROM host_health WHERE host = $3`
+	if tx.dialect == Postgres {
+		// One round trip: a fan-out records hundreds of these.
+		if _, err := tx.x.ExecContext(ctx, `WITH done AS (`+done+` RETURNING 1) `+healthy, at, d.ID, d.Host); err != nil {
+			return fmt.Errorf("delivery succeeded: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.x.ExecContext(ctx, done, at, d.ID); err != nil {
 		return fmt.Errorf("delivery succeeded: %w", err)
 	}
-	_, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host = $1`, d.Host)
-	return err
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host = $1`, d.Host); err != nil {
+		return fmt.Errorf("delivery succeeded: %w", err)
+	}
+	return nil
 }
 
 // DeliveryFailed records a failed attempt: the delivery is tried again at

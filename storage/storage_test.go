@@ -157,5 +157,12 @@ func TestParseURL(t *testing.T) {
 		if strings.Contains(got.Display, "secret") {
 			t.Errorf("display %q leaks the password", got.Display)
 		}
+		if c.dialect == storage.Postgres && !strings.Contains(got.DSN, "binary_parameters=yes") {
+			t.Errorf("ParseURL(%q) DSN %q: lib/pq would prepare each statement in a round trip of its own", c.raw, got.DSN)
+		}
+	}
+	// A URL that says otherwise is kept as it is.
+	if got, _ := storage.ParseURL("postgres://db.example/cg?binary_parameters=no", ""); !strings.Contains(got.DSN, "binary_parameters=no") || strings.Contains(got.DSN, "=yes") {
+		t.Errorf("binary_parameters=no became %q", got.DSN)
 	}
 }

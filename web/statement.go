@@ -84,10 +84,12 @@ func (s *Server) statement(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	current, err := s.svc.CurrentVersion(r.Context())
-	if err != nil {
-		s.renderError(w, r, err)
-		return
+	current := v
+	if r.URL.Query().Get("version") != "" { // a past version, maybe: the page says which is current
+		if current, err = s.svc.CurrentVersion(r.Context()); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
 	title := "Core statement"
 	if v.Number != current.Number {

@@ -789,3 +789,49 @@ func TestParseJointStatementRefusesMalformed(t *testing.T) {
 		}
 	}
 }
+
+// ParseReceived reads what ParseActivity read, without go-fed: the worker
+// reads an activity the inbox checked, and must see the same thing; and it
+// tells whether an object carries a statement, so that statuses are not read
+// as Notes of ours.
+func TestParseReceivedReadsWhatParseActivityRead(t *testing.T) {
+	withStatement, err := MarshalCreate(base+"/activities/create-3", actorID, testNote(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + base + `/notes/1/activity","type":"Create","actor":"` + actorID +
+		`","object":{"id":"` + base + `/notes/1","type":"Note","attributedTo":"` + actorID + `","content":"hello"}}`)
+	for _, c := range []struct {
+		body      []byte
+		documents bool
+	}{{withStatement, true}, {status, false}} {
+		checked, err := ParseActivity(c.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		received, err := ParseReceived(c.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(checked, received) {
+			t.Errorf("ParseReceived = %+v, ParseActivity = %+v", received, checked)
+		}
+		if received.Documents != c.documents {
+			t.Errorf("Documents = %v, want %v for %s", received.Documents, c.documents, c.body[:80])
+		}
+	}
+}
+
+func BenchmarkParseReceived(b *testing.B) {
+	body, err := MarshalCreate(base+"/activities/create-3", actorID, testNote(30))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseReceived(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

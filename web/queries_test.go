@@ -1,0 +1,47 @@
+package web_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/commonground/commonground/storage"
+	"github.com/commonground/commonground/storage/storagetest"
+)
+
+// The SQL statements a request costs (BEGIN and COMMIT counted), on each
+// database: every vote pays for each one, a round trip to PostgreSQL. The
+// figures are logged for the performance note; the bounds keep them from
+// creeping back up. A vote: the session, BEGIN, the proposal with the
+// voter's eligibility, the vote with its audit row (one statement on
+// PostgreSQL, two on SQLite, which has no INSERT in WITH and no round trip),
+// COMMIT.
+func TestStatementsPerRequest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		s := newSite(t, db, "http")
+		path := s.createProposal("member")
+		s.do("member", "POST", path+"/changes", url.Values{"kind": {"add"}, "section": {"objectives"}, "text": {"Homes for all"}})
+		if resp := s.do("admin", "POST", path+"/open", nil); resp.StatusCode != 303 {
+			t.Fatalf("open voting: %d", resp.StatusCode)
+		}
+		cost := func(what string, want int, who, method, path string, form url.Values) {
+			t.Helper()
+			before := db.Statements()
+			if resp := s.do(who, method, path, form); resp.StatusCode >= 400 {
+				t.Fatalf("%s: %d", what, resp.StatusCode)
+			}
+			n := int(db.Statements() - before)
+			t.Logf("%s (%s): %d statements", what, db.Dialect(), n)
+			if n > want {
+				t.Errorf("%s on %s: %d statements, want at most %d", what, db.Dialect(), n, want)
+			}
+		}
+		vote := 5
+		if db.Dialect() == storage.SQLite {
+			vote = 6
+		}
+		cost("first vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"agree"}})
+		cost("changed vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"disagree"}})
+		cost("proposal page", 11, "member", "GET", path, nil)
+		cost("public statement page", 3, "", "GET", "/statement", nil)
+	})
+}
