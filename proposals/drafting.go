@@ -377,24 +377,6 @@ func (s *Service) Tally(ctx context.Context, id int64) (t consensus.Tally, err e
 	return t, err
 }
 
-// tallyOfVotes counts a round's votes already read.
-func tallyOfVotes(eligible int, votes []Vote) consensus.Tally {
-	t := consensus.Tally{Eligible: eligible}
-	for _, v := range votes {
-		switch v.Position {
-		case consensus.Agree:
-			t.Agree++
-		case consensus.StandAside:
-			t.StandAside++
-		case consensus.Disagree:
-			t.Disagree++
-		case consensus.Block:
-			t.Block++
-		}
-	}
-	return t
-}
-
 func tallyOf(ctx context.Context, tx Tx, p Proposal) (consensus.Tally, error) {
 	counts, err := tx.TallyCounts(ctx, p.ID, p.Round)
 	if err != nil {
