@@ -55,8 +55,16 @@ func TestStatementsPerInboxActivity(t *testing.T) {
 		spent := float64(db.Statements()-before-int64(reads)) - background*time.Since(start).Seconds()
 		per := spent / n
 		t.Logf("statements per inbox activity (%s), stored and handled: %.2f", db.Dialect(), per)
-		if per > 7 {
-			t.Errorf("%.2f statements per activity on %s, want at most 7", per, db.Dialect())
+		// On PostgreSQL a claim of inbox work is a transaction of its own
+		// (BEGIN, the lock that keeps each sender's order across processes,
+		// the claim, COMMIT): one sender sending one at a time, as here, is
+		// the worst case, one claim for each activity.
+		limit := 7.0
+		if db.Dialect() == storage.Postgres {
+			limit = 8
+		}
+		if per > limit {
+			t.Errorf("%.2f statements per activity on %s, want at most %.0f", per, db.Dialect(), limit)
 		}
 	})
 }

@@ -236,9 +236,11 @@ func (s *Service) repin(ctx context.Context, tx *storage.Tx, m proposals.Movemen
 // senders of its own host that share its lane, never another host's. A lane
 // that ends wakes this dispatcher for what is left.
 //
-// Handlers are idempotent (upserts, deliveries unique per activity and
-// inbox), so an activity handled twice (by two processes, or again after a
-// crash before its batch was marked) changes nothing the second time.
+// Work is claimed (storage.ClaimInbox): several processes share the inbox
+// without handling an activity twice, and a sender's activities stay in order
+// across them. Handlers are idempotent all the same (upserts, deliveries
+// unique per activity and inbox), so an activity handled again after a crash
+// before its batch was marked changes nothing the second time.
 func (s *Service) processInbox(ctx context.Context) {
 	if s.lanes.full() {
 		return
@@ -253,36 +255,62 @@ func (s *Service) processInbox(ctx context.Context) {
 	me = s.actorID(me)
 	var batch []storage.InboxActivity
 	now := s.now()
-	err = s.db.Single(ctx, func(tx *storage.Tx) (err error) {
-		batch, err = tx.UnprocessedInbox(ctx, now, s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
-		return err
-	})
+	batch, err = s.db.ClaimInbox(ctx, now, now.Add(inboxLease), s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Error("federation: read inbox", "err", err)
+			s.log.Error("federation: claim inbox work", "err", err)
 		}
 		return
 	}
+	var notStarted []storage.InboxActivity
 	for _, h := range byHost(batch) {
+		started := map[string]bool{}
 		for _, lane := range s.lanes.startLanes(h.host, h.senders) {
+			for _, sender := range lane {
+				started[sender] = true
+			}
 			go func() {
 				defer notify(s.inboxCh)
 				defer s.lanes.done(lane, h.host)
 				s.handleLane(ctx, me, h.activitiesOf(lane))
 			}()
 		}
+		for _, a := range h.acts {
+			if !started[a.Actor] {
+				notStarted = append(notStarted, a)
+			}
+		}
+	}
+	// No lane was free for these: give them back rather than let them wait
+	// for their lease to lapse.
+	if len(notStarted) > 0 {
+		rctx := context.WithoutCancel(ctx)
+		if err := s.db.Single(rctx, func(tx *storage.Tx) error { return tx.ReleaseInbox(rctx, inboxKeys(notStarted)) }); err != nil {
+			s.log.Error("federation: give back inbox work", "err", err)
+		}
 	}
 }
+
+// inboxLease is how long a claimed batch is this process's alone. A batch
+// takes seconds; a process that dies holding one leaves it to the others
+// (or to itself, restarted) when the lease lapses.
+const inboxLease = 2 * time.Minute
 
 // handleLane handles activities in order (each sender's in the order
 // received) and records them: those handled in one statement at the end,
 // each failure on its own.
 func (s *Service) handleLane(ctx context.Context, me string, acts []storage.InboxActivity) {
 	var handled []storage.InboxActivity
-	for _, a := range acts {
+	for i, a := range acts {
 		err := s.handleActivity(ctx, me, a)
 		if ctx.Err() != nil {
-			break // stopped: what is not recorded stays due and is handled at the next start
+			// Stopped: what is not recorded stays due, given back for the
+			// other processes (or the next start) to handle.
+			rctx := context.WithoutCancel(ctx)
+			if err := s.db.Single(rctx, func(tx *storage.Tx) error { return tx.ReleaseInbox(rctx, inboxKeys(acts[i:])) }); err != nil {
+				s.log.Error("federation: give back inbox work", "err", err)
+			}
+			break
 		}
 		if err == nil {
 			handled = append(handled, a)

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -233,7 +235,8 @@ type InboxActivity struct {
 	Actor string `db:"actor"`
 	Body  string `db:"body"`
 	// Attempts is how many times handling it failed for a passing reason.
-	Attempts int `db:"attempts"`
+	Attempts   int       `db:"attempts"`
+	ReceivedAt time.Time `db:"received_at"`
 }
 
 // UnprocessedInbox returns up to limit activities not processed yet and due
@@ -253,6 +256,69 @@ func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit, perHos
 		return nil, fmt.Errorf("unprocessed inbox: %w", err)
 	}
 	return as, nil
+}
+
+// ClaimInbox is UnprocessedInbox for a worker that handles what it gets: it
+// leases the activities it returns until until, so that another process
+// does not handle them too, and returns none of a sender who has activities
+// leased already (in hand here or in another process), so that a sender's
+// activities are handled in order even across processes. Claims are taken
+// one at a time (an advisory lock on PostgreSQL; SQLite has one writer), so
+// two processes cannot both decide that a sender is free.
+//
+// On PostgreSQL the lock and the claim are two statements of one transaction:
+// the claim must read after the lock is held, and each statement of a
+// transaction reads anew. On SQLite the claim is one statement on its own.
+func (db *DB) ClaimInbox(ctx context.Context, now, until time.Time, limit, perHost int) (as []InboxActivity, err error) {
+	if db.dialect != Postgres {
+		err = db.Single(ctx, func(tx *Tx) (err error) {
+			as, err = tx.claimInbox(ctx, now, until, limit, perHost)
+			return err
+		})
+		return as, err
+	}
+	err = db.InTx(ctx, func(tx *Tx) (err error) {
+		if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429002)`); err != nil {
+			return fmt.Errorf("lock the inbox claim: %w", err)
+		}
+		as, err = tx.claimInbox(ctx, now, until, limit, perHost)
+		return err
+	})
+	return as, err
+}
+
+func (tx *Tx) claimInbox(ctx context.Context, now, until time.Time, limit, perHost int) ([]InboxActivity, error) {
+	var as []InboxActivity
+	err := tx.x.SelectContext(ctx, &as, `WITH due AS (
+			SELECT actor, id FROM (
+				SELECT a.actor, a.id, a.received_at,
+					ROW_NUMBER() OVER (PARTITION BY a.host ORDER BY a.received_at, a.actor, a.id) AS nth
+				FROM inbox_activities a
+				WHERE a.processed_at IS NULL AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
+					AND NOT EXISTS (SELECT 1 FROM inbox_activities b
+						WHERE b.actor = a.actor AND b.processed_at IS NULL AND b.leased_until > $1)) d
+			WHERE nth <= $3 ORDER BY received_at, actor, id LIMIT $2)
+		UPDATE inbox_activities SET leased_until = $4
+		WHERE (actor, id) IN (SELECT actor, id FROM due)
+		RETURNING id, type, actor, body, attempts, received_at`, now, limit, perHost, until)
+	if err != nil {
+		return nil, fmt.Errorf("claim inbox: %w", err)
+	}
+	slices.SortFunc(as, func(a, b InboxActivity) int {
+		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), strings.Compare(a.Actor, b.Actor), strings.Compare(a.ID, b.ID))
+	})
+	return as, nil
+}
+
+// ReleaseInbox gives back claimed activities this process will not handle
+// now, for any process to claim again at once.
+func (tx *Tx) ReleaseInbox(ctx context.Context, keys []InboxKey) error {
+	for _, k := range keys {
+		if _, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET leased_until = NULL WHERE actor = $1 AND id = $2`, k.Actor, k.ID); err != nil {
+			return fmt.Errorf("release inbox activity: %w", err)
+		}
+	}
+	return nil
 }
 
 // MarkInboxProcessed records that actor's activity id was handled (errMsg if
@@ -294,7 +360,7 @@ func (tx *Tx) MarkInboxHandled(ctx context.Context, keys []InboxKey, at time.Tim
 // RetryInbox records that handling actor's activity id failed for a passing
 // reason (errMsg), to be tried again from next.
 func (tx *Tx) RetryInbox(ctx context.Context, actor, id, errMsg string, next time.Time) error {
-	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET attempts = attempts + 1, error = $1, next_attempt_at = $2
+	return tx.updateOne(ctx, "inbox activity", `UPDATE inbox_activities SET attempts = attempts + 1, error = $1, next_attempt_at = $2, leased_until = NULL
 		WHERE actor = $3 AND id = $4`, errMsg, next, actor, id)
 }
 

@@ -3,7 +3,10 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,4 +145,150 @@ func TestInboxBatchIsFairBetweenHosts(t *testing.T) {
 			t.Fatalf("batch of %d: %v; want 8 of the flood and the ally's statement", len(batch), hosts)
 		}
 	})
+}
+
+// Several processes share the inbox: each activity is claimed once, a
+// sender's activities are claimed in order (never while an earlier one is in
+// another's hands), what is given back is claimed again, and a lease a dead
+// process left lapses. On PostgreSQL the claimers are two separate handles,
+// as two serve processes are.
+func TestInboxClaimsShareWorkInOrder(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		lite := storagetest.SQLite(t)
+		inboxClaimsShareWorkInOrder(t, [2]*storage.DB{lite, lite})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pgURL := storagetest.PostgresURL(t)
+		inboxClaimsShareWorkInOrder(t, [2]*storage.DB{openAt(t, pgURL), openAt(t, pgURL)})
+	})
+}
+
+func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
+	ctx := context.Background()
+	db := dbs[0]
+	base := time.Now().Add(-time.Hour)
+	const senders, each = 6, 10
+	err := db.InTx(ctx, func(tx *storage.Tx) error {
+		for i := range each {
+			for s := range senders {
+				actor := fmt.Sprintf("https://h%d.example/users/s%d", s%2, s)
+				id := fmt.Sprintf("%s/activities/%02d", actor, i)
+				if _, err := tx.RecordInboxActivity(ctx, id, "Like", actor, fmt.Sprintf("h%d.example", s%2), "{}", base.Add(time.Duration(i*senders+s)*time.Millisecond), 1<<30); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	claimed := map[string]int{}
+	order := map[string][]string{}
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := dbs[w%2]
+			for idle := 0; idle < 20; {
+				now := time.Now()
+				batch, err := h.ClaimInbox(ctx, now, now.Add(time.Minute), 4, 4)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(batch) == 0 {
+					idle++
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				mu.Lock()
+				for _, a := range batch {
+					claimed[a.ID]++
+					order[a.Actor] = append(order[a.Actor], a.ID)
+				}
+				mu.Unlock()
+				keys := make([]storage.InboxKey, len(batch))
+				for i, a := range batch {
+					keys[i] = storage.InboxKey{Actor: a.Actor, ID: a.ID}
+				}
+				if err := h.Single(ctx, func(tx *storage.Tx) error { return tx.MarkInboxHandled(ctx, keys, time.Now()) }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != senders*each {
+		t.Fatalf("%d activities claimed, want %d", len(claimed), senders*each)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("%s claimed %d times", id, n)
+		}
+	}
+	for actor, ids := range order {
+		if !slices.IsSorted(ids) {
+			t.Errorf("%s's activities claimed out of order: %v", actor, ids)
+		}
+	}
+
+	// A sender with work in hand is not claimed again; given back,
+	// or with its lease lapsed, it is.
+	now := time.Now()
+	actor := "https://h0.example/users/late"
+	record := func(id string, at time.Time) {
+		if err := db.Single(ctx, func(tx *storage.Tx) error {
+			_, err := tx.RecordInboxActivity(ctx, actor+id, "Like", actor, "h0.example", "{}", at, 1<<30)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(at time.Time) []storage.InboxActivity {
+		batch, err := db.ClaimInbox(ctx, at, at.Add(time.Minute), 10, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return batch
+	}
+	record("/1", now)
+	if got := claim(now); len(got) != 1 {
+		t.Fatalf("first claim: %d", len(got))
+	}
+	record("/2", now.Add(time.Millisecond))
+	if got := claim(now); len(got) != 0 {
+		t.Fatalf("a sender with work in hand was claimed again: %d", len(got))
+	}
+	if got := claim(now.Add(2 * time.Minute)); len(got) != 2 {
+		t.Fatalf("after the lease lapsed: %d, want both", len(got))
+	}
+	if err := db.Single(ctx, func(tx *storage.Tx) error {
+		return tx.ReleaseInbox(ctx, []storage.InboxKey{{Actor: actor, ID: actor + "/1"}, {Actor: actor, ID: actor + "/2"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim(now.Add(2 * time.Minute)); len(got) != 2 {
+		t.Fatalf("given back: %d, want both", len(got))
+	}
+}
+
+func openAt(t *testing.T, rawURL string) *storage.DB {
+	t.Helper()
+	target, err := storage.ParseURL(rawURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background(), time.Now); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -104,7 +104,7 @@ func runFanout(ctx context.Context, in *instance, crowd *members, a *actorServer
 	clear(a.creates)
 	a.mu.Unlock()
 	start := time.Now()
-	if _, err := in.post(ctx, loc+"/close", crowd.admin, nil); err != nil {
+	if _, err := in.post(ctx, loc+"/close", crowd.admin, url.Values{"confirm": {"yes"}}); err != nil {
 		return nil, err
 	}
 	var got arrival
