@@ -43,6 +43,8 @@ type DB struct {
 	// dsn is kept for the connection that listens for notices.
 	dsn     string
 	notices *notifier
+	// prepared holds the statements prepared on PostgreSQL (see prepared.go).
+	prepared *preparedCache
 }
 
 // Statements is how many SQL statements this DB has sent since it opened,
@@ -138,7 +140,7 @@ func Open(ctx context.Context, t Target) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("cannot reach database %s: %w", t.Display, err)
 	}
-	return &DB{x: x, dialect: t.Dialect, dsn: t.DSN, notices: newNotifier()}, nil
+	return &DB{x: x, dialect: t.Dialect, dsn: t.DSN, notices: newNotifier(), prepared: &preparedCache{}}, nil
 }
 
 // configurePool sizes the connection pool. SQLite has one writer at a time;
@@ -183,7 +185,10 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
 
 // Close closes every connection.
-func (db *DB) Close() error { return db.x.Close() }
+func (db *DB) Close() error {
+	db.prepared.close()
+	return db.x.Close()
+}
 
 // Tx is a transaction; storage methods that must run together take one.
 type Tx struct {
@@ -222,13 +227,28 @@ func (c counted) ExecContext(ctx context.Context, query string, args ...any) (sq
 	return c.q.ExecContext(ctx, query, args...)
 }
 
+// onPool and inTx are what statements run on: on PostgreSQL, prepared.
+func (db *DB) onPool() queryer {
+	if db.dialect != Postgres {
+		return db.x
+	}
+	return preparing{db: db.x, cache: db.prepared, plain: db.x}
+}
+
+func (db *DB) inTx(x *sqlx.Tx) queryer {
+	if db.dialect != Postgres {
+		return x
+	}
+	return preparing{db: db.x, tx: x, cache: db.prepared, plain: x}
+}
+
 // Single runs fn on the pool without a transaction. It is for work of one
 // statement (a read, or a write that is atomic on its own): it saves the BEGIN
 // and COMMIT round trips that hot paths, such as every signed-in request's
 // session check or every inbox POST, would otherwise pay.
 func (db *DB) Single(ctx context.Context, fn func(tx *Tx) error) error {
 	var notices []proposals.Notice
-	q := counted{db.x, &db.statements}
+	q := counted{db.onPool(), &db.statements}
 	if err := fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
 		return err
 	}
@@ -276,7 +296,7 @@ func (db *DB) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) er
 		}
 	}()
 	var notices []proposals.Notice
-	q := counted{x, &db.statements}
+	q := counted{db.inTx(x), &db.statements}
 	if err = fn(&Tx{x: q, dialect: db.dialect, notices: &notices}); err != nil {
 		return err
 	}
