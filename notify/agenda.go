@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -116,24 +115,5 @@ func (s *Service) Agenda(ctx context.Context, m proposals.Member) (Agenda, error
 	return a, err
 }
 
-// TimeLeft says how long a vote stays open, for people.
-func (v OpenVote) TimeLeft(now time.Time) string {
-	d := v.ClosesAt.Sub(now)
-	switch {
-	case d <= 0:
-		return "closing now"
-	case d < time.Hour:
-		return plural(int(d.Minutes())+1, "minute") + " left"
-	case d < 48*time.Hour:
-		return plural(int(d.Hours()), "hour") + " left"
-	}
-	// Days to the nearest: a week's vote just opened has "7 days left".
-	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day") + " left"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
+// TimeLeft says how long a vote stays open, for people ("7 days left").
+func (v OpenVote) TimeLeft(now time.Time) string { return proposals.TimeLeft(now, v.ClosesAt) }

@@ -1,6 +1,7 @@
 package proposals
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/commonground/commonground/consensus"
@@ -81,6 +82,29 @@ type Proposal struct {
 	Coauthors []Member
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// TimeLeft says how long from now until closes, for people: "7 days left",
+// "5 hours left", "closing now". Days are rounded to the nearest, so a week's
+// vote just opened has 7 days left.
+func TimeLeft(now, closes time.Time) string {
+	d := closes.Sub(now)
+	switch {
+	case d <= 0:
+		return "closing now"
+	case d < time.Hour:
+		return plural(int(d.Minutes())+1, "minute") + " left"
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour") + " left"
+	}
+	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day") + " left"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // VotingOpen reports whether votes are accepted at now.

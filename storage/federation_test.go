@@ -159,7 +159,7 @@ func TestInboxClaimsShareWorkInOrder(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pgURL := storagetest.PostgresURL(t)
-		inboxClaimsShareWorkInOrder(t, [2]*storage.DB{openAt(t, pgURL), openAt(t, pgURL)})
+		inboxClaimsShareWorkInOrder(t, [2]*storage.DB{storagetest.OpenURL(t, pgURL), storagetest.OpenURL(t, pgURL)})
 	})
 }
 
@@ -274,21 +274,4 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 	if got := claim(now.Add(2 * time.Minute)); len(got) != 2 {
 		t.Fatalf("given back: %d, want both", len(got))
 	}
-}
-
-func openAt(t *testing.T, rawURL string) *storage.DB {
-	t.Helper()
-	target, err := storage.ParseURL(rawURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(context.Background(), target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background(), time.Now); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

@@ -45,19 +45,7 @@ func expectNotice(t *testing.T, ch <-chan proposals.Notice, want proposals.Notic
 // and the sender's own subscribers get it once, at commit.
 func TestNoticesReachEveryProcess(t *testing.T) {
 	url := storagetest.PostgresURL(t)
-	open := func() *storage.DB {
-		target, _ := storage.ParseURL(url, "")
-		db, err := storage.Open(context.Background(), target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(context.Background(), time.Now); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	a, b := open(), open()
+	a, b := storagetest.OpenURL(t, url), storagetest.OpenURL(t, url)
 	fromA, fromB := noticesOf(a), noticesOf(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -61,10 +60,7 @@ func (c *preparedCache) prepare(db *sqlx.DB, query string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		// Left pending: sent unprepared from now on, its error (if it is
-		// one) shown where it runs.
-		slog.Debug("storage: statement not prepared", "err", err)
-		return
+		return // left pending: sent unprepared from now on, any error shown where it runs
 	}
 	if c.closed {
 		s.Close()

@@ -47,7 +47,7 @@ func parsePages() (pages, error) {
 var templateFuncs = template.FuncMap{
 	"date":          func(loc *time.Location, t time.Time) string { return t.In(zoneOr(loc)).Format("2 Jan 2006") },
 	"datetime":      formatDateTime,
-	"timeLeft":      timeLeft,
+	"timeLeft":      proposals.TimeLeft,
 	"changedIn":     changedIn,
 	"richtext":      proposals.RenderPlainText,
 	"add1":          func(i int) int { return i + 1 },
@@ -102,25 +102,6 @@ func zoneLabel(t time.Time) string {
 		return t.Location().String() + " (UTC" + abbr + ")"
 	}
 	return abbr
-}
-
-// timeLeft says how long until then, from now, in the largest unit that
-// reads naturally: "3 days", "5 hours", "40 minutes".
-func timeLeft(now, then time.Time) string {
-	d := then.Sub(now)
-	switch {
-	case d <= 0:
-		return "no time"
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d/time.Hour))
-	case d >= time.Hour:
-		return "1 hour"
-	case d >= 2*time.Minute:
-		return fmt.Sprintf("%d minutes", int(d/time.Minute))
-	}
-	return "a minute"
 }
 
 type navLink struct {

@@ -9,11 +9,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testbinary"
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
@@ -22,19 +22,14 @@ import (
 var commonground string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cgload-bin-")
-	if err != nil {
-		panic(err)
-	}
-	commonground = filepath.Join(dir, "commonground")
-	build := exec.Command("go", "build", "-o", commonground, "../commonground")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build commonground:", err)
+	var remove func()
+	var err error
+	if commonground, remove, err = testbinary.Build("../commonground"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testbinary"
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
@@ -22,19 +23,14 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "commonground-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "commonground")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build commonground:", err)
+	var remove func()
+	var err error
+	if binary, remove, err = testbinary.Build("."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 

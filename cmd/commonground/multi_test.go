@@ -144,22 +144,19 @@ var clusterClient = &http.Client{
 func (c *cluster) post(i int, session, path string, form url.Values) int {
 	req, _ := http.NewRequest("POST", "http://"+c.addrs[i]+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if session != "" {
-		req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
-	}
-	resp, err := clusterClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return c.send(req, session)
 }
 
 // get asks process i for a page with a session and returns the status.
 func (c *cluster) get(i int, session, path string) int {
 	req, _ := http.NewRequest("GET", "http://"+c.addrs[i]+path, nil)
-	req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	return c.send(req, session)
+}
+
+func (c *cluster) send(req *http.Request, session string) int {
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	}
 	resp, err := clusterClient.Do(req)
 	if err != nil {
 		return 0

@@ -103,6 +103,17 @@ func Postgres(t testing.TB) *storage.DB {
 	return openMigrated(t, target)
 }
 
+// OpenURL opens another handle on the database at rawURL (from PostgresURL)
+// and migrates it: two handles on one database stand for two processes.
+func OpenURL(t testing.TB, rawURL string) *storage.DB {
+	t.Helper()
+	target, err := storage.ParseURL(rawURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openMigrated(t, target)
+}
+
 func openMigrated(t testing.TB, target storage.Target) *storage.DB {
 	t.Helper()
 	ctx := context.Background()
