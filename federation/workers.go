@@ -255,7 +255,7 @@ func (s *Service) processInbox(ctx context.Context) {
 	me = s.actorID(me)
 	var batch []storage.InboxActivity
 	now := s.now()
-	batch, err = s.db.ClaimInbox(ctx, now, now.Add(inboxLease), s.cfg.InboxWorkers*inboxPerHost, inboxPerHost)
+	batch, err = s.db.ClaimInbox(ctx, now, now.Add(s.inboxLease()), s.lanes.free()*inboxPerHost, inboxPerHost)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("federation: claim inbox work", "err", err)
@@ -291,10 +291,15 @@ func (s *Service) processInbox(ctx context.Context) {
 	}
 }
 
-// inboxLease is how long a claimed batch is this process's alone. A batch
-// takes seconds; a process that dies holding one leaves it to the others
-// (or to itself, restarted) when the lease lapses.
-const inboxLease = 2 * time.Minute
+// inboxLease is how long a claimed batch is this process's alone: long
+// enough for a lane to handle all it may take (inboxPerHost activities, each
+// of which may wait on two fetches from slow servers), since a lease that
+// lapsed mid-batch would let another process take the same sender's work. A
+// process that dies holding a batch leaves it to the others (or to itself,
+// restarted) when the lease lapses; one that stops gives it back at once.
+func (s *Service) inboxLease() time.Duration {
+	return time.Duration(inboxPerHost)*2*s.cfg.FetchTimeout + time.Minute
+}
 
 // handleLane handles activities in order (each sender's in the order
 // received) and records them: those handled in one statement at the end,
@@ -451,6 +456,13 @@ func (l *inboxLanes) startLanes(host string, senders []string) [][]string {
 	l.byHost[host] += n
 	l.running.Add(n)
 	return lanes
+}
+
+// free is how many more lanes may start now.
+func (l *inboxLanes) free() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.max - l.lanes
 }
 
 func (l *inboxLanes) done(senders []string, host string) {
@@ -801,11 +813,4 @@ func hostOf(rawURL string) (string, error) {
 		return "", fmt.Errorf("not an inbox URL: %q", rawURL)
 	}
 	return strings.ToLower(u.Host), nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -458,9 +458,11 @@ func kindOrder(k Kind) int {
 	return len(Kinds)
 }
 
+// truncate cuts s to at most n bytes without splitting a character:
+// PostgreSQL refuses text that is not UTF-8.
 func truncate(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		s = s[:n]
 	}
-	return s
+	return strings.ToValidUTF8(s, "")
 }

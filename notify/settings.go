@@ -286,7 +286,7 @@ func (s *Service) LinkFediverse(ctx context.Context, m proposals.Member, handle,
 	}
 	text := fmt.Sprintf("Your code to receive %s's notifications here: %s\n\nType it on your notification settings page (%s/account/notifications) within an hour. "+
 		"If you did not ask for it, ignore this message.", movementName, code, s.cfg.BaseURL)
-	return s.fedi.SendDirect(ctx, "verify-"+proposals.TokenHash(code)[:16], acct, text)
+	return s.fedi.SendDirect(ctx, "verify-"+proposals.NewToken(), acct, text) // not derived from the code, which the id would give away
 }
 
 // VerifyFediverse checks the code the member typed; right, the account is

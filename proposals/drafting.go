@@ -826,7 +826,11 @@ func (s *Service) SetResultsBeforeVoting(ctx context.Context, actor Member, show
 	if !actor.IsAdmin() {
 		return Forbidden("only admins change this setting")
 	}
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.SetResultsBeforeVoting(ctx, show) })
+	return s.store.InTx(ctx, func(tx Tx) error {
+		// Who may see results changes on every open page, in every process.
+		tx.Notify(Notice{Topic: NoticeEverything})
+		return tx.SetResultsBeforeVoting(ctx, show)
+	})
 }
 
 // LiveTally is what the live view of a proposal shows: the tally and the

@@ -258,6 +258,10 @@ func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit, perHos
 	return as, nil
 }
 
+// inboxClaimLock is the advisory lock under which inbox work is claimed on
+// PostgreSQL (beside the migrations' 7429001).
+const inboxClaimLock = 7429002
+
 // ClaimInbox is UnprocessedInbox for a worker that handles what it gets: it
 // leases the activities it returns until until, so that another process
 // does not handle them too, and returns none of a sender who has activities
@@ -278,7 +282,7 @@ func (db *DB) ClaimInbox(ctx context.Context, now, until time.Time, limit, perHo
 		return as, err
 	}
 	err = db.InTx(ctx, func(tx *Tx) (err error) {
-		if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7429002)`); err != nil {
+		if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, inboxClaimLock); err != nil {
 			return fmt.Errorf("lock the inbox claim: %w", err)
 		}
 		as, err = tx.claimInbox(ctx, now, until, limit, perHost)
@@ -313,12 +317,29 @@ func (tx *Tx) claimInbox(ctx context.Context, now, until time.Time, limit, perHo
 // ReleaseInbox gives back claimed activities this process will not handle
 // now, for any process to claim again at once.
 func (tx *Tx) ReleaseInbox(ctx context.Context, keys []InboxKey) error {
-	for _, k := range keys {
-		if _, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET leased_until = NULL WHERE actor = $1 AND id = $2`, k.Actor, k.ID); err != nil {
-			return fmt.Errorf("release inbox activity: %w", err)
-		}
+	if len(keys) == 0 {
+		return nil
+	}
+	rows, args := inboxKeyRows(keys, nil)
+	if _, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET leased_until = NULL WHERE (actor, id) IN (VALUES `+rows+`)`, args...); err != nil {
+		return fmt.Errorf("give back inbox activities: %w", err)
 	}
 	return nil
+}
+
+// inboxKeyRows writes keys as the rows of a VALUES list, their placeholders
+// numbered after args, which it returns with the keys appended. A row-value
+// IN over VALUES is the form both databases read.
+func inboxKeyRows(keys []InboxKey, args []any) (string, []any) {
+	var rows strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		fmt.Fprintf(&rows, "($%d, $%d)", len(args)+1, len(args)+2)
+		args = append(args, k.Actor, k.ID)
+	}
+	return rows.String(), args
 }
 
 // MarkInboxProcessed records that actor's activity id was handled (errMsg if
@@ -338,19 +359,9 @@ func (tx *Tx) MarkInboxHandled(ctx context.Context, keys []InboxKey, at time.Tim
 	if len(keys) == 0 {
 		return nil
 	}
-	var rows strings.Builder
-	args := make([]any, 1, 1+2*len(keys))
-	args[0] = at
-	for i, k := range keys {
-		if i > 0 {
-			rows.WriteString(", ")
-		}
-		fmt.Fprintf(&rows, "($%d, $%d)", len(args)+1, len(args)+2)
-		args = append(args, k.Actor, k.ID)
-	}
-	// A row-value IN over VALUES: the form both databases read.
+	rows, args := inboxKeyRows(keys, []any{at})
 	_, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET processed_at = $1, error = ''
-		WHERE (actor, id) IN (VALUES `+rows.String()+`)`, args...)
+		WHERE (actor, id) IN (VALUES `+rows+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("mark inbox activities handled: %w", err)
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -401,7 +402,11 @@ func (tx *Tx) Address(ctx context.Context, memberID int64) (notify.Address, erro
 	}
 	a := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
 	f, err := tx.FediverseAccount(ctx, memberID)
-	if err == nil && f.Verified() {
+	switch {
+	case errors.Is(err, proposals.ErrNotFound):
+	case err != nil:
+		return notify.Address{}, err // a passing failure: the notification is tried again, not dropped
+	case f.Verified():
 		a.Fediverse = &f
 	}
 	return a, nil

@@ -60,7 +60,10 @@ func (c *preparedCache) prepare(db *sqlx.DB, query string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		return // left pending: sent unprepared from now on, any error shown where it runs
+		// Sent unprepared meanwhile (any error in it shows where it runs);
+		// tried again the next time it is used.
+		delete(c.pending, query)
+		return
 	}
 	if c.closed {
 		s.Close()

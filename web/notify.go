@@ -93,6 +93,7 @@ func (s *Server) formProblem(w http.ResponseWriter, r *http.Request, err error, 
 
 func (s *Server) saveNotificationSettings(w http.ResponseWriter, r *http.Request) {
 	var choices []notify.Choice
+	var bad error
 	for _, k := range notify.Kinds {
 		for _, ch := range notify.Channels {
 			raw := r.PostForm.Get("mode_" + string(k) + "_" + string(ch))
@@ -101,15 +102,25 @@ func (s *Server) saveNotificationSettings(w http.ResponseWriter, r *http.Request
 			}
 			mode, ok := notify.ParseMode(raw)
 			if !ok {
-				s.renderError(w, r, proposals.Invalid("mode", "choose at once, daily digest or off"))
-				return
+				bad = proposals.Invalid("mode", "choose at once, daily digest or off for each kind")
+				continue
 			}
 			choices = append(choices, notify.Choice{Kind: k, Channel: ch, Mode: mode})
 		}
 	}
 	email := r.PostForm.Get("email")
-	if err := s.notify.SaveSettings(r.Context(), *viewer(r), email, choices); err != nil {
-		s.formProblem(w, r, err, func(p *notificationsPage, fe formError) { p.Error, p.Email = fe, email })
+	err := bad
+	if err == nil {
+		err = s.notify.SaveSettings(r.Context(), *viewer(r), email, choices)
+	}
+	if err != nil {
+		// The page shows again with what was typed and chosen, not what is saved.
+		s.formProblem(w, r, err, func(p *notificationsPage, fe formError) {
+			p.Error, p.Email = fe, email
+			for _, c := range choices {
+				p.Settings.Modes[c.Kind][c.Channel] = c.Mode
+			}
+		})
 		return
 	}
 	s.redirectWithFlash(w, r, "/account/notifications", "Your notification settings are saved.")

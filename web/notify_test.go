@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,9 +100,13 @@ func TestSettingsPageSaysEmailIsOffWithoutAMailServer(t *testing.T) {
 	if err != nil || st.Email != "member@example.org" || st.Modes[notify.Outcome][notify.Email] != notify.Off {
 		t.Errorf("saved: %+v %v", st, err)
 	}
-	resp := s.do("member", "POST", "/account/notifications", url.Values{"email": {"not an address"}})
-	if page := body(resp); resp.StatusCode != 400 || !strings.Contains(page, "like name@example.org") || !strings.Contains(page, `value="not an address"`) {
+	resp := s.do("member", "POST", "/account/notifications", url.Values{"email": {"not an address"}, "mode_outcome_email": {"immediate"}})
+	page = body(resp)
+	if resp.StatusCode != 400 || !strings.Contains(page, "like name@example.org") || !strings.Contains(page, `value="not an address"`) {
 		t.Errorf("a bad address: %d, the form should say why and keep what was typed", resp.StatusCode)
+	}
+	if !regexp.MustCompile(`name="mode_outcome_email"[^>]*>\s*(<option[^>]*>[^<]*</option>)*?<option value="immediate" selected>`).MatchString(page) {
+		t.Error("a bad address lost the mode chosen with it: the outcome by email should still read at once")
 	}
 	if resp := s.do("", "GET", "/account/notifications", nil); resp.StatusCode != 303 {
 		t.Errorf("the settings page without sign-in: %d, want a redirect to sign in", resp.StatusCode)

@@ -173,7 +173,11 @@ func TestVotesSurviveKill9(t *testing.T) {
 					}
 				})
 			}
+			deadline := time.Now().Add(2 * time.Minute)
 			for votes.Load() < 200 {
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d votes answered in 2 minutes: voting is broken before the kill", votes.Load())
+				}
 				time.Sleep(10 * time.Millisecond)
 			}
 			f.inst.cmd.Process.Kill()
