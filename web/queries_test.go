@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/storage/storagetest"
@@ -23,8 +24,22 @@ func TestStatementsPerRequest(t *testing.T) {
 		if resp := s.do("admin", "POST", path+"/open", nil); resp.StatusCode != 303 {
 			t.Fatalf("open voting: %d", resp.StatusCode)
 		}
+		// settle waits until the work a request leaves behind (the
+		// notification worker it wakes) is done, so that only the measured
+		// request is counted.
+		settle := func() {
+			for last := int64(-1); ; {
+				time.Sleep(150 * time.Millisecond)
+				n := db.Statements()
+				if n == last {
+					return
+				}
+				last = n
+			}
+		}
 		cost := func(what string, want int, who, method, path string, form url.Values) {
 			t.Helper()
+			settle()
 			before := db.Statements()
 			if resp := s.do(who, method, path, form); resp.StatusCode >= 400 {
 				t.Fatalf("%s: %d", what, resp.StatusCode)
