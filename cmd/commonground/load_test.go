@@ -158,7 +158,7 @@ func TestVotesSurviveKill9(t *testing.T) {
 			positions := []consensus.Position{consensus.Agree, consensus.Disagree, consensus.StandAside}
 			answered := make([][]consensus.Position, voters) // per voter, in order
 			inFlight := make([]consensus.Position, voters)
-			var votes atomic.Int64
+			var votes, started atomic.Int64 // votes answered; voters with one answered
 			var wg sync.WaitGroup
 			for v := range voters {
 				wg.Go(func() {
@@ -169,12 +169,17 @@ func TestVotesSurviveKill9(t *testing.T) {
 							return // killed
 						}
 						answered[v] = append(answered[v], pos)
+						if len(answered[v]) == 1 {
+							started.Add(1)
+						}
 						votes.Add(1)
 					}
 				})
 			}
 			deadline := time.Now().Add(2 * time.Minute)
-			for votes.Load() < 200 {
+			// Killed mid-load, once every voter has a vote answered (the
+			// checks below read the trail as one of them).
+			for votes.Load() < 200 || started.Load() < voters {
 				if time.Now().After(deadline) {
 					t.Fatalf("only %d votes answered in 2 minutes: voting is broken before the kill", votes.Load())
 				}
