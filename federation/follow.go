@@ -301,10 +301,13 @@ func (s *Service) toFollowers(ctx context.Context, tx *storage.Tx, activityID st
 	if err != nil {
 		return err
 	}
+	to := make([]storage.Destination, 0, len(inboxes))
 	for _, inbox := range inboxes {
-		if err := s.deliverTo(ctx, tx, activityID, inbox, body); err != nil {
+		host, err := hostOf(inbox)
+		if err != nil {
 			return err
 		}
+		to = append(to, storage.Destination{Inbox: inbox, Host: host})
 	}
-	return nil
+	return tx.EnqueueDeliveries(ctx, activityID, string(body), to, s.now())
 }

@@ -530,7 +530,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	host, _ := hostOf(act.Actor)
 	var fresh bool
-	err = s.db.InTx(r.Context(), func(tx *storage.Tx) (err error) {
+	err = s.db.Atomic(r.Context(), func(tx *storage.Tx) (err error) {
 		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, host, string(body), s.now(), s.cfg.InboxQuota)
 		return err
 	})

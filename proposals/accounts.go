@@ -126,6 +126,7 @@ func (s *Service) found(ctx context.Context, f Founding, authorize func(Tx) erro
 		if err := mayFound(ctx, tx, authorize); err != nil { // again: another setup may have won meanwhile
 			return err
 		}
+		tx.Notify(Notice{Topic: NoticeStatement})
 		if err := tx.CreateMovement(ctx, m); err != nil {
 			return err
 		}
@@ -586,6 +587,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor Member, name, summary
 		if m, err = NormalizeMovement(m); err != nil {
 			return err
 		}
+		tx.Notify(Notice{Topic: NoticeStatement})
 		if err := tx.UpdateMovementProfile(ctx, m.Name, m.Summary, s.now()); err != nil {
 			return err
 		}

@@ -82,14 +82,8 @@ const (
 // read runs fn in a read-only transaction.
 func (s *Service) read(ctx context.Context, fn func(Tx) error) error { return s.store.ReadTx(ctx, fn) }
 
-// CurrentVersion is the statement in force. One statement, consistent on
-// its own: no transaction (the public statement page is the busiest page).
-func (s *Service) CurrentVersion(ctx context.Context) (v Version, err error) {
-	err = s.store.Single(ctx, func(tx Tx) (err error) { v, err = tx.CurrentVersion(ctx); return err })
-	return v, err
-}
-
-// Version returns version n of the statement (one statement, as above).
+// Version returns version n of the statement. One statement, consistent on
+// its own: no transaction.
 func (s *Service) Version(ctx context.Context, n int) (v Version, err error) {
 	err = s.store.Single(ctx, func(tx Tx) (err error) { v, err = tx.VersionByNumber(ctx, n); return err })
 	return v, err
@@ -484,6 +478,7 @@ func (s *Service) adopt(ctx context.Context, tx Tx, p *Proposal, now time.Time) 
 		return err
 	}
 	v := Version{Number: current.Number + 1, Statement: next, AdoptedAt: now, ProposalID: p.ID}
+	tx.Notify(Notice{Topic: NoticeStatement})
 	if err := tx.CreateVersion(ctx, v); err != nil {
 		return err
 	}

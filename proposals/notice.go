@@ -15,6 +15,9 @@ const (
 	// NoticeSessions: a session ended, or member ID's role or status changed,
 	// so every session read before may be stale.
 	NoticeSessions NoticeTopic = "sessions"
+	// NoticeStatement: the movement's profile or its statement changed, so
+	// what every page shows of them must be read again.
+	NoticeStatement NoticeTopic = "statement"
 	// NoticeEverything: notices may have been missed (the connection that
 	// receives them was lost), so everything cached must be read again.
 	NoticeEverything NoticeTopic = "everything"
@@ -40,7 +43,7 @@ func ParseNotice(s string) (Notice, bool) {
 		return Notice{}, false
 	}
 	switch t := NoticeTopic(topic); t {
-	case NoticeVotes, NoticeSessions, NoticeEverything:
+	case NoticeVotes, NoticeSessions, NoticeStatement, NoticeEverything:
 		return Notice{Topic: t, ID: n}, true
 	}
 	return Notice{}, false

@@ -42,6 +42,9 @@ type Service struct {
 	passwordSlots chan struct{}
 	// sessions keeps sessions read recently, emptied by session notices.
 	sessions *sessionCache
+	// published keeps the movement and its current statement, emptied by
+	// statement notices.
+	published published
 }
 
 // NewService returns a service over store; now is the clock (injected so that
@@ -54,10 +57,14 @@ func NewService(store Store, now func() time.Time) *Service {
 	return s
 }
 
-// noticed empties the session cache when a session may have ended anywhere.
+// noticed empties what the service keeps in memory when it may have changed
+// anywhere.
 func (s *Service) noticed(n Notice) {
 	if n.Topic == NoticeSessions || n.Topic == NoticeEverything {
 		s.sessions.empty()
+	}
+	if n.Topic == NoticeStatement || n.Topic == NoticeEverything {
+		s.published.empty()
 	}
 }
 
@@ -99,10 +106,3 @@ func (s *Service) keyPair(ctx context.Context) (k KeyPair, err error) {
 }
 
 // Movement returns the instance's movement, or ErrNotFound before setup.
-func (s *Service) Movement(ctx context.Context) (m Movement, err error) {
-	err = s.store.Single(ctx, func(tx Tx) error {
-		m, err = tx.Movement(ctx)
-		return err
-	})
-	return m, err
-}

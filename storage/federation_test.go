@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,4 +275,55 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 	if got := claim(now.Add(2 * time.Minute)); len(got) != 2 {
 		t.Fatalf("given back: %d, want both", len(got))
 	}
+}
+
+// An activity queued for many inboxes at once (a version to every follower)
+// is queued once per inbox, duplicates and inboxes it was queued for before
+// included, and each delivery is claimed once.
+func TestDeliveriesQueuedTogetherAreQueuedOncePerInbox(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Second)
+		var to []storage.Destination
+		for i := range 300 {
+			to = append(to, storage.Destination{Inbox: fmt.Sprintf("https://h%d.example/inbox", i), Host: fmt.Sprintf("h%d.example", i)})
+		}
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			if err := tx.EnqueueDelivery(ctx, "https://us.example/a/1", to[7].Inbox, to[7].Host, `{"a":1}`, now); err != nil {
+				return err
+			}
+			return tx.EnqueueDeliveries(ctx, "https://us.example/a/1", `{"a":1}`, append(to, to[3]), now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed := map[string]int{}
+		for {
+			var ds []storage.Delivery
+			err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
+				ds, err = tx.ClaimDeliveries(ctx, now, now.Add(time.Minute), 32)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ds) == 0 {
+				break
+			}
+			for _, d := range ds {
+				if d.Body != `{"a":1}` || d.Host != strings.TrimSuffix(strings.TrimPrefix(d.Inbox, "https://"), "/inbox") {
+					t.Fatalf("delivery %+v: wrong body or host", d)
+				}
+				claimed[d.Inbox]++
+			}
+		}
+		if len(claimed) != len(to) {
+			t.Fatalf("%d inboxes claimed, want %d", len(claimed), len(to))
+		}
+		for inbox, n := range claimed {
+			if n != 1 {
+				t.Fatalf("%s claimed %d times", inbox, n)
+			}
+		}
+	})
 }

@@ -56,7 +56,12 @@ func TestStatementsPerRequest(t *testing.T) {
 		}
 		cost("first vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"agree"}})
 		cost("changed vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"disagree"}})
+		// The movement (its name heads every page) and the current statement
+		// are kept in memory until they change, or for 5 s: a page read
+		// again does not read them.
 		cost("proposal page", 11, "member", "GET", path, nil)
-		cost("public statement page", 3, "", "GET", "/statement", nil)
+		cost("proposal page, read again", 10, "member", "GET", path, nil)
+		cost("public statement page", 1, "", "GET", "/statement", nil)
+		cost("public statement page, read again", 0, "", "GET", "/statement", nil)
 	})
 }

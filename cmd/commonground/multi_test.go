@@ -153,6 +153,17 @@ func (c *cluster) get(i int, session, path string) int {
 	return c.send(req, session)
 }
 
+// publicPage is the text of an anonymous page from process i ("" when it did not answer).
+func (c *cluster) publicPage(i int, path string) string {
+	resp, err := clusterClient.Get("http://" + c.addrs[i] + path)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 func (c *cluster) send(req *http.Request, session string) int {
 	if session != "" {
 		req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
@@ -345,10 +356,26 @@ func TestThreeProcessesOnOnePostgresAreOneInstance(t *testing.T) {
 		eventually(t, "the ally follows the instance", 20*time.Second, func() bool {
 			return c.count(`SELECT COUNT(*) FROM followers WHERE status = 'accepted'`) == 1
 		})
+		for i := range c.procs { // each process now keeps the statement in memory
+			if strings.Contains(c.publicPage(i, "/statement"), dueObjective) {
+				t.Fatalf("process %d shows the objective before it was adopted", i)
+			}
+		}
 		if _, err := c.sqlDB.Exec(`UPDATE proposals SET closes_at = $1 WHERE id = $2`, time.Now().Add(-time.Second), due); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the ally receives the adopted version", 30*time.Second, func() bool { return ally.hasReceived(dueObjective) })
+		// The process that closed it told the others in the same commit:
+		// each shows the new statement at once, not when its memory expires.
+		adopted := time.Now()
+		for i := range c.procs {
+			for !strings.Contains(c.publicPage(i, "/statement"), dueObjective) {
+				if time.Since(adopted) > time.Second {
+					t.Fatalf("process %d still shows the old statement a second after the ally received the new one", i)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
 		time.Sleep(time.Second) // three schedulers ran meanwhile: give a second close, if any, the time to show
 		if n := c.count(`SELECT COUNT(*) FROM statement_versions`); n != 2 {
 			t.Fatalf("%d statement versions, want 2: the proposal was adopted more than once", n)
