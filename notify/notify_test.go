@@ -9,11 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/mailer"
 	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/notify/notifytest"
@@ -22,24 +22,12 @@ import (
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // world is a movement with an admin and members, a real SMTP server (STARTTLS
 // and AUTH) and the notification service, all on one injected clock.
 type world struct {
 	db      *storage.DB
 	svc     *proposals.Service
-	clk     *clock
+	clk     *testclock.Clock
 	smtp    *notifytest.Server
 	admin   proposals.Member
 	members []proposals.Member
@@ -51,7 +39,7 @@ const base = "https://riverside.example"
 func newWorld(t testing.TB, db *storage.DB, n int) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{db: db, clk: &clock{now: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}, secret: []byte("test secret")}
+	w := &world{db: db, clk: testclock.New(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)), secret: []byte("test secret")}
 	w.svc = proposals.NewService(db.Store(), w.clk.Now)
 	admin, err := w.svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "Riverside Tenants", Handle: "riverside"},
 		Admin: proposals.NewAccount{Username: "ada", DisplayName: "Ada", Password: "correct horse battery"}})

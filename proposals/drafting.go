@@ -658,7 +658,9 @@ func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *Pr
 		return err
 	}
 	// The tally is counted from the votes just read: the same round, the same snapshot.
-	v.Tally = tallyOfVotes(p.Eligible, v.Votes)
+	if v.Tally, err = tallyOfVotes(p.Eligible, v.Votes); err != nil {
+		return err
+	}
 	for i := range v.Votes {
 		if v.Votes[i].MemberID == viewer.ID {
 			v.MyVote = &v.Votes[i]

@@ -40,27 +40,19 @@ func (s *Service) LiveState(ctx context.Context, id int64) (st LiveState, err er
 	if err != nil {
 		return LiveState{}, err
 	}
-	st.Tally = tallyOfVotes(st.Proposal.Eligible, st.Votes)
-	return st, nil
+	st.Tally, err = tallyOfVotes(st.Proposal.Eligible, st.Votes)
+	return st, err
 }
 
-// tallyOfVotes counts a round's votes: the same numbers TallyCounts gives,
-// without asking the database again for what the votes already say.
-func tallyOfVotes(eligible int, votes []Vote) consensus.Tally {
-	t := consensus.Tally{Eligible: eligible}
-	for _, v := range votes {
-		switch v.Position {
-		case consensus.Agree:
-			t.Agree++
-		case consensus.StandAside:
-			t.StandAside++
-		case consensus.Disagree:
-			t.Disagree++
-		case consensus.Block:
-			t.Block++
-		}
+// tallyOfVotes counts a round's votes (consensus.NewTally): the same numbers
+// TallyCounts gives, without asking the database again for what the votes
+// just read already say.
+func tallyOfVotes(eligible int, votes []Vote) (consensus.Tally, error) {
+	positions := make([]consensus.Position, len(votes))
+	for i, v := range votes {
+		positions[i] = v.Position
 	}
-	return t
+	return consensus.NewTally(eligible, positions)
 }
 
 // LiveWatcher is a viewer admitted to a proposal's live view, with what

@@ -41,7 +41,7 @@ type Service struct {
 	// argonMemoryKiB of memory, so unbounded they let anyone exhaust it.
 	passwordSlots chan struct{}
 	// sessions keeps sessions read recently, emptied by session notices.
-	sessions *sessionCache
+	sessions *cache[string, Member]
 	// published keeps the movement and its current statement, emptied by
 	// statement notices.
 	published published
@@ -50,7 +50,7 @@ type Service struct {
 // NewService returns a service over store; now is the clock (injected so that
 // tests can move time, e.g. past a voting deadline).
 func NewService(store Store, now func() time.Time) *Service {
-	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newSessionCache()}
+	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newCache[string, Member](sessionCacheTTL, sessionCacheSize), published: newPublished()}
 	if store != nil {
 		store.Subscribe(s.noticed)
 	}

@@ -9,26 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
-// clock is a test clock that only moves when told to.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func newService(db *storage.DB) (*proposals.Service, *clock) {
-	c := &clock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+func newService(db *storage.DB) (*proposals.Service, *testclock.Clock) {
+	c := testclock.New(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	return proposals.NewService(db.Store(), c.Now), c
 }
 

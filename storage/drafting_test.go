@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/commonground/commonground/consensus"
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/storage/storagetest"
@@ -18,7 +19,7 @@ import (
 
 // movementWith sets up an instance whose founding statement has two objectives,
 // an admin (who facilitates) and n members.
-func movementWith(t *testing.T, db *storage.DB, n int) (*proposals.Service, *clock, proposals.Member, []proposals.Member) {
+func movementWith(t *testing.T, db *storage.DB, n int) (*proposals.Service, *testclock.Clock, proposals.Member, []proposals.Member) {
 	t.Helper()
 	ctx := context.Background()
 	svc, clk := newService(db)

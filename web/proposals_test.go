@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
@@ -238,7 +239,7 @@ func TestReviewFindingsStayFixed(t *testing.T) {
 }
 
 func TestAccountLimitIgnoresCaseAndSpaces(t *testing.T) {
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	s := newSiteWith(t, storagetest.SQLite(t), "http", clk.Now, nil)
 	for i, name := range []string{"member", "Member", "MEMBER", " member", "member "} {
 		if resp := s.do("", "POST", "/login", url.Values{"username": {name}, "password": {fmt.Sprint("guess", i)}}); resp.StatusCode != 401 {

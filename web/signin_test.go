@@ -9,23 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/storage"
 	"github.com/commonground/commonground/storage/storagetest"
 )
-
-// testClock only moves when told to, so that a limit's waits are in the
-// test's hands rather than in how fast the machine runs.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func (s *site) signIn(username, password string, headers ...string) *http.Response {
 	s.t.Helper()
@@ -37,7 +24,7 @@ func (s *site) signIn(username, password string, headers ...string) *http.Respon
 // tried, the limit being checked before and counted after the check).
 func TestSignInAttemptsCountBeforeTheCheck(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		clk := &testClock{now: time.Now()}
+		clk := testclock.New(time.Now())
 		s := newSiteWith(t, db, "http", clk.Now, nil)
 		var mu sync.Mutex
 		codes := map[int]int{}
@@ -62,7 +49,7 @@ func TestSignInAttemptsCountBeforeTheCheck(t *testing.T) {
 // minutes) is over; the waits grow 1 s, 2 s, 4 s … after 5 free attempts.
 // (Before: refused for 15 minutes after 10, whoever had sent them.)
 func TestSignInSlowsGuessingWithoutLockingTheOwnerOut(t *testing.T) {
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	s := newSiteWith(t, storagetest.SQLite(t), "http", clk.Now, nil)
 	wait := time.Duration(0)
 	for i := range 12 {
@@ -105,7 +92,7 @@ func TestSignInAddressLimitBehindATrustedProxy(t *testing.T) {
 	}
 	users := func(i int) string { return "nobody" + string(rune('a'+i%26)) + string(rune('a'+i/26)) }
 
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	proxied := newSiteWith(t, storagetest.SQLite(t), "http", clk.Now, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
 	for i := range 50 {
 		// The leftmost entry is what the client wrote; the proxy appended the rest.

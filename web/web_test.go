@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commonground/commonground/internal/testclock"
 	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
@@ -207,7 +208,7 @@ func TestForgedCrossSiteFormsAreRefused(t *testing.T) {
 }
 
 func TestSignInIsRateLimitedAndSafe(t *testing.T) {
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	s := newSiteWith(t, storagetest.SQLite(t), "https", clk.Now, nil)
 	for i := range 5 {
 		resp := s.do("", "POST", "/login", url.Values{"username": {"member"}, "password": {"guess " + fmt.Sprint(i)}})

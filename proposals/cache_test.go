@@ -1,14 +1,16 @@
 package proposals
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
 
 // A session read before a sign-out must not be kept after it: the read may
 // have seen the session the sign-out ended.
-func TestSessionCacheKeepsNoReadFromBeforeItWasEmptied(t *testing.T) {
-	c := newSessionCache()
+func TestCacheKeepsNoReadFromBeforeItWasEmptied(t *testing.T) {
+	c := newCache[string, Member](sessionCacheTTL, sessionCacheSize)
 	now := time.Now()
 	ada := Member{ID: 1, Username: "ada"}
 	if _, _, ok := c.get("h", now); ok {
@@ -35,8 +37,36 @@ func TestSessionCacheKeepsNoReadFromBeforeItWasEmptied(t *testing.T) {
 	}
 }
 
+// remember reads once, then answers from memory until the TTL or an emptying.
+func TestCacheRemembersUntilEmptied(t *testing.T) {
+	c := newCache[struct{}, string](publishedTTL, 1)
+	now := time.Now()
+	reads := 0
+	read := func() (string, error) { reads++; return fmt.Sprintf("read %d", reads), nil }
+	for range 3 {
+		if v, err := c.remember(struct{}{}, now, read); err != nil || v != "read 1" {
+			t.Fatalf("remember: %q, %v; want the first read", v, err)
+		}
+	}
+	if v, _ := c.remember(struct{}{}, now.Add(publishedTTL), read); v != "read 2" {
+		t.Fatalf("past the TTL: %q, want a new read", v)
+	}
+	c.empty()
+	if v, _ := c.remember(struct{}{}, now.Add(publishedTTL), read); v != "read 3" {
+		t.Fatalf("after emptying: %q, want a new read", v)
+	}
+	failing := func() (string, error) { return "", errors.New("database down") }
+	c.empty()
+	if _, err := c.remember(struct{}{}, now, failing); err == nil {
+		t.Fatal("a failed read was not reported")
+	}
+	if v, _ := c.remember(struct{}{}, now, read); v != "read 4" {
+		t.Fatalf("after a failed read: %q, want a new read (a failure is not kept)", v)
+	}
+}
+
 func TestNoticeTravelsAsText(t *testing.T) {
-	for _, n := range []Notice{{NoticeVotes, 12}, {NoticeSessions, 0}, {NoticeEverything, 0}} {
+	for _, n := range []Notice{{NoticeVotes, 12}, {NoticeSessions, 0}, {NoticeStatement, 0}, {NoticeEverything, 0}} {
 		if got, ok := ParseNotice(n.String()); !ok || got != n {
 			t.Errorf("%v read back as %v, %v", n, got, ok)
 		}

@@ -1,0 +1,94 @@
+package proposals
+
+import (
+	"sync"
+	"time"
+)
+
+const (
+	// sessionCacheTTL bounds how long a session read from the database is
+	// trusted without reading it again. Sign-outs, suspensions and role
+	// changes empty the cache at once through notices (in every process on
+	// PostgreSQL); the TTL is only the backstop for a notice that was lost.
+	sessionCacheTTL = 5 * time.Second
+	// sessionCacheSize bounds the memory the cache takes; past it, it starts
+	// over (a burst of new sessions costs one read each, as without a cache).
+	sessionCacheSize = 10_000
+	// publishedTTL is the same backstop for the movement and its current
+	// statement, emptied by NoticeStatement.
+	publishedTTL = 5 * time.Second
+)
+
+// cache keeps values read from the database in memory for a while: sessions,
+// so that a signed-in request does not read its session every time, and what
+// every page shows and rarely changes (the movement, the current statement).
+// A notice that what it holds may have changed empties it.
+type cache[K comparable, V any] struct {
+	ttl  time.Duration
+	size int
+	mu   sync.Mutex
+	// generation counts the times the cache was emptied: a read that began
+	// before an emptying must not store what it read (it may predate the
+	// change that emptied the cache).
+	generation uint64
+	entries    map[K]cached[V]
+}
+
+type cached[V any] struct {
+	value V
+	until time.Time
+}
+
+func newCache[K comparable, V any](ttl time.Duration, size int) *cache[K, V] {
+	return &cache[K, V]{ttl: ttl, size: size, entries: map[K]cached[V]{}}
+}
+
+// get returns the value kept for key if it was read less than the TTL ago
+// and nothing emptied the cache since; else the generation to hand to put
+// after reading the database.
+func (c *cache[K, V]) get(key K, now time.Time) (V, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if ok && now.Before(e.until) {
+		return e.value, c.generation, true
+	}
+	var zero V
+	return zero, c.generation, false
+}
+
+// put keeps a value read at generation, unless the cache was emptied since.
+func (c *cache[K, V]) put(key K, v V, generation uint64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if generation != c.generation {
+		return
+	}
+	if len(c.entries) >= c.size {
+		c.entries = map[K]cached[V]{}
+	}
+	c.entries[key] = cached[V]{value: v, until: now.Add(c.ttl)}
+}
+
+// empty forgets everything. Changes are rare next to reads, so forgetting all
+// is cheaper than knowing which entries a change touched (which sessions
+// are a member's, say).
+func (c *cache[K, V]) empty() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	c.entries = map[K]cached[V]{}
+}
+
+// remember returns the value kept for key, or reads it with read and keeps it.
+func (c *cache[K, V]) remember(key K, now time.Time, read func() (V, error)) (V, error) {
+	v, generation, ok := c.get(key, now)
+	if ok {
+		return v, nil
+	}
+	v, err := read()
+	if err == nil {
+		c.put(key, v, generation, now)
+	}
+	return v, err
+}
