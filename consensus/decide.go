@@ -229,10 +229,20 @@ func (o Outcome) Summary() string {
 	switch {
 	case o.FallbackAvailable:
 		summary += " Only blocks stopped it: a second round may be opened under the fallback rule."
-	case o.Rule.Fallback != nil && o.Tally.Block > 0:
+	case o.Rule.Fallback != nil && o.missed(KeyBlocks):
 		summary += " No second round is offered: even leaving the blocks aside, it did not meet every other requirement."
 	}
 	return summary
+}
+
+// missed reports whether the requirement named key was missed.
+func (o Outcome) missed(key RequirementKey) bool {
+	for _, r := range o.Requirements {
+		if r.Key == key {
+			return !r.Met
+		}
+	}
+	return false
 }
 
 // ErrNoFallbackRound is wrapped by FallbackRound when no second round may

@@ -382,4 +382,12 @@ func TestSummarySaysWhyNoFallback(t *testing.T) {
 	if !o.FallbackAvailable || strings.Contains(o.Summary(), "No second round") {
 		t.Errorf("summary = %q", o.Summary())
 	}
+	// A block within the rule's limit did not stop the round: the summary
+	// does not talk of leaving blocks aside.
+	tolerant := mustPreset(t, "modified_consensus")
+	tolerant.MaxBlocks = AtMost(1)
+	o = Decide(tolerant, votes(3, 1, 0, 1, 1))
+	if o.Adopted || o.FallbackAvailable || strings.Contains(o.Summary(), "blocks aside") {
+		t.Errorf("summary = %q", o.Summary())
+	}
 }

@@ -74,7 +74,6 @@ const (
 	maxAttempts      = 10
 	giveUpAfter      = 48 * time.Hour
 	maxRetryDelay    = time.Hour
-	leaseFor         = 2 * time.Minute
 	pauseAfter       = 5 // consecutive failures before a host is paused
 	pauseFor         = 10 * time.Minute
 	maxFetchBytes    = 1 << 20

@@ -171,7 +171,7 @@ func inboxCount(t testing.TB, db *storage.DB) int {
 	t.Helper()
 	var n int
 	err := db.ReadTx(context.Background(), func(tx *storage.Tx) error {
-		acts, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 100000, 100000)
+		acts, err := tx.DueInbox(context.Background(), time.Now().Add(time.Hour))
 		n = len(acts)
 		return err
 	})

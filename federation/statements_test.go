@@ -75,7 +75,7 @@ func due(t *testing.T, db *storage.DB) int {
 	t.Helper()
 	var n int
 	err := db.ReadTx(context.Background(), func(tx *storage.Tx) error {
-		as, err := tx.UnprocessedInbox(context.Background(), time.Now().Add(time.Hour), 1000, 1000)
+		as, err := tx.DueInbox(context.Background(), time.Now().Add(time.Hour))
 		n = len(as)
 		return err
 	})

@@ -696,7 +696,7 @@ func (s *Service) deliverDue(ctx context.Context) {
 		var batch []storage.Delivery
 		now := s.now()
 		err := s.db.InTx(ctx, func(tx *storage.Tx) (err error) {
-			batch, err = tx.ClaimDeliveries(ctx, now, now.Add(leaseFor), claimBatch)
+			batch, err = tx.ClaimDeliveries(ctx, now, now.Add(s.deliveryLease()), claimBatch)
 			return err
 		})
 		if err != nil {
@@ -712,6 +712,16 @@ func (s *Service) deliverDue(ctx context.Context) {
 			s.attempt(ctx, d)
 		}
 	}
+}
+
+// deliveryLease is how long a claimed batch of deliveries is this worker's
+// alone: long enough to send the whole batch one by one, each up to the
+// fetch timeout, since a lease that lapsed mid-batch would let another
+// worker (here or in another process) send the rest a second time. A
+// process that dies holding a batch leaves it to the others when the lease
+// lapses.
+func (s *Service) deliveryLease() time.Duration {
+	return time.Duration(claimBatch)*s.cfg.FetchTimeout + time.Minute
 }
 
 // attempt POSTs one delivery, signed now (a signature's date must be fresh at

@@ -36,7 +36,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 		}
 		due := func(at time.Time) map[string]int {
 			var as []storage.InboxActivity
-			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { as, err = tx.UnprocessedInbox(ctx, at, 100, 100); return err }); err != nil {
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { as, err = tx.DueInbox(ctx, at); return err }); err != nil {
 				t.Fatal(err)
 			}
 			out := map[string]int{}

@@ -182,11 +182,10 @@ func (s *Service) CreateMember(ctx context.Context, acct NewAccount, role Role) 
 // SignIn checks a username and password and opens a session; it returns the
 // session token for the cookie.
 func (s *Service) SignIn(ctx context.Context, username, password string) (string, Member, error) {
-	username, err := CleanText("username", username, OneLine)
+	username, err := usernameOf(username)
 	if err != nil || len(password) > MaxPasswordLen*4 {
 		return "", Member{}, errWrongCredentials
 	}
-	username = strings.ToLower(username)
 	var m Member
 	var hash string
 	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
@@ -297,13 +296,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor Member, current, nex
 
 // ResetPassword sets a member's password from the operator's shell.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) error {
-	username, err := CleanText("username", username, OneLine)
+	username, err := usernameOf(username)
 	if err != nil {
 		return err
 	}
 	var m Member
 	err = s.store.ReadTx(ctx, func(tx Tx) (err error) {
-		m, _, err = tx.MemberByUsername(ctx, strings.ToLower(username))
+		m, _, err = tx.MemberByUsername(ctx, username)
 		return err
 	})
 	if err != nil {
@@ -374,6 +373,8 @@ func (s *Service) Suspend(ctx context.Context, actor Member, memberID int64, rea
 		return Invalid("reason", "a reason can be at most %d characters", MaxSuspensionReason)
 	}
 	return s.adminChange(ctx, actor, memberID, func(tx Tx, target Member) error {
+		// The last admin hears that first: "ask another admin" would send
+		// them looking for one there is not.
 		if target.Role == RoleAdmin {
 			if err := s.keepAnAdmin(ctx, tx, target); err != nil {
 				return err

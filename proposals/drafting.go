@@ -917,7 +917,11 @@ func withCoauthors(ctx context.Context, tx Tx, p *Proposal) (err error) {
 
 // AddCoauthor lets another active member edit a draft with its authors.
 func (s *Service) AddCoauthor(ctx context.Context, actor Member, id int64, username string) error {
-	username = strings.TrimPrefix(strings.TrimSpace(username), "@")
+	typed := strings.TrimPrefix(strings.TrimSpace(username), "@") // as people write a handle
+	username, err := usernameOf(typed)
+	if err != nil || username == "" {
+		return Invalid("username", "give the username of the member who writes with you")
+	}
 	return s.editDraft(ctx, actor, id, func(tx Tx, p *Proposal) error {
 		m, _, err := tx.MemberByUsername(ctx, username)
 		if errors.Is(err, ErrNotFound) || err == nil && !m.Active() {

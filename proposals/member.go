@@ -108,13 +108,22 @@ type NewAccount struct {
 	Password    string
 }
 
+// usernameOf is a typed username as accounts keep it: cleaned as every text
+// a person types, in lower case. Joining, signing in, the sign-in limits and
+// naming a co-author all read usernames through it, so "Ada" is ada
+// everywhere.
+func usernameOf(typed string) (string, error) {
+	username, err := CleanText("username", typed, OneLine)
+	return strings.ToLower(username), err
+}
+
 // normalize trims and checks an account, naming the field at fault.
 func (a NewAccount) normalize() (NewAccount, error) {
-	username, err := CleanText("username", a.Username, OneLine)
+	username, err := usernameOf(a.Username)
 	if err != nil {
 		return a, err
 	}
-	a.Username = strings.ToLower(username)
+	a.Username = username
 	if a.DisplayName, err = CleanText("display_name", a.DisplayName, OneLine); err != nil {
 		return a, err
 	}

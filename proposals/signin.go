@@ -2,7 +2,6 @@ package proposals
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -40,9 +39,9 @@ type SignInTx interface {
 	DeleteSignInAccount(ctx context.Context, account string) error
 	// SignInAttempts returns address's attempts since a time, oldest first.
 	SignInAttempts(ctx context.Context, address string, since time.Time) ([]time.Time, error)
-	AddSignInAttempt(ctx context.Context, address string, at time.Time) error
-	// RemoveSignInAttempt gives address its latest attempt back.
-	RemoveSignInAttempt(ctx context.Context, address string) error
+	AddSignInAttempt(ctx context.Context, address, account string, at time.Time) error
+	// RemoveSignInAttempt gives address back its latest attempt on account.
+	RemoveSignInAttempt(ctx context.Context, address, account string) error
 	// PurgeSignIns forgets attempts older than attemptsBefore and accounts
 	// quiet since accountsBefore, or with few attempts since idleBefore.
 	PurgeSignIns(ctx context.Context, attemptsBefore, accountsBefore, idleBefore time.Time, few int) (int64, error)
@@ -53,7 +52,10 @@ type SignInTx interface {
 // and hashed, so that whatever was typed (any length, any bytes) is kept as
 // 64 harmless characters, and no username is kept in the clear.
 func signInAccount(username string) string {
-	return TokenHash(strings.ToLower(strings.TrimSpace(username)))
+	if u, err := usernameOf(username); err == nil {
+		username = u
+	}
+	return TokenHash(username)
 }
 
 // SignInDelay is how long the attempt after n attempts must wait after the
@@ -112,13 +114,15 @@ func (s *Service) BeginSignIn(ctx context.Context, username, address string) (wa
 		if err := tx.SaveSignInAccount(ctx, account, rec); err != nil {
 			return err
 		}
-		return tx.AddSignInAttempt(ctx, address, now)
+		return tx.AddSignInAttempt(ctx, address, account, now)
 	})
 	return wait, err
 }
 
 // SignInSucceeded settles an attempt that signed in: the account's attempts
-// are forgotten, and the address gets its attempt back.
+// are forgotten, and the address gets that attempt back (its own: not a
+// guess at another account begun meanwhile, or a client could sign in to
+// its own account beside each guess and never reach the address's limit).
 func (s *Service) SignInSucceeded(ctx context.Context, username, address string) error {
 	account := signInAccount(username)
 	return s.store.InTx(ctx, func(tx Tx) error {
@@ -128,7 +132,7 @@ func (s *Service) SignInSucceeded(ctx context.Context, username, address string)
 		if err := tx.DeleteSignInAccount(ctx, account); err != nil {
 			return err
 		}
-		return tx.RemoveSignInAttempt(ctx, address)
+		return tx.RemoveSignInAttempt(ctx, address, account)
 	})
 }
 
@@ -150,7 +154,7 @@ func (s *Service) SignInNotTried(ctx context.Context, username, address string) 
 				return err
 			}
 		}
-		return tx.RemoveSignInAttempt(ctx, address)
+		return tx.RemoveSignInAttempt(ctx, address, account)
 	})
 }
 

@@ -342,3 +342,36 @@ func TestNothingIsHashedBeforeTheChecks(t *testing.T) {
 		}
 	})
 }
+
+// A sign-in that succeeds gives back its own attempt, not the address's
+// latest one: a guess at another account begun while its password was
+// being checked still counts, and is remembered for the whole window.
+func TestSignInSuccessGivesBackItsOwnAttempt(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, clk := newService(db)
+		const address = "203.0.113.7"
+		if _, err := svc.BeginSignIn(ctx, "ada", address); err != nil { // her own sign-in starts
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+		guessAt := clk.Now()
+		if _, err := svc.BeginSignIn(ctx, "victim", address); err != nil { // a guess, meanwhile
+			t.Fatal(err)
+		}
+		if err := svc.SignInSucceeded(ctx, "ada", address); err != nil {
+			t.Fatal(err)
+		}
+		var left []time.Time
+		err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) {
+			left, err = tx.SignInAttempts(ctx, address, guessAt.Add(-time.Hour))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 1 || !left[0].Equal(guessAt) {
+			t.Fatalf("attempts left from the address: %v, want only the guess at %v", left, guessAt)
+		}
+	})
+}

@@ -474,7 +474,8 @@ func TestDraftsWrittenTogether(t *testing.T) {
 		if err := svc.AddCoauthor(ctx, other, p.ID, coauthor.Username); !errors.Is(err, proposals.ErrForbidden) {
 			t.Fatalf("a member added a co-author to another's draft: %v", err)
 		}
-		if err := svc.AddCoauthor(ctx, author, p.ID, "@"+coauthor.Username); err != nil {
+		// Named as people type a handle: "@", any case, spaces around.
+		if err := svc.AddCoauthor(ctx, author, p.ID, " @"+strings.ToUpper(coauthor.Username)+" "); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.AddChange(ctx, coauthor, p.ID, add); err != nil {

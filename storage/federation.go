@@ -282,21 +282,16 @@ type InboxActivity struct {
 	ReceivedAt time.Time `db:"received_at"`
 }
 
-// UnprocessedInbox returns up to limit activities not processed yet and due
-// at now, oldest first, at most perHost of them from one sending host, so
-// that one host's backlog (however many actors it has) cannot fill the batch.
-// It takes no lock: the handlers are idempotent, so two processes handling
-// one activity change nothing the second time.
-func (tx *Tx) UnprocessedInbox(ctx context.Context, now time.Time, limit, perHost int) ([]InboxActivity, error) {
+// DueInbox lists the activities not handled yet that are due at now, oldest
+// first: what is left to do, for the tests that wait for the inbox to drain.
+// Workers claim their work with ClaimInbox.
+func (tx *Tx) DueInbox(ctx context.Context, now time.Time) ([]InboxActivity, error) {
 	var as []InboxActivity
-	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body, attempts FROM (
-			SELECT id, type, actor, body, attempts, received_at,
-				ROW_NUMBER() OVER (PARTITION BY host ORDER BY received_at, actor, id) AS nth
-			FROM inbox_activities
-			WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) due
-		WHERE nth <= $3 ORDER BY received_at, actor, id LIMIT $2`, now, limit, perHost)
+	err := tx.x.SelectContext(ctx, &as, `SELECT id, type, actor, body, attempts, received_at FROM inbox_activities
+		WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+		ORDER BY received_at, actor, id`, now)
 	if err != nil {
-		return nil, fmt.Errorf("unprocessed inbox: %w", err)
+		return nil, fmt.Errorf("due inbox: %w", err)
 	}
 	return as, nil
 }
@@ -397,34 +392,26 @@ func (tx *Tx) ReleaseInbox(ctx context.Context, keys []InboxKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	var err error
-	if tx.dialect == Postgres {
-		actors, ids := inboxKeyArrays(keys)
-		_, err = tx.x.ExecContext(ctx, `UPDATE inbox_activities a SET leased_until = NULL
-			FROM unnest($1::text[], $2::text[]) AS k(actor, id) WHERE a.actor = k.actor AND a.id = k.id`, actors, ids)
-	} else {
-		rows, args := inboxKeyRows(keys, nil)
-		_, err = tx.x.ExecContext(ctx, `UPDATE inbox_activities SET leased_until = NULL WHERE (actor, id) IN (VALUES `+rows+`)`, args...)
-	}
-	if err != nil {
+	in, args := tx.inboxKeysIn(keys, nil)
+	if _, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET leased_until = NULL WHERE `+in, args...); err != nil {
 		return fmt.Errorf("give back inbox activities: %w", err)
 	}
 	return nil
 }
 
-// inboxKeyArrays is keys as two PostgreSQL arrays, senders and ids.
-func inboxKeyArrays(keys []InboxKey) (actors, ids any) {
-	a, i := make([]string, len(keys)), make([]string, len(keys))
-	for n, k := range keys {
-		a[n], i[n] = k.Actor, k.ID
+// inboxKeysIn is the condition "(actor, id) is one of keys", its
+// placeholders numbered after args, which it returns with the keys appended.
+// On PostgreSQL the keys go as two arrays, so the statement is the same
+// whatever their number (and prepared once); SQLite reads a VALUES list.
+func (tx *Tx) inboxKeysIn(keys []InboxKey, args []any) (string, []any) {
+	if tx.dialect == Postgres {
+		actors, ids := make([]string, len(keys)), make([]string, len(keys))
+		for n, k := range keys {
+			actors[n], ids[n] = k.Actor, k.ID
+		}
+		args = append(args, pq.Array(actors), pq.Array(ids))
+		return fmt.Sprintf("(actor, id) IN (SELECT * FROM unnest($%d::text[], $%d::text[]))", len(args)-1, len(args)), args
 	}
-	return pq.Array(a), pq.Array(i)
-}
-
-// inboxKeyRows writes keys as the rows of a VALUES list, their placeholders
-// numbered after args, which it returns with the keys appended. A row-value
-// IN over VALUES is the form both databases read.
-func inboxKeyRows(keys []InboxKey, args []any) (string, []any) {
 	var rows strings.Builder
 	for i, k := range keys {
 		if i > 0 {
@@ -433,7 +420,7 @@ func inboxKeyRows(keys []InboxKey, args []any) (string, []any) {
 		fmt.Fprintf(&rows, "($%d, $%d)", len(args)+1, len(args)+2)
 		args = append(args, k.Actor, k.ID)
 	}
-	return rows.String(), args
+	return "(actor, id) IN (VALUES " + rows.String() + ")", args
 }
 
 // MarkInboxProcessed records that actor's activity id was handled (errMsg if
@@ -453,16 +440,8 @@ func (tx *Tx) MarkInboxHandled(ctx context.Context, keys []InboxKey, at time.Tim
 	if len(keys) == 0 {
 		return nil
 	}
-	var err error
-	if tx.dialect == Postgres { // one statement whatever the number of keys, prepared once
-		actors, ids := inboxKeyArrays(keys)
-		_, err = tx.x.ExecContext(ctx, `UPDATE inbox_activities a SET processed_at = $1, error = ''
-			FROM unnest($2::text[], $3::text[]) AS k(actor, id) WHERE a.actor = k.actor AND a.id = k.id`, at, actors, ids)
-	} else {
-		rows, args := inboxKeyRows(keys, []any{at})
-		_, err = tx.x.ExecContext(ctx, `UPDATE inbox_activities SET processed_at = $1, error = ''
-			WHERE (actor, id) IN (VALUES `+rows+`)`, args...)
-	}
+	in, args := tx.inboxKeysIn(keys, []any{at})
+	_, err := tx.x.ExecContext(ctx, `UPDATE inbox_activities SET processed_at = $1, error = '' WHERE `+in, args...)
 	if err != nil {
 		return fmt.Errorf("mark inbox activities handled: %w", err)
 	}

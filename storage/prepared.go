@@ -22,10 +22,17 @@ import (
 // Statements without parameters (migrations, locks) are sent as they are:
 // PostgreSQL cannot prepare several commands at once.
 
-// maxPrepared bounds the statements kept prepared: the SQL of this program is
-// a fixed set, but a query built with a variable number of placeholders adds
-// one for each length.
-const maxPrepared = 512
+const (
+	// maxPrepared bounds the statements kept prepared: the SQL of this
+	// program is a fixed set, but a query built with a variable number of
+	// placeholders would add one for each length.
+	maxPrepared = 512
+	// maxPreparedArgs: a statement with more parameters is one built for a
+	// list of varying length, whose text changes with the list; it is sent
+	// unprepared rather than fill the cache. The longest fixed statement (a
+	// proposal's update) takes 17; PostgreSQL's key lists go as arrays.
+	maxPreparedArgs = 20
+)
 
 type preparedCache struct {
 	mu      sync.Mutex
@@ -93,7 +100,7 @@ type preparing struct {
 }
 
 func (p preparing) stmt(ctx context.Context, query string, args []any) (*sqlx.Stmt, bool) {
-	if len(args) == 0 {
+	if len(args) == 0 || len(args) > maxPreparedArgs {
 		return nil, false
 	}
 	s, ok := p.cache.get(p.db, query)

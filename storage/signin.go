@@ -73,18 +73,18 @@ func (tx *Tx) SignInAttempts(ctx context.Context, address string, since time.Tim
 	return times, nil
 }
 
-// AddSignInAttempt records an attempt from address.
-func (tx *Tx) AddSignInAttempt(ctx context.Context, address string, at time.Time) error {
-	if _, err := tx.x.ExecContext(ctx, `INSERT INTO signin_attempts (address, at) VALUES ($1, $2)`, address, at); err != nil {
+// AddSignInAttempt records an attempt from address on account.
+func (tx *Tx) AddSignInAttempt(ctx context.Context, address, account string, at time.Time) error {
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO signin_attempts (address, account, at) VALUES ($1, $2, $3)`, address, account, at); err != nil {
 		return fmt.Errorf("record sign-in attempt: %w", err)
 	}
 	return nil
 }
 
-// RemoveSignInAttempt gives address its latest attempt back.
-func (tx *Tx) RemoveSignInAttempt(ctx context.Context, address string) error {
+// RemoveSignInAttempt gives address back its latest attempt on account.
+func (tx *Tx) RemoveSignInAttempt(ctx context.Context, address, account string) error {
 	_, err := tx.x.ExecContext(ctx, `DELETE FROM signin_attempts WHERE id = (
-		SELECT id FROM signin_attempts WHERE address = $1 ORDER BY at DESC, id DESC LIMIT 1)`, address)
+		SELECT id FROM signin_attempts WHERE address = $1 AND account = $2 ORDER BY at DESC, id DESC LIMIT 1)`, address, account)
 	if err != nil {
 		return fmt.Errorf("give back sign-in attempt: %w", err)
 	}

@@ -243,7 +243,7 @@ func (a *actorServer) followAll(ctx context.Context, in *instance, width int, wa
 	if err != nil {
 		return err
 	}
-	if err := parallel(ctx, len(reqs), width, func(i int) error { return a.send(ctx, in, reqs[i]) }); err != nil {
+	if err := parallel(ctx, len(reqs), width, func(ctx context.Context, i int) error { return a.send(ctx, in, reqs[i]) }); err != nil {
 		return err
 	}
 	return a.waitUntil(ctx, wait, "the instance to accept every Follow (is it approving followers by hand? turn that off on its Allies page)",

@@ -60,7 +60,7 @@ func runVotes(ctx context.Context, in *instance, crowd *members, d time.Duration
 	var lat latencies
 	start := time.Now()
 	deadline := start.Add(d)
-	err = parallel(ctx, len(crowd.voters), len(crowd.voters), func(v int) error {
+	err = parallel(ctx, len(crowd.voters), len(crowd.voters), func(ctx context.Context, v int) error {
 		for i := v; time.Now().Before(deadline); i++ {
 			t := time.Now()
 			if _, err := in.post(ctx, loc+"/vote", crowd.voters[v], url.Values{"position": {positions[i%len(positions)]}}); err != nil {
@@ -98,7 +98,7 @@ func runPages(ctx context.Context, in *instance, crowd *members, comments, reade
 		return nil, err
 	}
 	positions := []string{"agree", "agree", "stand_aside", "disagree"}
-	err = parallel(ctx, len(crowd.voters), 8, func(v int) error {
+	err = parallel(ctx, len(crowd.voters), 8, func(ctx context.Context, v int) error {
 		_, err := in.post(ctx, loc+"/vote", crowd.voters[v], url.Values{"position": {positions[v%len(positions)]},
 			"reason": {fmt.Sprintf("Reason number %d, written by a voter.", v)}})
 		return err
@@ -106,7 +106,7 @@ func runPages(ctx context.Context, in *instance, crowd *members, comments, reade
 	if err != nil {
 		return nil, err
 	}
-	err = parallel(ctx, comments, 8, func(i int) error {
+	err = parallel(ctx, comments, 8, func(ctx context.Context, i int) error {
 		_, err := in.post(ctx, loc+"/comments", crowd.voters[i%len(crowd.voters)], url.Values{"body": {
 			fmt.Sprintf("A comment with a link https://example.org/%d\n\nand a second paragraph.", i)}})
 		return err
@@ -132,7 +132,7 @@ func readPage(ctx context.Context, in *instance, name, path, session string, rea
 	var lat latencies
 	start := time.Now()
 	deadline := start.Add(d)
-	err := parallel(ctx, readers, readers, func(int) error {
+	err := parallel(ctx, readers, readers, func(ctx context.Context, _ int) error {
 		for time.Now().Before(deadline) {
 			t := time.Now()
 			status, _, _, err := in.do(ctx, "GET", path, session, nil)

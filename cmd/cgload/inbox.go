@@ -47,7 +47,7 @@ func runInbox(ctx context.Context, in *instance, a *actorServer, senders, activi
 	}
 	var lat latencies
 	start := time.Now()
-	err = parallel(ctx, len(reqs), width, func(i int) error {
+	err = parallel(ctx, len(reqs), width, func(ctx context.Context, i int) error {
 		t := time.Now()
 		err := a.send(ctx, in, reqs[i])
 		lat.add(time.Since(t))
@@ -57,7 +57,7 @@ func runInbox(ctx context.Context, in *instance, a *actorServer, senders, activi
 	if err != nil {
 		return nil, err
 	}
-	if err := parallel(ctx, len(markers), width, func(i int) error { return a.send(ctx, in, markers[i]) }); err != nil {
+	if err := parallel(ctx, len(markers), width, func(ctx context.Context, i int) error { return a.send(ctx, in, markers[i]) }); err != nil {
 		return nil, err
 	}
 	err = a.waitUntil(ctx, wait, "the instance to handle every sender's activities", func() bool { return a.allAccepted(ids) })
@@ -93,7 +93,7 @@ func runFanout(ctx context.Context, in *instance, crowd *members, a *actorServer
 	if err != nil {
 		return nil, err
 	}
-	err = parallel(ctx, len(crowd.voters), 8, func(v int) error {
+	err = parallel(ctx, len(crowd.voters), 8, func(ctx context.Context, v int) error {
 		_, err := in.post(ctx, loc+"/vote", crowd.voters[v], url.Values{"position": {"agree"}})
 		return err
 	})

@@ -187,7 +187,7 @@ func gather(ctx context.Context, in *instance, admin, password string, n int) (*
 	token := string(link[1])
 	crowd := &members{admin: adminSession, voters: make([]string, n)}
 	// Passwords are hashed one per core at a time: more at once only waits.
-	err = parallel(ctx, n, 4, func(i int) error {
+	err = parallel(ctx, n, 4, func(ctx context.Context, i int) error {
 		name := fmt.Sprintf("cgload_voter_%04d", i)
 		session, err := joinOrSignIn(ctx, in, token, name)
 		crowd.voters[i] = session
@@ -212,8 +212,9 @@ func joinOrSignIn(ctx context.Context, in *instance, token, name string) (string
 	return session, nil
 }
 
-// parallel runs fn(0) … fn(n-1), at most width at once, and returns the first error.
-func parallel(ctx context.Context, n, width int, fn func(i int) error) error {
+// parallel runs fn(0) … fn(n-1), at most width at once, and returns the
+// first error; the ctx fn gets ends at that error, so the others stop too.
+func parallel(ctx context.Context, n, width int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := make(chan int)
@@ -231,7 +232,7 @@ func parallel(ctx context.Context, n, width int, fn func(i int) error) error {
 	for range min(width, n) {
 		wg.Go(func() {
 			for i := range next {
-				if err := fn(i); err != nil {
+				if err := fn(ctx, i); err != nil {
 					cancel(err)
 				}
 			}

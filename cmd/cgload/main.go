@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 )
@@ -80,7 +81,7 @@ func parseConfig(args []string, stdin io.Reader, stderr io.Writer) (Config, erro
 	c.Phases = map[string]bool{}
 	for _, p := range strings.Split(phases, ",") {
 		p = strings.TrimSpace(p)
-		if !contains(allPhases, p) {
+		if !slices.Contains(allPhases, p) {
 			return c, fmt.Errorf("--phases: %q is not one of %s", p, strings.Join(allPhases, ","))
 		}
 		c.Phases[p] = true
@@ -124,15 +125,6 @@ func (c Config) actors() int {
 		n = max(n, c.Followers)
 	}
 	return n
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Figures are what a run measured; empty parts were not run.

@@ -50,7 +50,7 @@ func serveForLoad(t *testing.T, dbURL string) string {
 		t.Fatalf("admin init: %v\n%s", err, out)
 	}
 	serve := exec.Command(commonground, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json",
-		"--allow-private", "127.0.0.0/8", "--inbox-quota", "67108864"}, db...)...)
+		"--allow-private", "127.0.0.0/8", "--inbox-quota", "268435456"}, db...)...)
 	stderr, err := serve.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestLoadCommandRunsAgainstARealInstance(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			target := serveForLoad(t, db.url(t))
 			args := []string{"--target", target, "--admin", "ada", "--voters", "3", "--vote-for", "500ms", "--readers", "2",
-				"--read-for", "300ms", "--comments", "3", "--activities", "60", "--senders", "6", "--hosts", "2",
+				"--read-for", "300ms", "--comments", "3", "--activities", "60", "--senders", "6", "--hosts", "1",
 				"--followers", "8", "--wait", "60s", "--json"}
 			figs := runLoad(t, args)
 			if v := figs.Votes; v == nil || v.Votes < 3 || v.PerSecond <= 0 || v.P99 < v.P50 || v.P50 <= 0 {
@@ -101,7 +101,7 @@ func TestLoadCommandRunsAgainstARealInstance(t *testing.T) {
 			if len(figs.Pages) != 2 || figs.Pages[0].Requests == 0 || figs.Pages[1].Requests == 0 || figs.Pages[1].Page != "public statement page" {
 				t.Errorf("pages: %+v", figs.Pages)
 			}
-			if in := figs.Inbox; in == nil || in.Activities != 60 || in.HandledPerSecond <= 0 || in.AcceptedPerSecond <= 0 || in.BacklogSeconds < 0 {
+			if in := figs.Inbox; in == nil || in.Activities != 60 || in.HandledPerSecond <= 0 || in.AcceptedPerSecond <= 0 {
 				t.Errorf("inbox: %+v", figs.Inbox)
 			}
 			if fo := figs.Fanout; fo == nil || fo.Inboxes != 8 || fo.LastSeconds < fo.FirstSeconds || fo.FirstSeconds <= 0 {

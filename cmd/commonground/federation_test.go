@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/commonground/commonground/storage/storagetest"
 )
 
 // peer is one instance in a federation test: its own serve process, database
@@ -27,7 +30,7 @@ func freeAddr(t testing.TB, ip string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", ip+":0")
 	if err != nil {
-		t.Skipf("cannot listen on %s (needs the 127.0.0.0/8 loopback range): %v", ip, err)
+		storagetest.Unavailable(t, "loopback", fmt.Sprintf("cannot listen on %s (the tests need the whole 127.0.0.0/8 loopback range): %v", ip, err))
 	}
 	addr := ln.Addr().String()
 	ln.Close()

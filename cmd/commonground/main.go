@@ -41,8 +41,10 @@ func main() {
 // can drive it. It returns the exit code: 0 on success, 1 on a failure at run
 // time, 2 on a usage error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// No command, or flags first, is serve (so that "commonground --listen …"
+	// runs the service); "--help" on its own lists the commands.
 	command := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] != "" && args[0][0] != '-') {
 		command, args = args[0], args[1:]
 	}
 	var err error

@@ -177,8 +177,7 @@ func (c *cluster) send(req *http.Request, session string) int {
 	return resp.StatusCode
 }
 
-// liveEvents opens the live tally of a proposal on process i; events arrive
-// on the channel, each as the time it arrived and its decoded data.
+// liveTally is what a live tally event carries that the tests read.
 type liveTally struct {
 	Cast       int `json:"cast"`
 	Agree      int `json:"agree"`
@@ -190,6 +189,8 @@ type liveTally struct {
 	} `json:"votes"`
 }
 
+// liveEvents opens the live tally of a proposal on process i; each event
+// arrives on the channel, decoded.
 func (c *cluster) liveEvents(i int, session string, proposal int64) <-chan liveTally {
 	c.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -491,6 +492,20 @@ func BenchmarkVotesThroughProcesses(b *testing.B) {
 			path := fmt.Sprintf("/proposals/%d/vote", proposal)
 			positions := []string{"agree", "stand_aside", "disagree", "agree"}
 			var next, failed atomic.Int64
+			// Each member votes once through each process before the timer
+			// starts, so that what is timed is the steady state (connections
+			// open, sessions known to every process), not the set-up.
+			var warm sync.WaitGroup
+			for v := range voters {
+				warm.Go(func() {
+					for p := range n {
+						if c.post(p, c.sessions[v], path, url.Values{"position": {"agree"}}) != http.StatusSeeOther {
+							failed.Add(1)
+						}
+					}
+				})
+			}
+			warm.Wait()
 			b.ResetTimer()
 			start := time.Now()
 			var wg sync.WaitGroup
@@ -510,8 +525,8 @@ func BenchmarkVotesThroughProcesses(b *testing.B) {
 				b.Fatalf("%d of %d votes failed", failed.Load(), b.N)
 			}
 			tally, _ := c.svc.Tally(context.Background(), proposal)
-			if want := min(b.N, voters); tally.Cast() != want {
-				b.Fatalf("tally counts %d votes, want %d", tally.Cast(), want)
+			if tally.Cast() != voters {
+				b.Fatalf("tally counts %d votes, want %d: one per member, however often changed", tally.Cast(), voters)
 			}
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "votes/s")
 		})

@@ -7,6 +7,7 @@ package main
 // Normal builds leave this file out.
 
 import (
+	"fmt"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
@@ -17,5 +18,9 @@ func init() {
 	if addr == "" {
 		addr = "127.0.0.1:6060"
 	}
-	go http.ListenAndServe(addr, nil)
+	go func() {
+		// Not fatal: a second process on the same host finds the address taken.
+		err := http.ListenAndServe(addr, nil)
+		fmt.Fprintf(os.Stderr, "profiles not served on %s: %v\n", addr, err)
+	}()
 }

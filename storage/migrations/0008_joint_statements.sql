@@ -25,6 +25,7 @@ CREATE TABLE joint_statements (
     id            {{serial}},
     iri           TEXT UNIQUE,
     initiator     TEXT NOT NULL,
+    title         TEXT NOT NULL,
     draft         TEXT NOT NULL DEFAULT '',
     invited       TEXT NOT NULL DEFAULT '[]',
     participants  TEXT NOT NULL DEFAULT '[]',
