@@ -171,6 +171,53 @@ func TestLiveTallyEndsWithTheSession(t *testing.T) {
 	})
 }
 
+// Another member's sign-out leaves my open pages alone: they neither end
+// nor re-read their session (before, every sign-out anywhere woke every
+// stream of every proposal, and each read its session from the database).
+// My own suspension still ends them.
+func TestLiveTallyWakesOnlyTheMembersStreams(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		s := newSite(t, db, "http")
+		path := s.openVote()
+		streams := make([]*liveStream, 5)
+		for i := range streams {
+			streams[i] = s.openLive("member", path)
+			streams[i].next(t)
+		}
+		time.Sleep(300 * time.Millisecond) // the first wakes' checks are done
+		if resp := s.do("facilitator", "POST", "/logout", nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", resp.StatusCode)
+		}
+		before := db.Statements()
+		time.Sleep(time.Second) // the notice reaches every process
+		if n := db.Statements() - before; n != 0 {
+			t.Fatalf("another member's sign-out made my %d open pages run %d statements, want 0", len(streams), n)
+		}
+		for i, st := range streams {
+			select {
+			case _, ok := <-st.events:
+				if !ok {
+					t.Fatalf("stream %d ended with another member's sign-out", i)
+				}
+			default:
+			}
+		}
+
+		s.do("admin", "POST", fmt.Sprintf("/members/%d/suspend", s.ids["member"]), url.Values{"reason": {"left"}, "confirm": {"yes"}})
+		for i, st := range streams {
+			deadline := time.After(10 * time.Second)
+			for ended := false; !ended; {
+				select {
+				case _, ok := <-st.events:
+					ended = !ok
+				case <-deadline:
+					t.Fatalf("stream %d of a suspended member was still open 10 s later", i)
+				}
+			}
+		}
+	})
+}
+
 // BenchmarkLiveTallyWatchers: a vote reaches N open pages of one proposal.
 // One iteration is one vote, until every page has it. Reported: statements
 // per vote (the vote itself included) and per idle second, with N pages.

@@ -364,7 +364,7 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	feed, stream, leave := s.live.watch(id)
+	feed, stream, leave := s.live.watch(id, watcher.Member.ID)
 	defer leave()
 	rc := http.NewResponseController(w)
 	const streamFor = 5 * time.Minute
@@ -374,7 +374,6 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc.Flush()
-	sessions := s.live.sessions.Load()
 	var last []byte
 	stop := time.After(streamFor)
 	for {
@@ -386,11 +385,8 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 		case <-stream.wake:
 		}
 		// A member suspended or signed out mid-stream stops receiving.
-		if now := s.live.sessions.Load(); now != sessions {
-			if !s.sessionStillValid(r) {
-				return
-			}
-			sessions = now
+		if stream.recheck.Swap(false) && !s.sessionStillValid(r) {
+			return
 		}
 		data, ok := feed.current(watcher)
 		if !ok || bytes.Equal(data, last) {
