@@ -229,18 +229,25 @@ func (f *liveFeed) current(w proposals.LiveWatcher) ([]byte, bool) {
 
 // tallyJSON is the live tally as the page's script reads it.
 type tallyJSON struct {
-	Visible      bool       `json:"visible"`
-	Status       string     `json:"status"`
-	Cast         int        `json:"cast"`
-	Eligible     int        `json:"eligible"`
-	Agree        int        `json:"agree"`
-	StandAside   int        `json:"stand_aside"`
-	Disagree     int        `json:"disagree"`
-	Block        int        `json:"block"`
-	Summary      string     `json:"summary,omitempty"`
-	Requirements []string   `json:"requirements,omitempty"`
-	Votes        []voteJSON `json:"votes,omitempty"`
-	Changes      int        `json:"changes,omitempty"`
+	Visible      bool              `json:"visible"`
+	Status       string            `json:"status"`
+	Cast         int               `json:"cast"`
+	Eligible     int               `json:"eligible"`
+	Agree        int               `json:"agree"`
+	StandAside   int               `json:"stand_aside"`
+	Disagree     int               `json:"disagree"`
+	Block        int               `json:"block"`
+	Summary      string            `json:"summary,omitempty"`
+	Requirements []requirementJSON `json:"requirements,omitempty"`
+	Votes        []voteJSON        `json:"votes,omitempty"`
+	Changes      int               `json:"changes,omitempty"`
+}
+
+// requirementJSON is one requirement of the rule: the sentence shown, and
+// whether the tally meets it (the page marks it met or missed).
+type requirementJSON struct {
+	Sentence string `json:"sentence"`
+	Met      bool   `json:"met"`
 }
 
 // voteJSON is one row of the table of votes: who, where they stand, and why.
@@ -262,7 +269,7 @@ func tallyJSONOf(lt proposals.LiveTally) tallyJSON {
 		out.Summary = "Voting has closed: " + lt.Preview.Summary() + " Reload the page for the outcome."
 	}
 	for _, req := range lt.Preview.Requirements {
-		out.Requirements = append(out.Requirements, req.Sentence)
+		out.Requirements = append(out.Requirements, requirementJSON{Sentence: req.Sentence, Met: req.Met})
 	}
 	out.Changes = lt.Changes
 	out.Votes = make([]voteJSON, len(lt.Votes))

@@ -22,7 +22,9 @@ type liveEvent struct {
 	Status  string `json:"status"`
 	Cast    int    `json:"cast"`
 	Agree   int    `json:"agree"`
-	Votes   []struct {
+	// Requirements are kept as sent, to check their fields.
+	Requirements []map[string]any `json:"requirements"`
+	Votes        []struct {
 		Member   string `json:"member"`
 		Position string `json:"position"`
 		Label    string `json:"label"`
@@ -169,6 +171,39 @@ func TestLiveTallyEndsWithTheSession(t *testing.T) {
 			t.Fatal("the suspended member's session still opens pages")
 		}
 	})
+}
+
+// The live tally says of each requirement whether it is met, as the page
+// does, so the script need not guess it from the sentence.
+func TestLiveTallySaysWhichRequirementsAreMet(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.openVote()
+	s.do("admin", "POST", path+"/vote", url.Values{"position": {"agree"}})
+	ev := s.openLive("admin", path).next(t)
+	if !ev.Visible || len(ev.Requirements) == 0 {
+		t.Fatalf("no requirements in the live tally: %+v", ev)
+	}
+	met, missed := 0, 0
+	for _, req := range ev.Requirements {
+		sentence, _ := req["sentence"].(string)
+		isMet, ok := req["met"].(bool)
+		if sentence == "" || !ok {
+			t.Fatalf("requirement without its sentence or whether it is met: %v", req)
+		}
+		if isMet {
+			met++
+		} else {
+			missed++
+		}
+	}
+	// One agree vote of four eligible members: agreement met, quorum missed.
+	if met == 0 || missed == 0 {
+		t.Fatalf("%d met and %d missed, want some of each: %v", met, missed, ev.Requirements)
+	}
+	page := body(s.do("admin", "GET", path, nil))
+	if strings.Count(page, `<li class="met">`) != met || strings.Count(page, `<li class="missed">`) != missed {
+		t.Fatalf("the live tally marks %d met and %d missed, the page otherwise", met, missed)
+	}
 }
 
 // Another member's sign-out leaves my open pages alone: they neither end
