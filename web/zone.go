@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,19 +86,25 @@ var commonZones = []string{
 }
 
 func (s *Server) saveTimeZone(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	zone := r.PostForm.Get("time_zone")
+	zone := strings.TrimSpace(r.PostForm.Get("time_zone"))
 	if err := s.svc.SetTimeZone(r.Context(), *viewer(r), zone); err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), ZoneError: fe, TimeZone: zone, Zones: commonZones})
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.renderAccount(w, r, status, accountPage{ZoneError: fe, TimeZone: zone})
+		})
 		return
 	}
-	s.redirectWithFlash(w, r, "/account", "Times are now shown in "+zoneOr(s.zones.load(zone)).String()+".")
+	s.redirectWithFlash(w, r, "/account", zoneSaved(zone, s.zones.load(cookieZone(r))))
+}
+
+// zoneSaved is the message once a member chose zone: an empty one means
+// their browser's (browser, if the browser told it).
+func zoneSaved(zone string, browser *time.Location) string {
+	switch {
+	case zone != "":
+		return "Times are now shown in " + zone + "."
+	case browser != nil:
+		return "Times are now shown in your browser's time zone, " + browser.String() + "."
+	default:
+		return "Times are now shown in your browser's time zone (in UTC until your browser tells it, which needs JavaScript)."
+	}
 }

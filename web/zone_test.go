@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -32,4 +34,36 @@ func excerpt(page, near string) string {
 		return "(no " + near + " on the page)"
 	}
 	return page[i:min(len(page), i+200)]
+}
+
+// Saving the time zone says which zone times are now shown in: the typed
+// name without its spaces, or, when the field is emptied, the browser's
+// (before, both said "UTC").
+func TestSavingTheTimeZoneSaysWhichZone(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	for _, c := range []struct{ typed, cookie, want string }{
+		{" Europe/Paris ", "", "Times are now shown in Europe/Paris."},
+		{"", "tz=Asia/Tokyo", "Times are now shown in your browser's time zone, Asia/Tokyo."},
+		{"", "", "Times are now shown in your browser's time zone"},
+	} {
+		var headers []string
+		if c.cookie != "" {
+			headers = []string{"Cookie", c.cookie}
+		}
+		resp := s.do("member", "POST", "/account/time-zone", url.Values{"time_zone": {c.typed}}, headers...)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving %q: %d", c.typed, resp.StatusCode)
+		}
+		var flash string
+		for _, ck := range resp.Cookies() {
+			if ck.Value != "" {
+				if msg, err := url.QueryUnescape(ck.Value); err == nil && strings.HasPrefix(msg, "Times are now") {
+					flash = msg
+				}
+			}
+		}
+		if !strings.HasPrefix(flash, c.want) || strings.Contains(flash, "UTC.") {
+			t.Errorf("saving %q with the cookie %q says %q, want %q", c.typed, c.cookie, flash, c.want)
+		}
+	}
 }
