@@ -322,8 +322,10 @@ func (s *Service) handleLane(ctx context.Context, me string, acts []storage.Inbo
 			continue
 		}
 		if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return s.recordFailure(ctx, tx, a, err) }); err != nil {
-			s.log.Error("federation: record handled activity", "err", err)
-			return
+			// The rest stays claimed until the lease lapses, then is
+			// handled again; what was handled already is recorded below.
+			s.log.Error("federation: record a failed activity", "err", err)
+			break
 		}
 	}
 	if len(handled) == 0 {
@@ -423,12 +425,6 @@ func (l *inboxLanes) full() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.lanes >= l.max
-}
-
-// start takes a lane for one sender, unless it has one already, every lane
-// is taken, or its host has its share of them.
-func (l *inboxLanes) start(actor, host string) bool {
-	return len(l.startLanes(host, []string{actor})) == 1
 }
 
 // startLanes takes as many lanes for host as it may still have, and shares

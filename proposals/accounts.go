@@ -256,7 +256,7 @@ func (s *Service) SessionMember(ctx context.Context, token string) (m Member, er
 // SignOut ends one session.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		tx.Notify(Notice{Topic: NoticeSessions})
+		tx.Notify(Notice{Topic: NoticeSessions, ID: s.cachedSessionMember(token)})
 		return tx.DeleteSession(ctx, TokenHash(token))
 	})
 }

@@ -15,6 +15,9 @@ type LiveState struct {
 	Votes               []Vote
 	Changes             int // entries in the audit trail
 	ResultsBeforeVoting bool
+	// voters holds the members who voted, built once per read so that
+	// checking each of many viewers (Shown) does not scan the votes.
+	voters map[int64]struct{}
 }
 
 // LiveState reads the state of a proposal's live views. It checks no viewer:
@@ -39,6 +42,10 @@ func (s *Service) LiveState(ctx context.Context, id int64) (st LiveState, err er
 	})
 	if err != nil {
 		return LiveState{}, err
+	}
+	st.voters = make(map[int64]struct{}, len(st.Votes))
+	for _, v := range st.Votes {
+		st.voters[v.MemberID] = struct{}{}
 	}
 	st.Tally, err = tallyOfVotes(st.Proposal.Eligible, st.Votes)
 	return st, err
@@ -85,14 +92,22 @@ func (s *Service) WatchLive(ctx context.Context, viewer Member, id int64) (w Liv
 // Shown reports whether w may see the results in st: the same rule as the
 // proposal page (see resultsVisibleTo).
 func (st LiveState) Shown(w LiveWatcher) bool {
-	voted := false
+	return resultsShown(st.Proposal, st.ResultsBeforeVoting, w.Voter, st.voted(w.Member.ID))
+}
+
+// voted reports whether member voted: from the set LiveState built, in
+// constant time, else (a state built by hand) by scanning the votes.
+func (st LiveState) voted(member int64) bool {
+	if st.voters != nil {
+		_, ok := st.voters[member]
+		return ok
+	}
 	for _, v := range st.Votes {
-		if v.MemberID == w.Member.ID {
-			voted = true
-			break
+		if v.MemberID == member {
+			return true
 		}
 	}
-	return resultsShown(st.Proposal, st.ResultsBeforeVoting, w.Voter, voted)
+	return false
 }
 
 // View is the live tally as shown with results (visible) or without them.

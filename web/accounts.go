@@ -223,14 +223,17 @@ type accountPage struct {
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "account", accountPage{shell: s.shell(w, r, "Your account"), TimeZone: viewer(r).TimeZone, Zones: commonZones})
+	s.renderAccount(w, r, http.StatusOK, accountPage{TimeZone: viewer(r).TimeZone})
+}
+
+// renderAccount shows the account page: page holds the forms' errors and the
+// time zone to show in its field.
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, page accountPage) {
+	page.shell, page.Zones = s.shell(w, r, "Your account"), commonZones
+	s.render(w, r, status, "account", page)
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	f := r.PostForm
 	var token string
 	var err error
@@ -240,12 +243,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		token, err = s.svc.ChangePassword(r.Context(), *viewer(r), f.Get("current_password"), f.Get("password"))
 	}
 	if err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), Error: fe, TimeZone: viewer(r).TimeZone, Zones: commonZones})
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.renderAccount(w, r, status, accountPage{Error: fe, TimeZone: viewer(r).TimeZone})
+		})
 		return
 	}
 	s.setSessionCookie(w, token)

@@ -104,21 +104,13 @@ func (s *Server) commonGroundJSON(w http.ResponseWriter, r *http.Request) {
 
 // decidePair confirms, rejects or clears a pair, in one click.
 func (s *Server) decidePair(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	f := r.PostForm
 	decision, err := alliances.ParseDecision(f.Get("decision"))
 	if err == nil {
 		err = s.allies.DecidePair(r.Context(), *viewer(r), f.Get("ours"), f.Get("theirs"), decision)
 	}
 	if err != nil {
-		if fe, ok := formErrorFor(err); ok {
-			s.renderCommonGround(w, r, problemFor(err).Status, fe)
-			return
-		}
-		s.renderError(w, r, err)
+		s.formFailed(w, r, err, s.renderCommonGround)
 		return
 	}
 	s.announce()

@@ -12,6 +12,14 @@ import (
 // and shown to the person as a plain "something went wrong" with the request id.
 var errInternal = errors.New("internal error")
 
+// errFormAddress is a GET of an address that only takes a form's POST, and
+// errMethodNotAllowed any other method an address does not take: both are
+// answered with 405 and a page for people.
+var (
+	errFormAddress      = errors.New("method not allowed: an address for forms")
+	errMethodNotAllowed = errors.New("method not allowed")
+)
+
 // busyRetryAfter is the Retry-After, in seconds, of a 503 for work at its
 // limit: a password hash waits a couple of seconds for a slot at most.
 const busyRetryAfter = "5"
@@ -58,6 +66,10 @@ func genericProblem(err error) problem {
 		return problem{http.StatusConflict, "That clashes with what is there", "The request clashes with the current state. Reload and try again."}
 	case errors.Is(err, proposals.ErrTooMany):
 		return problem{http.StatusTooManyRequests, "Too many attempts", "Please wait a few minutes and try again."}
+	case errors.Is(err, errFormAddress):
+		return problem{http.StatusMethodNotAllowed, "This address is for sending a form", "It has no page of its own. Go back to the page with the form, and send it from there."}
+	case errors.Is(err, errMethodNotAllowed):
+		return problem{http.StatusMethodNotAllowed, "This address does not take that request", "Go back to the page with the form, and send it from there."}
 	case errors.Is(err, proposals.ErrBusy):
 		return problem{http.StatusServiceUnavailable, "Busy", "This instance is busy. Please try again in a few seconds."}
 	default:

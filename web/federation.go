@@ -30,17 +30,11 @@ func (s *Server) renderFederation(w http.ResponseWriter, r *http.Request, status
 // fedAction runs one federation form and returns to the page.
 func (s *Server) fedAction(do func(r *http.Request, actor proposals.Member) (string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
 		msg, err := do(r, *viewer(r))
 		if err != nil {
-			if fe, ok := formErrorFor(err); ok {
-				s.renderFederation(w, r, problemFor(err).Status, fe, r.PostForm.Get("handle"))
-				return
-			}
-			s.renderError(w, r, err)
+			s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+				s.renderFederation(w, r, status, fe, r.PostForm.Get("handle"))
+			})
 			return
 		}
 		s.redirectWithFlash(w, r, "/federation", msg)

@@ -155,13 +155,10 @@ func (s *Server) createJoint(w http.ResponseWriter, r *http.Request) {
 
 // jointFormError shows the editor again, with what was typed and the error.
 func (s *Server) jointFormError(w http.ResponseWriter, r *http.Request, err error, f jointForm) {
-	fe, ok := formErrorFor(err)
-	if !ok {
-		s.renderError(w, r, err)
-		return
-	}
-	f.Error = fe
-	s.renderJointForm(w, r, problemFor(err).Status, f)
+	s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+		f.Error = fe
+		s.renderJointForm(w, r, status, f)
+	})
 }
 
 // viewJoint is the joint statement named by {id} as who sees it (nil: the

@@ -33,13 +33,13 @@ type liveTallies struct {
 
 	mu    sync.Mutex
 	feeds map[int64]*liveFeed
-	// sessions counts the notices that sessions may have ended: each stream
-	// checks its own session again when it moves.
-	sessions atomic.Uint64
+	// members holds each member's open streams, so that a notice about one
+	// member's sessions wakes only theirs.
+	members map[int64]map[*liveStream]struct{}
 }
 
 func newLiveTallies(svc *proposals.Service, log *slog.Logger) *liveTallies {
-	return &liveTallies{svc: svc, log: log, feeds: map[int64]*liveFeed{}}
+	return &liveTallies{svc: svc, log: log, feeds: map[int64]*liveFeed{}, members: map[int64]map[*liveStream]struct{}{}}
 }
 
 // liveFeed is one proposal's reader and the streams it feeds.
@@ -53,10 +53,19 @@ type liveFeed struct {
 	rendered map[bool][]byte // the state as sent, with and without results
 }
 
-// liveStream is one open stream: its wake channel (capacity 1) is signalled
-// when the feed read a new state or sessions may have ended.
+// liveStream is one open stream of member's: its wake channel (capacity 1)
+// is signalled when the feed read a new state or the member's sessions may
+// have ended, which recheck then says.
 type liveStream struct {
-	wake chan struct{}
+	member  int64
+	wake    chan struct{}
+	recheck atomic.Bool
+}
+
+// sessionMayHaveEnded wakes the stream to check its session again.
+func (st *liveStream) sessionMayHaveEnded() {
+	st.recheck.Store(true)
+	signal(st.wake)
 }
 
 func signal(ch chan struct{}) {
@@ -66,8 +75,9 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// noticed routes a notice: a change of votes to that proposal's reader, an
-// ended session to every stream, a possible loss to everything.
+// noticed routes a notice: a change of votes to that proposal's reader, a
+// change to a member's sessions to that member's streams (every stream if
+// the notice names no member), a possible loss to everything.
 func (l *liveTallies) noticed(n proposals.Notice) {
 	switch n.Topic {
 	case proposals.NoticeVotes:
@@ -77,10 +87,16 @@ func (l *liveTallies) noticed(n proposals.Notice) {
 		}
 		l.mu.Unlock()
 	case proposals.NoticeSessions:
-		l.sessions.Add(1)
-		l.wakeAll(false)
+		if n.ID == 0 {
+			l.wakeAll(false)
+			return
+		}
+		l.mu.Lock()
+		for st := range l.members[n.ID] {
+			st.sessionMayHaveEnded()
+		}
+		l.mu.Unlock()
 	case proposals.NoticeEverything:
-		l.sessions.Add(1)
 		l.wakeAll(true)
 	}
 }
@@ -92,19 +108,26 @@ func (l *liveTallies) wakeAll(reread bool) {
 		if reread {
 			signal(f.changed)
 		}
-		f.mu.Lock()
-		for st := range f.watchers {
-			signal(st.wake)
+	}
+	for _, streams := range l.members {
+		for st := range streams {
+			st.sessionMayHaveEnded()
 		}
-		f.mu.Unlock()
 	}
 }
 
-// watch adds a stream to proposal id's feed, starting its reader if it is the
-// first; the returned function takes the stream off again.
-func (l *liveTallies) watch(id int64) (*liveFeed, *liveStream, func()) {
-	st := &liveStream{wake: make(chan struct{}, 1)}
+// watch adds member's stream to proposal id's feed, starting its reader if
+// it is the first; the returned function takes the stream off again.
+func (l *liveTallies) watch(id, member int64) (*liveFeed, *liveStream, func()) {
+	st := &liveStream{member: member, wake: make(chan struct{}, 1)}
+	// The session may have ended between its check and now: check it again
+	// on the first wake (from the session cache, usually).
+	st.recheck.Store(true)
 	l.mu.Lock()
+	if l.members[member] == nil {
+		l.members[member] = map[*liveStream]struct{}{}
+	}
+	l.members[member][st] = struct{}{}
 	f := l.feeds[id]
 	if f == nil {
 		f = &liveFeed{id: id, changed: make(chan struct{}, 1), watchers: map[*liveStream]struct{}{}}
@@ -125,6 +148,10 @@ func (l *liveTallies) watch(id int64) (*liveFeed, *liveStream, func()) {
 		f.mu.Lock()
 		delete(f.watchers, st)
 		f.mu.Unlock()
+		delete(l.members[member], st)
+		if len(l.members[member]) == 0 {
+			delete(l.members, member)
+		}
 	}
 }
 
@@ -202,18 +229,25 @@ func (f *liveFeed) current(w proposals.LiveWatcher) ([]byte, bool) {
 
 // tallyJSON is the live tally as the page's script reads it.
 type tallyJSON struct {
-	Visible      bool       `json:"visible"`
-	Status       string     `json:"status"`
-	Cast         int        `json:"cast"`
-	Eligible     int        `json:"eligible"`
-	Agree        int        `json:"agree"`
-	StandAside   int        `json:"stand_aside"`
-	Disagree     int        `json:"disagree"`
-	Block        int        `json:"block"`
-	Summary      string     `json:"summary,omitempty"`
-	Requirements []string   `json:"requirements,omitempty"`
-	Votes        []voteJSON `json:"votes,omitempty"`
-	Changes      int        `json:"changes,omitempty"`
+	Visible      bool              `json:"visible"`
+	Status       string            `json:"status"`
+	Cast         int               `json:"cast"`
+	Eligible     int               `json:"eligible"`
+	Agree        int               `json:"agree"`
+	StandAside   int               `json:"stand_aside"`
+	Disagree     int               `json:"disagree"`
+	Block        int               `json:"block"`
+	Summary      string            `json:"summary,omitempty"`
+	Requirements []requirementJSON `json:"requirements,omitempty"`
+	Votes        []voteJSON        `json:"votes,omitempty"`
+	Changes      int               `json:"changes,omitempty"`
+}
+
+// requirementJSON is one requirement of the rule: the sentence shown, and
+// whether the tally meets it (the page marks it met or missed).
+type requirementJSON struct {
+	Sentence string `json:"sentence"`
+	Met      bool   `json:"met"`
 }
 
 // voteJSON is one row of the table of votes: who, where they stand, and why.
@@ -235,7 +269,7 @@ func tallyJSONOf(lt proposals.LiveTally) tallyJSON {
 		out.Summary = "Voting has closed: " + lt.Preview.Summary() + " Reload the page for the outcome."
 	}
 	for _, req := range lt.Preview.Requirements {
-		out.Requirements = append(out.Requirements, req.Sentence)
+		out.Requirements = append(out.Requirements, requirementJSON{Sentence: req.Sentence, Met: req.Met})
 	}
 	out.Changes = lt.Changes
 	out.Votes = make([]voteJSON, len(lt.Votes))

@@ -22,7 +22,9 @@ type liveEvent struct {
 	Status  string `json:"status"`
 	Cast    int    `json:"cast"`
 	Agree   int    `json:"agree"`
-	Votes   []struct {
+	// Requirements are kept as sent, to check their fields.
+	Requirements []map[string]any `json:"requirements"`
+	Votes        []struct {
 		Member   string `json:"member"`
 		Position string `json:"position"`
 		Label    string `json:"label"`
@@ -167,6 +169,86 @@ func TestLiveTallyEndsWithTheSession(t *testing.T) {
 		}
 		if resp := s.do("member", "GET", path, nil); resp.StatusCode == 200 {
 			t.Fatal("the suspended member's session still opens pages")
+		}
+	})
+}
+
+// The live tally says of each requirement whether it is met, as the page
+// does, so the script need not guess it from the sentence.
+func TestLiveTallySaysWhichRequirementsAreMet(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	path := s.openVote()
+	s.do("admin", "POST", path+"/vote", url.Values{"position": {"agree"}})
+	ev := s.openLive("admin", path).next(t)
+	if !ev.Visible || len(ev.Requirements) == 0 {
+		t.Fatalf("no requirements in the live tally: %+v", ev)
+	}
+	met, missed := 0, 0
+	for _, req := range ev.Requirements {
+		sentence, _ := req["sentence"].(string)
+		isMet, ok := req["met"].(bool)
+		if sentence == "" || !ok {
+			t.Fatalf("requirement without its sentence or whether it is met: %v", req)
+		}
+		if isMet {
+			met++
+		} else {
+			missed++
+		}
+	}
+	// One agree vote of four eligible members: agreement met, quorum missed.
+	if met == 0 || missed == 0 {
+		t.Fatalf("%d met and %d missed, want some of each: %v", met, missed, ev.Requirements)
+	}
+	page := body(s.do("admin", "GET", path, nil))
+	if strings.Count(page, `<li class="met">`) != met || strings.Count(page, `<li class="missed">`) != missed {
+		t.Fatalf("the live tally marks %d met and %d missed, the page otherwise", met, missed)
+	}
+}
+
+// Another member's sign-out leaves my open pages alone: they neither end
+// nor re-read their session (before, every sign-out anywhere woke every
+// stream of every proposal, and each read its session from the database).
+// My own suspension still ends them.
+func TestLiveTallyWakesOnlyTheMembersStreams(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		s := newSite(t, db, "http")
+		path := s.openVote()
+		streams := make([]*liveStream, 5)
+		for i := range streams {
+			streams[i] = s.openLive("member", path)
+			streams[i].next(t)
+		}
+		time.Sleep(300 * time.Millisecond) // the first wakes' checks are done
+		if resp := s.do("facilitator", "POST", "/logout", nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", resp.StatusCode)
+		}
+		before := db.Statements()
+		time.Sleep(time.Second) // the notice reaches every process
+		if n := db.Statements() - before; n != 0 {
+			t.Fatalf("another member's sign-out made my %d open pages run %d statements, want 0", len(streams), n)
+		}
+		for i, st := range streams {
+			select {
+			case _, ok := <-st.events:
+				if !ok {
+					t.Fatalf("stream %d ended with another member's sign-out", i)
+				}
+			default:
+			}
+		}
+
+		s.do("admin", "POST", fmt.Sprintf("/members/%d/suspend", s.ids["member"]), url.Values{"reason": {"left"}, "confirm": {"yes"}})
+		for i, st := range streams {
+			deadline := time.After(10 * time.Second)
+			for ended := false; !ended; {
+				select {
+				case _, ok := <-st.events:
+					ended = !ok
+				case <-deadline:
+					t.Fatalf("stream %d of a suspended member was still open 10 s later", i)
+				}
+			}
 		}
 	})
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/commonground/commonground/proposals"
 )
 
@@ -50,8 +48,7 @@ func (s *Server) memberAction(do func(r *http.Request, actor proposals.Member, i
 	return s.formOnID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
 		msg, err := do(r, actor, id)
 		return "/members", msg, err
-	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
-		id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError, id int64) {
 		s.renderMembers(w, r, status, membersPage{Error: fe, ErrorFor: id, Reason: r.PostForm.Get("reason")})
 	})
 }
@@ -88,10 +85,7 @@ type invitationsPage struct {
 
 // Value is what was typed in field, or fallback on a fresh form.
 func (p invitationsPage) Value(field, fallback string) string {
-	if p.Form == nil {
-		return fallback
-	}
-	return p.Form.Get(field)
+	return typedOr(p.Form, field, fallback)
 }
 
 func (s *Server) invitations(w http.ResponseWriter, r *http.Request) {
@@ -109,10 +103,6 @@ func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	f := r.PostForm
 	maxUses, err1 := strconv.Atoi(f.Get("max_uses"))
 	days, err2 := strconv.Atoi(f.Get("valid_days"))
@@ -128,12 +118,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 			Role: proposals.Role(f.Get("role")), MaxUses: maxUses, ValidDays: days, Note: f.Get("note")})
 	}
 	if err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.renderInvitations(w, r, problemFor(err).Status, fe, "", r.PostForm)
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.renderInvitations(w, r, status, fe, "", r.PostForm)
+		})
 		return
 	}
 	// The link is shown once, on this page: the database keeps only its hash.
@@ -161,19 +148,12 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	name, summary := r.PostForm.Get("name"), r.PostForm.Get("summary")
 	if err := s.svc.UpdateProfile(r.Context(), *viewer(r), name, summary); err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		m, _ := s.svc.Movement(r.Context())
-		s.render(w, r, problemFor(err).Status, "settings", settingsPage{shell: s.shell(w, r, "Settings"), Error: fe, Name: name, Summary: summary, Handle: m.Handle})
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			m, _ := s.svc.Movement(r.Context())
+			s.render(w, r, status, "settings", settingsPage{shell: s.shell(w, r, "Settings"), Error: fe, Name: name, Summary: summary, Handle: m.Handle})
+		})
 		return
 	}
 	s.announce()

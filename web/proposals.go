@@ -53,19 +53,12 @@ func (s *Server) newProposal(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createProposal(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	title, rationale := r.PostForm.Get("title"), r.PostForm.Get("rationale")
 	p, err := s.svc.CreateProposal(r.Context(), *viewer(r), title, rationale)
 	if err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.render(w, r, problemFor(err).Status, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal"), Error: fe, Title: title, Rationale: rationale})
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.render(w, r, status, "proposal_new", newProposalPage{shell: s.shell(w, r, "New proposal"), Error: fe, Title: title, Rationale: rationale})
+		})
 		return
 	}
 	s.redirectWithFlash(w, r, proposalPath(p.ID), "Draft created. Now add the changes it proposes.")
@@ -148,15 +141,10 @@ func (p proposalPage) FailedHere(actions ...string) bool {
 // fields match (name, value pairs: the hidden fields that tell the page's
 // forms apart), or fallback when that is not the form that failed.
 func (f formRetry) Text(action, field, fallback string, match ...string) string {
-	if f.values == nil || f.action != action {
+	if f.action != action {
 		return fallback
 	}
-	for i := 0; i+1 < len(match); i += 2 {
-		if f.values.Get(match[i]) != match[i+1] {
-			return fallback
-		}
-	}
-	return f.values.Get(field)
+	return typedOr(f.values, field, fallback, match...)
 }
 
 func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +198,7 @@ func (s *Server) proposalForm(do func(r *http.Request, actor proposals.Member, i
 	return s.formOnID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
 		msg, err := do(r, actor, id)
 		return proposalPath(id), msg, err
-	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+	}, func(w http.ResponseWriter, r *http.Request, status int, fe formError, _ int64) {
 		s.renderProposal(w, r, status, fe, formRetry{action: path.Base(r.URL.Path), values: r.PostForm})
 	})
 }
@@ -364,7 +352,7 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	feed, stream, leave := s.live.watch(id)
+	feed, stream, leave := s.live.watch(id, watcher.Member.ID)
 	defer leave()
 	rc := http.NewResponseController(w)
 	const streamFor = 5 * time.Minute
@@ -374,7 +362,6 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	rc.Flush()
-	sessions := s.live.sessions.Load()
 	var last []byte
 	stop := time.After(streamFor)
 	for {
@@ -386,11 +373,8 @@ func (s *Server) tallyEvents(w http.ResponseWriter, r *http.Request) {
 		case <-stream.wake:
 		}
 		// A member suspended or signed out mid-stream stops receiving.
-		if now := s.live.sessions.Load(); now != sessions {
-			if !s.sessionStillValid(r) {
-				return
-			}
-			sessions = now
+		if stream.recheck.Swap(false) && !s.sessionStillValid(r) {
+			return
 		}
 		data, ok := feed.current(watcher)
 		if !ok || bytes.Equal(data, last) {
@@ -422,10 +406,7 @@ func (p decisionsPage) Failed(kind proposals.RuleKind) bool {
 // Value is what was typed in field of the form for kind, if it failed, else
 // the saved value.
 func (p decisionsPage) Value(kind proposals.RuleKind, field, saved string) string {
-	if p.Failed(kind) {
-		return p.Form.Get(field)
-	}
-	return saved
+	return typedOr(p.Form, field, saved, "kind", string(kind))
 }
 
 func (s *Server) decisionSettings(w http.ResponseWriter, r *http.Request) {
@@ -443,10 +424,6 @@ func (s *Server) renderDecisions(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
 	f := r.PostForm
 	err := func() error {
 		quorum, err := consensus.ParseRatio(f.Get("quorum"))
@@ -462,12 +439,9 @@ func (s *Server) saveDecisionSetting(w http.ResponseWriter, r *http.Request) {
 			VotingPeriod: time.Duration(days * float64(24*time.Hour)).Round(time.Minute)})
 	}()
 	if err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.renderDecisions(w, r, problemFor(err).Status, fe, r.PostForm)
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.renderDecisions(w, r, status, fe, r.PostForm)
+		})
 		return
 	}
 	s.redirectWithFlash(w, r, "/settings/decisions", "Decision rule saved. Proposals already open keep the rule they opened with.")

@@ -60,7 +60,17 @@ func TestFormAddressesOpenedWithGet(t *testing.T) {
 	}
 	resp = s.do("member", "PUT", path, nil)
 	page := body(resp)
-	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(page, "<html") || !strings.Contains(page, "Go back to the page with the form") {
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(page, "This address does not take that request") || !strings.Contains(page, "Go back to the page with the form") {
 		t.Errorf("PUT of a page: %d, want a 405 page for people", resp.StatusCode)
+	}
+	// The page takes GET only: Allow says so (it said "GET, POST" for all).
+	if allow := resp.Header.Get("Allow"); allow != "GET" {
+		t.Errorf("PUT of a page: Allow %q, want GET", allow)
+	}
+	// An address for a form, opened with no page above it to go back to.
+	resp = s.do("", "GET", "/logout", nil)
+	page = body(resp)
+	if resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(page, "This address is for sending a form") || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET of /logout: %d, Allow %q, want 405, Allow POST and a page for people", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -106,10 +108,18 @@ func (s *Server) methodNotAllowed(router chi.Routes) http.HandlerFunc {
 				}
 			}
 		}
-		w.Header().Set("Allow", "GET, POST")
-		s.render(w, r, http.StatusMethodNotAllowed, "error", errorPage{shell: s.shell(w, r, "This address is for sending a form"),
-			Problem: problem{Status: http.StatusMethodNotAllowed, Title: "This address is for sending a form",
-				Message: "It has no page of its own. Go back to the page with the form, and send it from there."}})
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				allowed = append(allowed, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && slices.Contains(allowed, http.MethodPost) {
+			s.renderError(w, r, errFormAddress)
+			return
+		}
+		s.renderError(w, r, errMethodNotAllowed)
 	}
 }
 

@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -12,9 +15,16 @@ import (
 // members who have not chosen one (and for visitors).
 const zoneCookie = "tz"
 
-// zones caches loaded time zones by name: loading one parses its rules.
-// Only names the time zone database knows are kept, so it stays small.
-type zones struct{ m sync.Map }
+// zones caches time zone lookups by name: loading one parses its rules.
+// Names the time zone database does not know are remembered too (up to
+// maxUnknownZones of them), so a bad cookie does not cost a failed load on
+// every page.
+type zones struct {
+	m       sync.Map // name → *time.Location, nil for an unknown name
+	unknown atomic.Int64
+}
+
+const maxUnknownZones = 1000
 
 func (z *zones) load(name string) *time.Location {
 	if name == "" {
@@ -25,10 +35,26 @@ func (z *zones) load(name string) *time.Location {
 	}
 	loc, err := proposals.LoadZone(name)
 	if err != nil {
+		if z.unknown.Add(1) <= maxUnknownZones {
+			z.m.Store(name, (*time.Location)(nil))
+		}
 		return nil
 	}
 	z.m.Store(name, loc)
 	return loc
+}
+
+// cookieZone is the zone name in the browser's cookie. The page's script
+// writes it as it is; older versions wrote it URL-encoded (Europe%2FParis).
+func cookieZone(r *http.Request) string {
+	c, err := r.Cookie(zoneCookie)
+	if err != nil {
+		return ""
+	}
+	if name, err := url.PathUnescape(c.Value); err == nil {
+		return name
+	}
+	return c.Value
 }
 
 // zoneFor is the zone the viewer reads times in: their setting, else the
@@ -39,10 +65,8 @@ func (s *Server) zoneFor(r *http.Request, v *proposals.Member) *time.Location {
 			return loc
 		}
 	}
-	if c, err := r.Cookie(zoneCookie); err == nil {
-		if loc := s.zones.load(c.Value); loc != nil {
-			return loc
-		}
+	if loc := s.zones.load(cookieZone(r)); loc != nil {
+		return loc
 	}
 	return time.UTC
 }
@@ -62,19 +86,25 @@ var commonZones = []string{
 }
 
 func (s *Server) saveTimeZone(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	zone := r.PostForm.Get("time_zone")
+	zone := strings.TrimSpace(r.PostForm.Get("time_zone"))
 	if err := s.svc.SetTimeZone(r.Context(), *viewer(r), zone); err != nil {
-		fe, ok := formErrorFor(err)
-		if !ok {
-			s.renderError(w, r, err)
-			return
-		}
-		s.render(w, r, problemFor(err).Status, "account", accountPage{shell: s.shell(w, r, "Your account"), ZoneError: fe, TimeZone: zone, Zones: commonZones})
+		s.formFailed(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, fe formError) {
+			s.renderAccount(w, r, status, accountPage{ZoneError: fe, TimeZone: zone})
+		})
 		return
 	}
-	s.redirectWithFlash(w, r, "/account", "Times are now shown in "+zoneOr(s.zones.load(zone)).String()+".")
+	s.redirectWithFlash(w, r, "/account", zoneSaved(zone, s.zones.load(cookieZone(r))))
+}
+
+// zoneSaved is the message once a member chose zone: an empty one means
+// their browser's (browser, if the browser told it).
+func zoneSaved(zone string, browser *time.Location) string {
+	switch {
+	case zone != "":
+		return "Times are now shown in " + zone + "."
+	case browser != nil:
+		return "Times are now shown in your browser's time zone, " + browser.String() + "."
+	default:
+		return "Times are now shown in your browser's time zone (in UTC until your browser tells it, which needs JavaScript)."
+	}
 }

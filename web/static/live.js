@@ -22,10 +22,10 @@
     var list = box.querySelector("[data-requirements]");
     if (list && t.requirements) {
       list.textContent = "";
-      t.requirements.forEach(function (sentence) {
+      t.requirements.forEach(function (req) {
         var li = document.createElement("li");
-        li.textContent = sentence;
-        li.className = / — met$/.test(sentence) ? "met" : "missed";
+        li.textContent = req.sentence;
+        li.className = req.met ? "met" : "missed";
         list.appendChild(li);
       });
     }

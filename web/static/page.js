@@ -6,8 +6,10 @@
   // on the member's clock until they choose a zone in their account.
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
-  if (zone && document.cookie.indexOf("tz=" + zone) === -1) {
-    document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  // Zone names (such as Europe/Paris) are safe in a cookie as they are: the
+  // server reads the value as written, and the check below finds it again.
+  if (zone && /^[A-Za-z0-9_+\-\/]+$/.test(zone) && document.cookie.split("; ").indexOf("tz=" + zone) === -1) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   }
   document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
     if (zone) input.placeholder = zone + " (your browser's)";
