@@ -45,12 +45,14 @@ func serveForLoad(t *testing.T, dbURL string) string {
 		db = append(db, "--database-url", dbURL)
 	}
 	init := exec.Command(commonground, append([]string{"admin", "init", "--name", "Load", "--handle", "load", "--admin", "ada"}, db...)...)
+	init.Env = testbinary.Env()
 	init.Stdin = strings.NewReader(adminPassword + "\n")
 	if out, err := init.CombinedOutput(); err != nil {
 		t.Fatalf("admin init: %v\n%s", err, out)
 	}
 	serve := exec.Command(commonground, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json",
 		"--allow-private", "127.0.0.0/8", "--inbox-quota", "268435456"}, db...)...)
+	serve.Env = testbinary.Env()
 	stderr, err := serve.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/commonground/commonground/internal/testbinary"
 	"github.com/commonground/commonground/storage/storagetest"
 )
 
@@ -284,7 +285,7 @@ func TestBrowserSetupInviteJoinSuspend(t *testing.T) {
 func runAdmin(t testing.TB, dataDir, password string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"admin"}, append(args, "--data-dir", dataDir)...)...)
-	cmd.Env = cleanEnv()
+	cmd.Env = testbinary.Env()
 	cmd.Stdin = strings.NewReader(password + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("admin %v: %v\n%s", args, err, out)
@@ -338,11 +339,7 @@ func TestBrowserProposalBecomesVersion2(t *testing.T) {
 
 	mia := newBrowser(t, process, base)
 	mia.signIn("mia", pw)
-	mia.open("/proposals/new", "#title")
-	mia.fill(map[string]string{"title": "Water is a commons", "rationale": "Our estate's water bills doubled since privatisation.\n\nSee https://example.org/report."})
-	mia.submit(`form[action="/proposals"]`, "#add-objectives")
-	mia.fill(map[string]string{"add-objectives": "Keep water in public hands"})
-	mia.submit(`form.add-item:has(#add-objectives)`, ".diff ins")
+	mia.draft("Water is a commons", "Our estate's water bills doubled since privatisation.\n\nSee https://example.org/report.", "Keep water in public hands")
 	if got := mia.text(".diff ins"); got != "Keep water in public hands" {
 		t.Fatalf("the draft's diff shows %q", got)
 	}

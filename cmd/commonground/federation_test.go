@@ -97,15 +97,20 @@ func (p *peer) totalItems(collection string) int {
 	return c.TotalItems
 }
 
-func eventually(t testing.TB, what string, within time.Duration, ok func() bool) {
+// eventually waits until ok holds, failing the test after within; it
+// returns how long that took. It looks often enough to measure a bound of
+// a second (every 5 ms) and no more than every 100 ms for longer waits.
+func eventually(t testing.TB, what string, within time.Duration, ok func() bool) time.Duration {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	start := time.Now()
+	every := min(max(within/200, 5*time.Millisecond), 100*time.Millisecond)
 	for !ok() {
-		if time.Now().After(deadline) {
+		if time.Since(start) > within {
 			t.Fatalf("timed out after %s waiting for: %s", within, what)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(every)
 	}
+	return time.Since(start)
 }
 
 // adopt runs a one-change proposal through the admin's votes to adoption.

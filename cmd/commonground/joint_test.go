@@ -4,8 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -46,11 +44,7 @@ func agree(p *peer, ours string, q *peer, theirs string) {
 func (p *peer) member(username string) *peer {
 	p.t.Helper()
 	runAdmin(p.t, p.dataDir, "a long member secret", "create-user", "--username", username)
-	q := *p
-	jar, _ := cookiejar.New(nil)
-	q.client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	q.post("/login", url.Values{"username": {username}, "password": {"a long member secret"}}, 303)
-	return &q
+	return p.as(username, "a long member secret")
 }
 
 // vote records a position on a proposal.

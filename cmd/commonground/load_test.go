@@ -60,39 +60,8 @@ func newLoadFixture(b testing.TB, dbURL string, members int) *loadFixture {
 		b.Fatal(err)
 	}
 	f := &loadFixture{svc: svc}
-	hash, _ := proposals.HashPassword("not used by the load")
-	err = db.InTx(ctx, func(tx *storage.Tx) error {
-		now := time.Now()
-		for i := range members {
-			// Stored directly: hashing 1,000 passwords would dominate the set-up.
-			m, err := tx.CreateMember(ctx, proposals.Member{Username: fmt.Sprintf("voter%04d", i), Role: proposals.RoleMember,
-				Status: proposals.StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
-			if err != nil {
-				return err
-			}
-			token := proposals.NewToken()
-			if err := tx.CreateSession(ctx, proposals.TokenHash(token), m.ID, now, now.Add(time.Hour)); err != nil {
-				return err
-			}
-			f.members = append(f.members, m)
-			f.sessions = append(f.sessions, token)
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := svc.CreateProposal(ctx, f.members[0], "Load", "Under load.")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := svc.AddChange(ctx, f.members[0], p.ID, proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: "Endure"}); err != nil {
-		b.Fatal(err)
-	}
-	if err := svc.OpenVoting(ctx, admin, p.ID); err != nil {
-		b.Fatal(err)
-	}
-	f.proposal = p.ID
+	f.members, f.sessions = storeVoters(b, db, 0, members)
+	f.proposal = openVote(b, svc, f.members[0], admin, "Load", proposals.Change{Kind: proposals.AddItem, Section: proposals.Objectives, Text: "Endure"})
 	f.inst = startServe(b, "--data-dir", b.TempDir(), "--database-url", dbURL)
 	f.base = "http://" + f.inst.addr
 	return f
@@ -114,20 +83,81 @@ func (f *loadFixture) vote(b testing.TB, client *http.Client, session, position 
 
 // tryVote posts one vote; nil means the instance answered that it is recorded.
 func (f *loadFixture) tryVote(client *http.Client, session, position string) error {
-	form := url.Values{"position": {position}}
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/proposals/%d/vote", f.base, f.proposal), strings.NewReader(form.Encode()))
+	path := fmt.Sprintf("%s/proposals/%d/vote", f.base, f.proposal)
+	if code := postForm(client, path, session, url.Values{"position": {position}}); code != http.StatusSeeOther {
+		return fmt.Errorf("vote answered %d", code)
+	}
+	return nil
+}
+
+// postForm sends form to target with a session and returns the status (0 when
+// nothing answered).
+func postForm(client *http.Client, target, session string, form url.Values) int {
+	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	return send(client, req, session)
+}
+
+// send sends req with a session and returns the status (0 when nothing answered).
+func send(client *http.Client, req *http.Request, session string) int {
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return 0
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("vote answered %d", resp.StatusCode)
+	return resp.StatusCode
+}
+
+// storeVoters stores n members (voter<from> …), each with a session,
+// directly: hashing n passwords would dominate a test's set-up.
+func storeVoters(tb testing.TB, db *storage.DB, from, n int) ([]proposals.Member, []string) {
+	tb.Helper()
+	ctx := context.Background()
+	hash, _ := proposals.HashPassword("not used by the test")
+	var members []proposals.Member
+	var sessions []string
+	err := db.InTx(ctx, func(tx *storage.Tx) error {
+		now := time.Now()
+		for i := from; i < from+n; i++ {
+			m, err := tx.CreateMember(ctx, proposals.Member{Username: fmt.Sprintf("voter%04d", i), Role: proposals.RoleMember,
+				Status: proposals.StatusActive, CreatedAt: now, UpdatedAt: now}, hash)
+			if err != nil {
+				return err
+			}
+			token := proposals.NewToken()
+			if err := tx.CreateSession(ctx, proposals.TokenHash(token), m.ID, now, now.Add(time.Hour)); err != nil {
+				return err
+			}
+			members, sessions = append(members, m), append(sessions, token)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return nil
+	return members, sessions
+}
+
+// openVote drafts a one-change proposal as author and opens it for voting
+// as admin; it returns the proposal's id.
+func openVote(tb testing.TB, svc *proposals.Service, author, admin proposals.Member, title string, change proposals.Change) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	p, err := svc.CreateProposal(ctx, author, title, "Decided under test.")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := svc.AddChange(ctx, author, p.ID, change); err != nil {
+		tb.Fatal(err)
+	}
+	if err := svc.OpenVoting(ctx, admin, p.ID); err != nil {
+		tb.Fatal(err)
+	}
+	return p.ID
 }
 
 // percentiles reports the p50 and p99 of lat, in milliseconds.
@@ -146,10 +176,10 @@ func percentiles(b *testing.B, lat []time.Duration) {
 // died; the audit trail holds every answered vote and at most that one more.
 // On both databases (a vote is one statement on PostgreSQL, two on SQLite).
 func TestVotesSurviveKill9(t *testing.T) {
-	for _, db := range []struct{ name, url string }{{"sqlite", ""}, {"postgres", ""}} {
-		t.Run(db.name, func(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
 			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "votes.db")
-			if db.name == "postgres" {
+			if name == "postgres" {
 				dbURL = storagetest.PostgresURL(t)
 			}
 			const voters = 20
@@ -176,15 +206,11 @@ func TestVotesSurviveKill9(t *testing.T) {
 					}
 				})
 			}
-			deadline := time.Now().Add(2 * time.Minute)
 			// Killed mid-load, once every voter has a vote answered (the
 			// checks below read the trail as one of them).
-			for votes.Load() < 200 || started.Load() < voters {
-				if time.Now().After(deadline) {
-					t.Fatalf("only %d votes answered in 2 minutes: voting is broken before the kill", votes.Load())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			eventually(t, "every voter has a vote answered, 200 in all, before the kill", 2*time.Minute, func() bool {
+				return votes.Load() >= 200 && started.Load() >= voters
+			})
 			f.inst.cmd.Process.Kill()
 			f.inst.cmd.Wait()
 			wg.Wait()

@@ -54,7 +54,7 @@ func startServe(t testing.TB, args ...string) *instance {
 func launchServe(t testing.TB, args ...string) *instance {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = cleanEnv()
+	cmd.Env = testbinary.Env()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,16 +123,6 @@ func (inst *instance) stop(t testing.TB) int {
 		t.Fatal("serve did not stop within 20s of SIGTERM")
 	}
 	return inst.cmd.ProcessState.ExitCode()
-}
-
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "COMMONGROUND_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 func get(t testing.TB, url string) (int, string) {
@@ -217,7 +207,7 @@ func TestBadInputGetsOneClearLineAndNonZeroExit(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(binary, c.args...)
-			cmd.Env = append(cleanEnv(), "COMMONGROUND_DATA_DIR="+t.TempDir())
+			cmd.Env = append(testbinary.Env(), "COMMONGROUND_DATA_DIR="+t.TempDir())
 			cmd.Env = append(cmd.Env, c.env...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -242,7 +232,7 @@ func TestVersionAndMigrate(t *testing.T) {
 		t.Fatalf("version: %q %v", out, err)
 	}
 	cmd := exec.Command(binary, "migrate", "--data-dir", t.TempDir())
-	cmd.Env = cleanEnv()
+	cmd.Env = testbinary.Env()
 	out, err = cmd.Output()
 	if err != nil || !strings.Contains(string(out), "schema at version") {
 		t.Fatalf("migrate: %q %v", out, err)
@@ -256,7 +246,7 @@ func BenchmarkStartupToHealthz(b *testing.B) {
 	for b.Loop() {
 		dir := b.TempDir()
 		cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json")
-		cmd.Env = cleanEnv()
+		cmd.Env = testbinary.Env()
 		stderr, _ := cmd.StderrPipe()
 		cmd.Start()
 		logs := make(chan map[string]any, 100)
@@ -303,7 +293,7 @@ func TestAdminCommandsFromTheShell(t *testing.T) {
 	dataDir := t.TempDir()
 	admin := func(stdin string, args ...string) (string, string, int) {
 		cmd := exec.Command(binary, append([]string{"admin"}, append(args, "--data-dir", dataDir)...)...)
-		cmd.Env = cleanEnv()
+		cmd.Env = testbinary.Env()
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errOut strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -45,18 +45,11 @@ func TestBrowserHomeShowsWhatToDoAndEmailArrives(t *testing.T) {
 	if page := mia.text("main"); !strings.Contains(page, "Address confirmed") {
 		t.Fatalf("the confirmation link shows:\n%s", page)
 	}
-	mia.open("/proposals/new", "#title")
-	mia.fill(map[string]string{"title": "Paint the stairwell", "rationale": "It is grey."})
-	mia.submit(`form[action="/proposals"]`, "#add-objectives")
+	mia.draft("Paint the stairwell", "It is grey.", "")
 
 	ada := newBrowser(t, process, base)
 	ada.signIn("ada", pw)
-	ada.open("/proposals/new", "#title")
-	ada.fill(map[string]string{"title": "Water is a commons", "rationale": "Our bills doubled."})
-	ada.submit(`form[action="/proposals"]`, "#add-objectives")
-	ada.fill(map[string]string{"add-objectives": "Keep water in public hands"})
-	ada.submit(`form.add-item:has(#add-objectives)`, ".diff ins")
-	proposalPath := ada.location()
+	proposalPath := ada.draft("Water is a commons", "Our bills doubled.", "Keep water in public hands")
 	opened := time.Now()
 	ada.submit(`form[action$="/open"]`, "#tally")
 
@@ -89,7 +82,8 @@ func TestBrowserHomeShowsWhatToDoAndEmailArrives(t *testing.T) {
 	}
 	mia.do("the copy button shows", chromedp.WaitVisible(chromedp.CSS(".copy-button")))
 	mia.shot("31-home-desktop")
-	mia.do("phone viewport", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(".agenda")))
+	mia.phone()
+	mia.open("/", ".agenda")
 	mia.shot("32-home-phone")
 
 	unsubscribe := strings.Trim(got.Header.Get("List-Unsubscribe"), "<>")

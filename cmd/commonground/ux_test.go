@@ -67,6 +67,19 @@ func (b *browser) top(sel string) int {
 
 // phone and desktop switch the browser's viewport.
 func (b *browser) phone()   { b.do("phone width", chromedp.EmulateViewport(390, 844)) }
+
+// draft starts a proposal in the browser and, given an objective, adds it;
+// it returns the draft's address.
+func (b *browser) draft(title, rationale, objective string) string {
+	b.open("/proposals/new", "#title")
+	b.fill(map[string]string{"title": title, "rationale": rationale})
+	b.submit(`form[action="/proposals"]`, "#add-objectives")
+	if objective != "" {
+		b.fill(map[string]string{"add-objectives": objective})
+		b.submit(`form.add-item:has(#add-objectives)`, ".diff ins")
+	}
+	return b.location()
+}
 func (b *browser) desktop() { b.do("desktop width", chromedp.EmulateViewport(1280, 900)) }
 
 // TestBrowserNewUserFixes walks what a new user stumbled on, at phone and
@@ -180,10 +193,7 @@ func TestBrowserNewUserFixes(t *testing.T) {
 	ada.shot("63-conflicted-headline")
 
 	// Drafts are written together and discussed before the vote.
-	mia.open("/proposals/new", "#title")
-	mia.fill(map[string]string{"title": "A repairs log everyone can read"})
-	mia.submit(`form[action="/proposals"]`, "#add-objectives")
-	draft := mia.location()
+	draft := mia.draft("A repairs log everyone can read", "", "")
 	mia.click(`#coauthors summary`)
 	mia.fill(map[string]string{"coauthor": "nobody"})
 	mia.submit(`form[action*="/coauthors"]`, "#coauthors #form-error")

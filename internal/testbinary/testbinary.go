@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // Build compiles the main package in dir into a temporary directory and
@@ -24,4 +25,17 @@ func Build(dir string) (path string, remove func(), err error) {
 		return "", nil, fmt.Errorf("build commonground: %w", err)
 	}
 	return path, func() { os.RemoveAll(tmp) }, nil
+}
+
+// Env is this process's environment without the COMMONGROUND_ settings, for
+// running the binary: a developer's own settings (a database URL, say) must
+// not reach the instances a test starts.
+func Env() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COMMONGROUND_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
