@@ -204,22 +204,54 @@ func TestReminderGoesADayBeforeTheCloseToWhoHasNotVoted(t *testing.T) {
 	})
 }
 
+// A vote longer than the planner looks back (a week) still gets its reminder.
+func TestLongVoteGetsItsReminder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "m0@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off})
+		w.setVotingPeriod(t, 10*24*time.Hour)
+		w.openVote(t, "A long one")
+		for range 9*24/6 - 1 { // the worker runs through the 9 days before the reminder
+			w.clk.Advance(6 * time.Hour)
+			work(t, n)
+		}
+		w.clk.Advance(6*time.Hour - time.Minute)
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages a day and more before the close", len(ms))
+		}
+		w.clk.Advance(2 * time.Minute)
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if subj := ms[0].Header.Get("Subject"); len(ms) != 1 || subj != "A day left to vote: A long one" {
+			t.Errorf("%d messages, the first %q; want the reminder of a 10-day vote", len(ms), subj)
+		}
+	})
+}
+
+// setVotingPeriod sets how long votes last, for every part of the statement.
+func (w *world) setVotingPeriod(t testing.TB, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	settings, _, err := w.svc.DecisionSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		s.VotingPeriod = d
+		if err := w.svc.SaveDecisionSetting(ctx, w.admin, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestShortVoteHasNoReminder(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db, 1)
 		n := w.notes(t)
 		w.setEmail(t, n, w.members[0], "m0@example.org")
-		ctx := context.Background()
-		settings, _, err := w.svc.DecisionSettings(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range settings {
-			d.VotingPeriod = 12 * time.Hour
-			if err := w.svc.SaveDecisionSetting(ctx, w.admin, d); err != nil {
-				t.Fatal(err)
-			}
-		}
+		w.setVotingPeriod(t, 12*time.Hour)
 		w.openVote(t, "A quick one")
 		work(t, n)
 		w.smtp.WaitFor(t, 1, 10*time.Second)

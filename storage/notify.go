@@ -95,12 +95,14 @@ func (tx *Tx) UnplannedEvents(ctx context.Context, since, now time.Time, reminde
 				` ORDER BY p.opened_at, p.id LIMIT $3`,
 			args: []any{since, now, limit},
 		},
-		{ // a reminder, due reminderBefore the vote closes
+		{ // a reminder, due reminderBefore the vote closes: one that fell due
+			// since since, however long ago the vote opened (a vote may last
+			// far longer than the planner looks back)
 			kind: func(eventRow) notify.Kind { return notify.VoteReminder },
 			query: `SELECT p.id AS proposal_id, p.kind, p.round, p.title, p.opened_at, p.closes_at, p.closes_at AS at FROM proposals p
-				WHERE p.status = 'open' AND p.opened_at >= $1 AND p.closes_at > $2 AND p.closes_at <= $3` +
+				WHERE p.status = 'open' AND p.closes_at >= $1 AND p.closes_at > $2 AND p.closes_at <= $3` +
 				fmt.Sprintf(notPlanned, `'vote_reminder'`, proposalRef) + ` ORDER BY p.closes_at, p.id LIMIT $4`,
-			args: []any{since, now, now.Add(reminderBefore), limit},
+			args: []any{since.Add(reminderBefore), now, now.Add(reminderBefore), limit},
 		},
 		{ // outcomes
 			kind: func(eventRow) notify.Kind { return notify.Outcome },
