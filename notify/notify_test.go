@@ -692,3 +692,41 @@ func TestANewAddressIsConfirmedBeforeNotificationsGoThere(t *testing.T) {
 		}
 	})
 }
+
+// A claim takes the whole of a member's digest on a channel, even past its
+// limit (one digest, not two), with where the member can be reached.
+func TestAClaimTakesAWholeDigest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		ctx := context.Background()
+		now := w.clk.Now()
+		var ns []notify.Notification
+		for i := range 3 {
+			ns = append(ns, notify.Notification{MemberID: w.members[0].ID, Kind: notify.Outcome, Ref: fmt.Sprintf("p%dr1", i+1),
+				Channel: notify.Email, Mode: notify.Digest, Message: notify.Message{Subject: "s", Body: "b", Link: "/"}, Due: now})
+		}
+		ns = append(ns, notify.Notification{MemberID: w.members[1].ID, Kind: notify.Outcome, Ref: "p1r1",
+			Channel: notify.Email, Mode: notify.Digest, Message: notify.Message{Subject: "s", Body: "b", Link: "/"}, Due: now})
+		var got []notify.Notification
+		err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
+			if err := tx.EnqueueNotifications(ctx, ns, now); err != nil {
+				return err
+			}
+			got, err = tx.ClaimNotifications(ctx, now, now.Add(time.Hour), 2)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("claimed %d notifications, want m0's whole digest of 3", len(got))
+		}
+		for _, g := range got {
+			if g.MemberID != w.members[0].ID || g.To.Email != "m0@example.org" || !g.To.EmailVerified || !g.To.Active {
+				t.Errorf("claimed %+v", g)
+			}
+		}
+	})
+}

@@ -43,7 +43,9 @@ type Tx interface {
 	// EnqueueNotifications queues ns, each once (a second time is a no-op).
 	EnqueueNotifications(ctx context.Context, ns []Notification, at time.Time) error
 	// ClaimNotifications leases up to limit due notifications until
-	// leaseUntil, counting the attempt; a member's digest ones come together.
+	// leaseUntil, counting the attempt, each with where its member can be
+	// reached (Notification.To); the rest of the due digest notifications of
+	// each member and channel it takes come too, whole.
 	ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Notification, error)
 	// FinishNotifications sets the status of ids: sent, failed or dropped,
 	// or pending again from retryAt.
@@ -127,6 +129,9 @@ type Config struct {
 	Secret []byte
 	// Senders is how many messages this process sends at once (1 when 0).
 	Senders int
+	// SendTimeout is the longest one message may take to send (the mail
+	// server's conversation; 30 s when 0, the mailer's default).
+	SendTimeout time.Duration
 }
 
 // Service plans and sends notifications, and keeps members' choices.
@@ -262,24 +267,11 @@ func (s *Service) planEvent(ctx context.Context, e Event, now time.Time) (n int,
 		if err != nil {
 			return err
 		}
-		ns := Plan(e, rs, s.EmailOn(), now, s.cfg.DigestHour)
-		if s.fedi == nil {
-			ns = withoutChannel(ns, Fediverse)
-		}
+		ns := Plan(e, rs, s.reach(), now, s.cfg.DigestHour)
 		n = len(ns)
 		return tx.EnqueueNotifications(ctx, ns, now)
 	})
 	return n, err
-}
-
-func withoutChannel(ns []Notification, ch Channel) []Notification {
-	out := ns[:0]
-	for _, n := range ns {
-		if n.Channel != ch {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 const sendBatch = 64
@@ -293,7 +285,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		now := s.now()
 		var batch []Notification
 		err := s.store.InTx(ctx, func(tx Tx) (err error) {
-			batch, err = tx.ClaimNotifications(ctx, now, now.Add(leaseFor), sendBatch)
+			batch, err = tx.ClaimNotifications(ctx, now, now.Add(s.lease()), sendBatch)
 			return err
 		})
 		if err != nil || len(batch) == 0 {
@@ -302,6 +294,20 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		sent += s.deliverAll(ctx, groups(batch))
 	}
 	return sent, ctx.Err()
+}
+
+// lease is how long a claimed batch is this process's alone: long enough to
+// send all of it (up to sendBatch messages, Senders at once, each taking up
+// to SendTimeout) and a minute more, since a lease that lapsed mid-batch
+// would let another process send the same messages again. A process that
+// dies holding a batch leaves it to the others when the lease lapses.
+func (s *Service) lease() time.Duration {
+	timeout := s.cfg.SendTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	senders := max(1, s.cfg.Senders)
+	return time.Duration((sendBatch+senders-1)/senders)*timeout + time.Minute
 }
 
 // deliverAll sends the groups, a few at once (Config.Senders): each message
@@ -357,18 +363,12 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	for i, n := range group {
 		ids[i] = n.ID
 	}
-	var addr Address
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { addr, err = tx.Address(ctx, first.MemberID); return err })
-	if err == nil && first.Kind == VerifyEmail {
-		addr.EmailVerified = first.Ref == emailRef(addr.Email) // the address it confirms is still theirs
-	}
-	if err == nil && !s.reachable(addr, first.Channel) {
+	addr := first.To
+	if !s.reach().Reaches(addr, first.Kind, first.Ref, first.Channel) {
 		s.finish(ctx, ids, "dropped", "the member cannot be reached on this channel any more", nil)
 		return false
 	}
-	if err == nil {
-		err = s.send(ctx, addr, group)
-	}
+	err := s.send(ctx, addr, group)
 	if ctx.Err() != nil {
 		return false // stopped mid-send: the lease ends and it is tried again
 	}
@@ -390,15 +390,8 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	return false
 }
 
-func (s *Service) reachable(a Address, ch Channel) bool {
-	switch {
-	case !a.Active:
-		return false
-	case ch == Email:
-		return a.Email != "" && s.mailer != nil && a.EmailVerified
-	}
-	return a.Fediverse != nil && s.fedi != nil
-}
+// reach is the channels this instance sends on.
+func (s *Service) reach() Reach { return Reach{Email: s.mailer != nil, Fediverse: s.fedi != nil} }
 
 // finish records how a send ended, even when shutdown began meanwhile: the
 // message went out, and must not go again.
