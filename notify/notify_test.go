@@ -730,3 +730,33 @@ func TestAClaimTakesAWholeDigest(t *testing.T) {
 		}
 	})
 }
+
+// Saving an address not confirmed yet sends the link again (the first may
+// have been lost), but not twice in a minute.
+func TestSavingAnAddressAgainSendsTheLinkAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		ctx := context.Background()
+		m := w.members[0]
+		save := func() {
+			t.Helper()
+			if err := n.SaveSettings(ctx, m, "m0@example.org", nil); err != nil {
+				t.Fatal(err)
+			}
+			work(t, n)
+		}
+		save()
+		w.smtp.WaitFor(t, 1, 10*time.Second)
+		save() // at once: not again
+		if ms := w.smtp.Messages(); len(ms) != 1 {
+			t.Fatalf("%d messages after saving twice in a minute, want 1", len(ms))
+		}
+		w.clk.Advance(2 * time.Minute)
+		save()
+		ms := w.smtp.WaitFor(t, 2, 10*time.Second)
+		if len(ms) != 2 || ms[1].Header.Get("Subject") != "Confirm your email address" || ms[1].To[0] != "m0@example.org" {
+			t.Fatalf("%d messages after saving again, want the link sent again", len(ms))
+		}
+	})
+}

@@ -57,6 +57,10 @@ type Tx interface {
 	NotifyModes(ctx context.Context, memberID int64) (map[Kind]map[Channel]Mode, error)
 	// SetNotifyMode records a choice and drops what is queued against it.
 	SetNotifyMode(ctx context.Context, memberID int64, kind Kind, ch Channel, mode Mode, at time.Time) error
+	// QueueAgain queues n, or queues it again when it was queued before and
+	// is done with (sent, failed or dropped) since before again: a message
+	// the member asks for anew, like the link that confirms an address.
+	QueueAgain(ctx context.Context, n Notification, again, at time.Time) error
 	// SetEmail sets a member's address; a new one is not confirmed.
 	SetEmail(ctx context.Context, memberID int64, email string, at time.Time) error
 	// ConfirmEmail marks the member's address confirmed and drops the

@@ -138,7 +138,10 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 			return err
 		}
 		if email != "" && s.EmailOn() && (email != before.Email || !before.EmailVerified) {
-			if err := tx.EnqueueNotifications(ctx, []Notification{s.confirmation(m.ID, email, now)}, now); err != nil {
+			// Saved again, the link goes again (the first may be lost), at
+			// most once a minute: nobody can have the movement mail a
+			// stranger in a stream.
+			if err := tx.QueueAgain(ctx, s.confirmation(m.ID, email, now), now.Add(-resendConfirmation), now); err != nil {
 				return err
 			}
 		}
@@ -151,8 +154,12 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 	})
 }
 
-// confirmation is the message with the link that confirms an address; it
-// is queued once per member and address.
+// resendConfirmation is how long after a confirmation went out saving the
+// address again sends it again.
+const resendConfirmation = time.Minute
+
+// confirmation is the message with the link that confirms an address: one
+// per member and address, sent again when the member saves it again.
 func (s *Service) confirmation(memberID int64, email string, now time.Time) Notification {
 	link := s.EmailConfirmURL(memberID, email)
 	return Notification{MemberID: memberID, Kind: VerifyEmail, Ref: emailRef(email), Channel: Email, Mode: Immediate, Due: now,

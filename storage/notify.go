@@ -314,6 +314,22 @@ func (tx *Tx) EnqueueNotifications(ctx context.Context, ns []notify.Notification
 	return nil
 }
 
+// QueueAgain queues n, or queues it again (pending, attempts counted from
+// nothing) when it is done with (sent, failed, dropped) and was last tried
+// before again. One still pending is left as it is: it goes anyway.
+func (tx *Tx) QueueAgain(ctx context.Context, n notify.Notification, again, at time.Time) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO notifications (member_id, kind, ref, channel, mode, subject, body, link, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10)
+		ON CONFLICT (member_id, kind, ref, channel) DO UPDATE SET mode = excluded.mode, subject = excluded.subject, body = excluded.body,
+			link = excluded.link, status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = '', sent_at = NULL
+		WHERE notifications.status <> 'pending' AND notifications.next_attempt_at < $11`,
+		n.MemberID, string(n.Kind), n.Ref, string(n.Channel), string(n.Mode), n.Subject, n.Body, n.Link, n.Due, at, again)
+	if err != nil {
+		return fmt.Errorf("queue notification again: %w", err)
+	}
+	return nil
+}
+
 type notificationRow struct {
 	ID       int64     `db:"id"`
 	MemberID int64     `db:"member_id"`
