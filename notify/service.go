@@ -69,6 +69,9 @@ type Tx interface {
 
 	FediverseAccount(ctx context.Context, memberID int64) (FediverseAccount, error)
 	SaveFediverseAccount(ctx context.Context, a FediverseAccount) error
+	// SaveFediverseAccountIfOlder saves a as the member's account unless the
+	// one stored was created after notBefore (false then), in one statement.
+	SaveFediverseAccountIfOlder(ctx context.Context, a FediverseAccount, notBefore time.Time) (bool, error)
 	DeleteFediverseAccount(ctx context.Context, memberID int64) error
 
 	// RecordVisit notes a view of the home page at now: a view more than
@@ -149,8 +152,6 @@ type Service struct {
 	kick   chan struct{}
 	// lastPurge is when this process last purged (Unix seconds).
 	lastPurge atomic.Int64
-	// linkAttempts bounds how often a member asks for a fediverse code.
-	linkAttempts linkLimit
 }
 
 // NewService returns the service; mailer nil turns email off, fedi nil

@@ -541,6 +541,26 @@ func (tx *Tx) SaveFediverseAccount(ctx context.Context, a notify.FediverseAccoun
 	return nil
 }
 
+// SaveFediverseAccountIfOlder stores a member's account, replacing the one
+// before only if that was created before notBefore: false when it was not.
+// One statement: two processes saving at once cannot both succeed.
+func (tx *Tx) SaveFediverseAccountIfOlder(ctx context.Context, a notify.FediverseAccount, notBefore time.Time) (bool, error) {
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO member_fediverse (`+fediverseColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (member_id) DO UPDATE SET handle = excluded.handle, actor_id = excluded.actor_id, inbox = excluded.inbox,
+			code_hash = excluded.code_hash, code_expires_at = excluded.code_expires_at, code_attempts = excluded.code_attempts,
+			verified_at = excluded.verified_at, created_at = excluded.created_at
+		WHERE member_fediverse.created_at < $10`,
+		a.MemberID, a.Handle, a.ActorID, a.Inbox, a.CodeHash, a.CodeExpiresAt, a.CodeAttempts, a.VerifiedAt, a.CreatedAt, notBefore)
+	if err != nil {
+		return false, fmt.Errorf("save fediverse account: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("save fediverse account: %w", err)
+	}
+	return n == 1, nil
+}
+
 // DeleteFediverseAccount forgets a member's account and drops what was
 // queued for it.
 func (tx *Tx) DeleteFediverseAccount(ctx context.Context, memberID int64) error {
