@@ -452,23 +452,6 @@ func TestEmailAddressesAreChecked(t *testing.T) {
 	}
 }
 
-func TestTimeLeftReadsForPeople(t *testing.T) {
-	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	for left, want := range map[time.Duration]string{
-		7*24*time.Hour - time.Second:    "7 days left",
-		3*24*time.Hour + 13*time.Hour:   "4 days left",
-		47 * time.Hour:                  "47 hours left",
-		time.Hour + 59*time.Minute:      "1 hour left",
-		59*time.Minute + 30*time.Second: "60 minutes left",
-		30 * time.Second:                "1 minute left",
-		-time.Minute:                    "closing now",
-	} {
-		if got := (notify.OpenVote{ClosesAt: now.Add(left)}).TimeLeft(now); got != want {
-			t.Errorf("%s before the close: %q, want %q", left, got, want)
-		}
-	}
-}
-
 func TestARefusedAddressIsNotTriedAgain(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db, 2)
@@ -661,9 +644,10 @@ func TestANewAddressIsConfirmedBeforeNotificationsGoThere(t *testing.T) {
 		}
 		w.openVote(t, "Before confirming")
 		work(t, n)
-		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
-		time.Sleep(200 * time.Millisecond) // anything else sent would be there by now
-		if ms = w.smtp.Messages(); len(ms) != 1 || ms[0].To[0] != "m0@example.org" || ms[0].Header.Get("Subject") != "Confirm your email address" {
+		// work returns once the mail server answered every message: all
+		// that was sent is there.
+		ms := w.smtp.Messages()
+		if len(ms) != 1 || ms[0].To[0] != "m0@example.org" || ms[0].Header.Get("Subject") != "Confirm your email address" {
 			t.Fatalf("got %d messages (first to %v, %q), want only the confirmation to the current address", len(ms), ms[0].To, ms[0].Header.Get("Subject"))
 		}
 		if ms[0].Header.Get("List-Unsubscribe") != "" {

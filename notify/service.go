@@ -152,6 +152,8 @@ type Service struct {
 	kick   chan struct{}
 	// lastPurge is when this process last purged (Unix seconds).
 	lastPurge atomic.Int64
+	// since is when notifications began, once read: it never changes.
+	since atomic.Pointer[time.Time]
 }
 
 // NewService returns the service; mailer nil turns email off, fedi nil
@@ -231,11 +233,13 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 	for ctx.Err() == nil {
 		now := s.now()
 		var events []Event
+		var began time.Time
 		err := s.store.InTx(ctx, func(tx Tx) error {
-			since, err := tx.NotifySince(ctx, now)
+			since, err := s.notifySince(ctx, tx, now)
 			if err != nil {
 				return err
 			}
+			began = since
 			if back := now.Add(-planLookback); since.Before(back) {
 				since = back
 			}
@@ -245,6 +249,7 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
+		s.since.CompareAndSwap(nil, &began) // committed: fixed from now on
 		for _, e := range events {
 			n, err := s.planEvent(ctx, e, now)
 			if err != nil {
@@ -257,6 +262,15 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 		}
 	}
 	return queued, ctx.Err()
+}
+
+// notifySince is when notifications began on the instance: read (and set,
+// the first time) from the store until PlanDue kept it, since it is fixed.
+func (s *Service) notifySince(ctx context.Context, tx Tx, now time.Time) (time.Time, error) {
+	if p := s.since.Load(); p != nil {
+		return *p, nil
+	}
+	return tx.NotifySince(ctx, now)
 }
 
 func (s *Service) planEvent(ctx context.Context, e Event, now time.Time) (n int, err error) {

@@ -737,19 +737,18 @@ func (tx *Tx) Agenda(ctx context.Context, memberID int64, since, now time.Time) 
 		return a, fmt.Errorf("agenda common ground: %w", err)
 	}
 	var news []struct {
-		ActorID    string    `db:"actor_id"`
 		Name       string    `db:"name"`
 		Handle     string    `db:"handle"`
 		Version    int       `db:"version"`
 		ReceivedAt time.Time `db:"received_at"`
 	}
-	err = tx.x.SelectContext(ctx, &news, `SELECT s.actor_id, a.name, a.handle, s.version, s.received_at FROM remote_statements s
+	err = tx.x.SelectContext(ctx, &news, `SELECT a.name, a.handle, s.version, s.received_at FROM remote_statements s
 		JOIN remote_actors a ON a.id = s.actor_id WHERE s.received_at > $1 ORDER BY s.received_at DESC LIMIT $2`, since, agendaOthers)
 	if err != nil {
 		return a, fmt.Errorf("agenda ally news: %w", err)
 	}
 	for _, n := range news {
-		a.AllyNews = append(a.AllyNews, notify.AllyNews{ActorID: n.ActorID, Name: n.Name, Handle: n.Handle, Version: n.Version, ReceivedAt: n.ReceivedAt})
+		a.AllyNews = append(a.AllyNews, notify.AllyNews{Name: n.Name, Handle: n.Handle, Version: n.Version, ReceivedAt: n.ReceivedAt})
 	}
 	return a, nil
 }
