@@ -8,7 +8,6 @@ import (
 
 	"github.com/commonground/commonground/federation/vocab"
 	notifying "github.com/commonground/commonground/notify"
-	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 )
 
@@ -19,21 +18,11 @@ var _ notifying.Messenger = (*Service)(nil)
 // LookupAccount finds a fediverse account by @user@host: WebFinger, then its
 // actor, both through the client that refuses private addresses.
 func (s *Service) LookupAccount(ctx context.Context, handle string) (notifying.Account, error) {
-	user, host, err := ParseHandle(handle)
+	remote, err := s.lookupHandle(ctx, handle, "account lookup", "")
 	if err != nil {
 		return notifying.Account{}, err
 	}
-	id, err := s.webfingerLookup(ctx, user, host)
-	if err != nil {
-		s.log.Info("federation: account lookup: webfinger failed", "handle", handle, "err", err)
-		return notifying.Account{}, proposals.Invalid("handle", "could not find @%s@%s: %s", user, host, unreachable(err))
-	}
-	remote, err := s.fetchActor(ctx, id, user+"@"+host)
-	if err != nil {
-		s.log.Info("federation: account lookup: actor fetch failed", "actor", id, "err", err)
-		return notifying.Account{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %s", user, host, unreachable(err))
-	}
-	return notifying.Account{Handle: user + "@" + host, ActorID: remote.ID, Inbox: remote.Inbox}, nil
+	return notifying.Account{Handle: remote.Handle, ActorID: remote.ID, Inbox: remote.Inbox}, nil
 }
 
 // SendDirect queues a direct message from the movement to one account: a
@@ -63,13 +52,7 @@ func (s *Service) SendDirect(ctx context.Context, key string, to notifying.Accou
 // directHTML is the message as Mastodon shows it: the mention first, then
 // the text's paragraphs, escaped, links left as text (servers link them).
 func directHTML(to notifying.Account, text string) string {
-	var b strings.Builder
 	user, _, _ := strings.Cut(to.Handle, "@")
-	fmt.Fprintf(&b, `<p><span class="h-card"><a href="%s" class="u-url mention">@<span>%s</span></a></span></p>`, html.EscapeString(to.ActorID), html.EscapeString(user))
-	for _, p := range strings.Split(text, "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(p), "\n", "<br>") + "</p>")
-		}
-	}
-	return b.String()
+	return fmt.Sprintf(`<p><span class="h-card"><a href="%s" class="u-url mention">@<span>%s</span></a></span></p>`,
+		html.EscapeString(to.ActorID), html.EscapeString(user)) + vocab.ParagraphsHTML(text)
 }

@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/url"
@@ -80,8 +81,23 @@ func TestNotificationsReachOnlyVerifiedFediverseAccounts(t *testing.T) {
 		if err := notes.LinkFediverse(ctx, bob, "bob@"+host, "River Movement"); err != nil {
 			t.Fatal(err)
 		}
-		if err := notes.LinkFediverse(ctx, bob, "bob@"+host, "River Movement"); err == nil {
-			t.Error("a second code went out within the minute")
+		if err := notes.LinkFediverse(ctx, bob, "bob@"+host, "River Movement"); !errors.Is(err, proposals.ErrTooMany) {
+			t.Errorf("a second code within the minute: %v, want too many", err)
+		}
+		// Another process of the instance holds the same limit.
+		other := notify.NewService(notify.Config{BaseURL: in.url, DigestHour: 7, Secret: []byte("s")}, db.Notify(), nil, in.fed,
+			slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+		if err := other.LinkFediverse(ctx, bob, "bob@"+host, "River Movement"); !errors.Is(err, proposals.ErrTooMany) {
+			t.Errorf("a second code within the minute, through another process: %v, want too many", err)
+		}
+		for range 5 {
+			if err := notes.VerifyFediverse(ctx, bob, "abcdef"); err == nil {
+				t.Fatal("a wrong code linked the account")
+			}
+		}
+		var tooMany *proposals.Error
+		if err := notes.VerifyFediverse(ctx, bob, "abcdef"); !errors.As(err, &tooMany) || tooMany.Human() != "Too many wrong codes; ask for a new one" {
+			t.Errorf("after 5 wrong codes: %v", err)
 		}
 		var code string
 		waitFor(t, func() bool {

@@ -26,26 +26,13 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 	if !actor.IsFacilitator() {
 		return storage.RemoteActor{}, proposals.Forbidden("only facilitators and admins follow other movements")
 	}
-	user, host, err := ParseHandle(handle)
-	if err != nil {
-		return storage.RemoteActor{}, err
-	}
 	m, err := s.movement(ctx)
 	if err != nil {
 		return storage.RemoteActor{}, err
 	}
-	id, err := s.webfingerLookup(ctx, user, host)
+	remote, err := s.lookupHandle(ctx, handle, "follow", s.actorID(m.Handle))
 	if err != nil {
-		s.log.Info("federation: follow: webfinger failed", "handle", handle, "err", err)
-		return storage.RemoteActor{}, proposals.Invalid("handle", "could not find @%s@%s: %s", user, host, unreachable(err))
-	}
-	if id == s.actorID(m.Handle) {
-		return storage.RemoteActor{}, proposals.Invalid("handle", "that is this movement itself")
-	}
-	remote, err := s.fetchActor(ctx, id, user+"@"+host)
-	if err != nil {
-		s.log.Info("federation: follow: actor fetch failed", "actor", id, "err", err)
-		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %s", user, host, unreachable(err))
+		return storage.RemoteActor{}, err
 	}
 	followID := s.base() + "/follows/" + proposals.NewToken()[:16]
 	body, err := vocab.MarshalFollow(followID, s.actorID(m.Handle), remote.ID)
@@ -63,6 +50,32 @@ func (s *Service) Follow(ctx context.Context, actor proposals.Member, handle str
 	}
 	notify(s.kick)
 	return remote, nil // its pinned statement is fetched when it accepts
+}
+
+// lookupHandle finds an actor by @user@host: WebFinger, then the actor
+// (stored), both through the client that refuses private addresses. The
+// actor self (when not "") is refused: the movement itself. what names the
+// step in the log. Its Handle is user@host.
+func (s *Service) lookupHandle(ctx context.Context, handle, what, self string) (storage.RemoteActor, error) {
+	user, host, err := ParseHandle(handle)
+	if err != nil {
+		return storage.RemoteActor{}, err
+	}
+	id, err := s.webfingerLookup(ctx, user, host)
+	if err != nil {
+		s.log.Info("federation: "+what+": webfinger failed", "handle", handle, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "could not find @%s@%s: %s", user, host, unreachable(err))
+	}
+	if self != "" && id == self {
+		return storage.RemoteActor{}, proposals.Invalid("handle", "that is this movement itself")
+	}
+	remote, err := s.fetchActor(ctx, id, user+"@"+host)
+	if err != nil {
+		s.log.Info("federation: "+what+": actor fetch failed", "actor", id, "err", err)
+		return storage.RemoteActor{}, proposals.Invalid("handle", "found @%s@%s but could not read its profile: %s", user, host, unreachable(err))
+	}
+	remote.Handle = user + "@" + host
+	return remote, nil
 }
 
 // Unfollow sends Undo{Follow} and forgets the actor.

@@ -74,9 +74,9 @@ type JointWaiting struct {
 
 // AllyNews is a statement version an ally published.
 type AllyNews struct {
-	ActorID, Name, Handle string
-	Version               int
-	ReceivedAt            time.Time
+	Name, Handle string
+	Version      int
+	ReceivedAt   time.Time
 }
 
 // visitGap is how long apart two views of the home page must be to count as
@@ -114,6 +114,3 @@ func (s *Service) Agenda(ctx context.Context, m proposals.Member) (Agenda, error
 	})
 	return a, err
 }
-
-// TimeLeft says how long a vote stays open, for people ("7 days left").
-func (v OpenVote) TimeLeft(now time.Time) string { return proposals.TimeLeft(now, v.ClosesAt) }

@@ -204,22 +204,54 @@ func TestReminderGoesADayBeforeTheCloseToWhoHasNotVoted(t *testing.T) {
 	})
 }
 
+// A vote longer than the planner looks back (a week) still gets its reminder.
+func TestLongVoteGetsItsReminder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "m0@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off})
+		w.setVotingPeriod(t, 10*24*time.Hour)
+		w.openVote(t, "A long one")
+		for range 9*24/6 - 1 { // the worker runs through the 9 days before the reminder
+			w.clk.Advance(6 * time.Hour)
+			work(t, n)
+		}
+		w.clk.Advance(6*time.Hour - time.Minute)
+		work(t, n)
+		if ms := w.smtp.Messages(); len(ms) != 0 {
+			t.Fatalf("%d messages a day and more before the close", len(ms))
+		}
+		w.clk.Advance(2 * time.Minute)
+		work(t, n)
+		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
+		if subj := ms[0].Header.Get("Subject"); len(ms) != 1 || subj != "A day left to vote: A long one" {
+			t.Errorf("%d messages, the first %q; want the reminder of a 10-day vote", len(ms), subj)
+		}
+	})
+}
+
+// setVotingPeriod sets how long votes last, for every part of the statement.
+func (w *world) setVotingPeriod(t testing.TB, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	settings, _, err := w.svc.DecisionSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		s.VotingPeriod = d
+		if err := w.svc.SaveDecisionSetting(ctx, w.admin, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestShortVoteHasNoReminder(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db, 1)
 		n := w.notes(t)
 		w.setEmail(t, n, w.members[0], "m0@example.org")
-		ctx := context.Background()
-		settings, _, err := w.svc.DecisionSettings(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range settings {
-			d.VotingPeriod = 12 * time.Hour
-			if err := w.svc.SaveDecisionSetting(ctx, w.admin, d); err != nil {
-				t.Fatal(err)
-			}
-		}
+		w.setVotingPeriod(t, 12*time.Hour)
 		w.openVote(t, "A quick one")
 		work(t, n)
 		w.smtp.WaitFor(t, 1, 10*time.Second)
@@ -420,23 +452,6 @@ func TestEmailAddressesAreChecked(t *testing.T) {
 	}
 }
 
-func TestTimeLeftReadsForPeople(t *testing.T) {
-	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	for left, want := range map[time.Duration]string{
-		7*24*time.Hour - time.Second:    "7 days left",
-		3*24*time.Hour + 13*time.Hour:   "4 days left",
-		47 * time.Hour:                  "47 hours left",
-		time.Hour + 59*time.Minute:      "1 hour left",
-		59*time.Minute + 30*time.Second: "60 minutes left",
-		30 * time.Second:                "1 minute left",
-		-time.Minute:                    "closing now",
-	} {
-		if got := (notify.OpenVote{ClosesAt: now.Add(left)}).TimeLeft(now); got != want {
-			t.Errorf("%s before the close: %q, want %q", left, got, want)
-		}
-	}
-}
-
 func TestARefusedAddressIsNotTriedAgain(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db, 2)
@@ -629,9 +644,10 @@ func TestANewAddressIsConfirmedBeforeNotificationsGoThere(t *testing.T) {
 		}
 		w.openVote(t, "Before confirming")
 		work(t, n)
-		ms := w.smtp.WaitFor(t, 1, 10*time.Second)
-		time.Sleep(200 * time.Millisecond) // anything else sent would be there by now
-		if ms = w.smtp.Messages(); len(ms) != 1 || ms[0].To[0] != "m0@example.org" || ms[0].Header.Get("Subject") != "Confirm your email address" {
+		// work returns once the mail server answered every message: all
+		// that was sent is there.
+		ms := w.smtp.Messages()
+		if len(ms) != 1 || ms[0].To[0] != "m0@example.org" || ms[0].Header.Get("Subject") != "Confirm your email address" {
 			t.Fatalf("got %d messages (first to %v, %q), want only the confirmation to the current address", len(ms), ms[0].To, ms[0].Header.Get("Subject"))
 		}
 		if ms[0].Header.Get("List-Unsubscribe") != "" {
@@ -657,6 +673,74 @@ func TestANewAddressIsConfirmedBeforeNotificationsGoThere(t *testing.T) {
 		ms = w.smtp.WaitFor(t, 2, 10*time.Second)
 		if len(ms) != 2 || ms[1].Header.Get("Subject") != "Voting is open: After confirming" {
 			t.Errorf("after confirming: %d messages, the last %q", len(ms), ms[len(ms)-1].Header.Get("Subject"))
+		}
+	})
+}
+
+// A claim takes the whole of a member's digest on a channel, even past its
+// limit (one digest, not two), with where the member can be reached.
+func TestAClaimTakesAWholeDigest(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 2)
+		n := w.notes(t)
+		w.setEmail(t, n, w.members[0], "m0@example.org")
+		ctx := context.Background()
+		now := w.clk.Now()
+		var ns []notify.Notification
+		for i := range 3 {
+			ns = append(ns, notify.Notification{MemberID: w.members[0].ID, Kind: notify.Outcome, Ref: fmt.Sprintf("p%dr1", i+1),
+				Channel: notify.Email, Mode: notify.Digest, Message: notify.Message{Subject: "s", Body: "b", Link: "/"}, Due: now})
+		}
+		ns = append(ns, notify.Notification{MemberID: w.members[1].ID, Kind: notify.Outcome, Ref: "p1r1",
+			Channel: notify.Email, Mode: notify.Digest, Message: notify.Message{Subject: "s", Body: "b", Link: "/"}, Due: now})
+		var got []notify.Notification
+		err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
+			if err := tx.EnqueueNotifications(ctx, ns, now); err != nil {
+				return err
+			}
+			got, err = tx.ClaimNotifications(ctx, now, now.Add(time.Hour), 2)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("claimed %d notifications, want m0's whole digest of 3", len(got))
+		}
+		for _, g := range got {
+			if g.MemberID != w.members[0].ID || g.To.Email != "m0@example.org" || !g.To.EmailVerified || !g.To.Active {
+				t.Errorf("claimed %+v", g)
+			}
+		}
+	})
+}
+
+// Saving an address not confirmed yet sends the link again (the first may
+// have been lost), but not twice in a minute.
+func TestSavingAnAddressAgainSendsTheLinkAgain(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db, 1)
+		n := w.notes(t)
+		ctx := context.Background()
+		m := w.members[0]
+		save := func() {
+			t.Helper()
+			if err := n.SaveSettings(ctx, m, "m0@example.org", nil); err != nil {
+				t.Fatal(err)
+			}
+			work(t, n)
+		}
+		save()
+		w.smtp.WaitFor(t, 1, 10*time.Second)
+		save() // at once: not again
+		if ms := w.smtp.Messages(); len(ms) != 1 {
+			t.Fatalf("%d messages after saving twice in a minute, want 1", len(ms))
+		}
+		w.clk.Advance(2 * time.Minute)
+		save()
+		ms := w.smtp.WaitFor(t, 2, 10*time.Second)
+		if len(ms) != 2 || ms[1].Header.Get("Subject") != "Confirm your email address" || ms[1].To[0] != "m0@example.org" {
+			t.Fatalf("%d messages after saving again, want the link sent again", len(ms))
 		}
 	})
 }

@@ -6,10 +6,7 @@ import "time"
 // and what they chose for the event's kind.
 type Recipient struct {
 	MemberID int64
-	// Email is their address, "" when they gave none.
-	Email string
-	// Fediverse is true when they linked a fediverse account and proved it.
-	Fediverse bool
+	Address
 	// Modes are their choices for this kind, by channel; a channel missing
 	// takes the kind's default.
 	Modes map[Channel]Mode
@@ -27,17 +24,45 @@ type Notification struct {
 	// Due is when it may be sent: at once, or at the next digest.
 	Due      time.Time
 	Attempts int
+	// To is where the member can be reached, read when the notification
+	// was claimed for sending.
+	To Address
+}
+
+// Reach is the channels an instance sends on, and the one rule of whom a
+// message reaches: planning and sending both ask it.
+type Reach struct{ Email, Fediverse bool }
+
+// Reaches reports whether a message of kind k about ref may go to a on ch:
+// only to an active member; by email only when the instance sends email, to
+// an address confirmed (the message that confirms an address goes to that
+// address only, while it is still the member's); on the fediverse only when
+// the instance sends direct messages, to an account proved.
+func (r Reach) Reaches(a Address, k Kind, ref string, ch Channel) bool {
+	if !a.Active {
+		return false
+	}
+	switch ch {
+	case Email:
+		if k == VerifyEmail {
+			return r.Email && a.Email != "" && ref == emailRef(a.Email)
+		}
+		return r.Email && a.Email != "" && a.EmailVerified
+	case Fediverse:
+		return k != VerifyEmail && r.Fediverse && a.Fediverse != nil && a.Fediverse.Verified()
+	}
+	return false
 }
 
 // Plan decides who is told of e, on which channel and when: each recipient
-// on each channel they can be reached on (email only when the instance sends
-// email) and did not turn off for e's kind, at now or at the next digest.
-func Plan(e Event, rs []Recipient, emailOn bool, now time.Time, digestHour int) []Notification {
+// on each channel reach says they can be reached on and they did not turn
+// off for e's kind, at now or at the next digest.
+func Plan(e Event, rs []Recipient, reach Reach, now time.Time, digestHour int) []Notification {
 	msg := e.Message()
 	var out []Notification
 	for _, r := range rs {
 		for _, ch := range Channels {
-			if ch == Email && (!emailOn || r.Email == "") || ch == Fediverse && !r.Fediverse {
+			if !reach.Reaches(r.Address, e.Kind, e.Ref, ch) {
 				continue
 			}
 			mode := r.Modes[ch]
@@ -73,9 +98,6 @@ const (
 	maxAttempts = 8
 	retryBase   = time.Minute
 	maxRetry    = time.Hour
-	// leaseFor is how long a claimed notification is left to its sender
-	// before another may take it (the sender crashed).
-	leaseFor = 2 * time.Minute
 )
 
 // nextAttempt is when to try again after the attempts so far, or nil to give up.

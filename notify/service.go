@@ -43,7 +43,9 @@ type Tx interface {
 	// EnqueueNotifications queues ns, each once (a second time is a no-op).
 	EnqueueNotifications(ctx context.Context, ns []Notification, at time.Time) error
 	// ClaimNotifications leases up to limit due notifications until
-	// leaseUntil, counting the attempt; a member's digest ones come together.
+	// leaseUntil, counting the attempt, each with where its member can be
+	// reached (Notification.To); the rest of the due digest notifications of
+	// each member and channel it takes come too, whole.
 	ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Notification, error)
 	// FinishNotifications sets the status of ids: sent, failed or dropped,
 	// or pending again from retryAt.
@@ -55,6 +57,10 @@ type Tx interface {
 	NotifyModes(ctx context.Context, memberID int64) (map[Kind]map[Channel]Mode, error)
 	// SetNotifyMode records a choice and drops what is queued against it.
 	SetNotifyMode(ctx context.Context, memberID int64, kind Kind, ch Channel, mode Mode, at time.Time) error
+	// QueueAgain queues n, or queues it again when it was queued before and
+	// is done with (sent, failed or dropped) since before again: a message
+	// the member asks for anew, like the link that confirms an address.
+	QueueAgain(ctx context.Context, n Notification, again, at time.Time) error
 	// SetEmail sets a member's address; a new one is not confirmed.
 	SetEmail(ctx context.Context, memberID int64, email string, at time.Time) error
 	// ConfirmEmail marks the member's address confirmed and drops the
@@ -63,6 +69,9 @@ type Tx interface {
 
 	FediverseAccount(ctx context.Context, memberID int64) (FediverseAccount, error)
 	SaveFediverseAccount(ctx context.Context, a FediverseAccount) error
+	// SaveFediverseAccountIfOlder saves a as the member's account unless the
+	// one stored was created after notBefore (false then), in one statement.
+	SaveFediverseAccountIfOlder(ctx context.Context, a FediverseAccount, notBefore time.Time) (bool, error)
 	DeleteFediverseAccount(ctx context.Context, memberID int64) error
 
 	// RecordVisit notes a view of the home page at now: a view more than
@@ -127,6 +136,9 @@ type Config struct {
 	Secret []byte
 	// Senders is how many messages this process sends at once (1 when 0).
 	Senders int
+	// SendTimeout is the longest one message may take to send (the mail
+	// server's conversation; 30 s when 0, the mailer's default).
+	SendTimeout time.Duration
 }
 
 // Service plans and sends notifications, and keeps members' choices.
@@ -140,8 +152,8 @@ type Service struct {
 	kick   chan struct{}
 	// lastPurge is when this process last purged (Unix seconds).
 	lastPurge atomic.Int64
-	// linkAttempts bounds how often a member asks for a fediverse code.
-	linkAttempts linkLimit
+	// since is when notifications began, once read: it never changes.
+	since atomic.Pointer[time.Time]
 }
 
 // NewService returns the service; mailer nil turns email off, fedi nil
@@ -221,11 +233,13 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 	for ctx.Err() == nil {
 		now := s.now()
 		var events []Event
+		var began time.Time
 		err := s.store.InTx(ctx, func(tx Tx) error {
-			since, err := tx.NotifySince(ctx, now)
+			since, err := s.notifySince(ctx, tx, now)
 			if err != nil {
 				return err
 			}
+			began = since
 			if back := now.Add(-planLookback); since.Before(back) {
 				since = back
 			}
@@ -235,6 +249,7 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
+		s.since.CompareAndSwap(nil, &began) // committed: fixed from now on
 		for _, e := range events {
 			n, err := s.planEvent(ctx, e, now)
 			if err != nil {
@@ -247,6 +262,15 @@ func (s *Service) PlanDue(ctx context.Context) (int, error) {
 		}
 	}
 	return queued, ctx.Err()
+}
+
+// notifySince is when notifications began on the instance: read (and set,
+// the first time) from the store until PlanDue kept it, since it is fixed.
+func (s *Service) notifySince(ctx context.Context, tx Tx, now time.Time) (time.Time, error) {
+	if p := s.since.Load(); p != nil {
+		return *p, nil
+	}
+	return tx.NotifySince(ctx, now)
 }
 
 func (s *Service) planEvent(ctx context.Context, e Event, now time.Time) (n int, err error) {
@@ -262,24 +286,11 @@ func (s *Service) planEvent(ctx context.Context, e Event, now time.Time) (n int,
 		if err != nil {
 			return err
 		}
-		ns := Plan(e, rs, s.EmailOn(), now, s.cfg.DigestHour)
-		if s.fedi == nil {
-			ns = withoutChannel(ns, Fediverse)
-		}
+		ns := Plan(e, rs, s.reach(), now, s.cfg.DigestHour)
 		n = len(ns)
 		return tx.EnqueueNotifications(ctx, ns, now)
 	})
 	return n, err
-}
-
-func withoutChannel(ns []Notification, ch Channel) []Notification {
-	out := ns[:0]
-	for _, n := range ns {
-		if n.Channel != ch {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 const sendBatch = 64
@@ -293,7 +304,7 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		now := s.now()
 		var batch []Notification
 		err := s.store.InTx(ctx, func(tx Tx) (err error) {
-			batch, err = tx.ClaimNotifications(ctx, now, now.Add(leaseFor), sendBatch)
+			batch, err = tx.ClaimNotifications(ctx, now, now.Add(s.lease()), sendBatch)
 			return err
 		})
 		if err != nil || len(batch) == 0 {
@@ -302,6 +313,20 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		sent += s.deliverAll(ctx, groups(batch))
 	}
 	return sent, ctx.Err()
+}
+
+// lease is how long a claimed batch is this process's alone: long enough to
+// send all of it (up to sendBatch messages, Senders at once, each taking up
+// to SendTimeout) and a minute more, since a lease that lapsed mid-batch
+// would let another process send the same messages again. A process that
+// dies holding a batch leaves it to the others when the lease lapses.
+func (s *Service) lease() time.Duration {
+	timeout := s.cfg.SendTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	senders := max(1, s.cfg.Senders)
+	return time.Duration((sendBatch+senders-1)/senders)*timeout + time.Minute
 }
 
 // deliverAll sends the groups, a few at once (Config.Senders): each message
@@ -357,18 +382,12 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	for i, n := range group {
 		ids[i] = n.ID
 	}
-	var addr Address
-	err := s.store.ReadTx(ctx, func(tx Tx) (err error) { addr, err = tx.Address(ctx, first.MemberID); return err })
-	if err == nil && first.Kind == VerifyEmail {
-		addr.EmailVerified = first.Ref == emailRef(addr.Email) // the address it confirms is still theirs
-	}
-	if err == nil && !s.reachable(addr, first.Channel) {
+	addr := first.To
+	if !s.reach().Reaches(addr, first.Kind, first.Ref, first.Channel) {
 		s.finish(ctx, ids, "dropped", "the member cannot be reached on this channel any more", nil)
 		return false
 	}
-	if err == nil {
-		err = s.send(ctx, addr, group)
-	}
+	err := s.send(ctx, addr, group)
 	if ctx.Err() != nil {
 		return false // stopped mid-send: the lease ends and it is tried again
 	}
@@ -390,15 +409,8 @@ func (s *Service) deliver(ctx context.Context, group []Notification) bool {
 	return false
 }
 
-func (s *Service) reachable(a Address, ch Channel) bool {
-	switch {
-	case !a.Active:
-		return false
-	case ch == Email:
-		return a.Email != "" && s.mailer != nil && a.EmailVerified
-	}
-	return a.Fediverse != nil && s.fedi != nil
-}
+// reach is the channels this instance sends on.
+func (s *Service) reach() Reach { return Reach{Email: s.mailer != nil, Fediverse: s.fedi != nil} }
 
 // finish records how a send ended, even when shutdown began meanwhile: the
 // message went out, and must not go again.

@@ -13,7 +13,6 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
@@ -138,7 +137,10 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 			return err
 		}
 		if email != "" && s.EmailOn() && (email != before.Email || !before.EmailVerified) {
-			if err := tx.EnqueueNotifications(ctx, []Notification{s.confirmation(m.ID, email, now)}, now); err != nil {
+			// Saved again, the link goes again (the first may be lost), at
+			// most once a minute: nobody can have the movement mail a
+			// stranger in a stream.
+			if err := tx.QueueAgain(ctx, s.confirmation(m.ID, email, now), now.Add(-resendConfirmation), now); err != nil {
 				return err
 			}
 		}
@@ -151,8 +153,12 @@ func (s *Service) SaveSettings(ctx context.Context, m proposals.Member, email st
 	})
 }
 
-// confirmation is the message with the link that confirms an address; it
-// is queued once per member and address.
+// resendConfirmation is how long after a confirmation went out saving the
+// address again sends it again.
+const resendConfirmation = time.Minute
+
+// confirmation is the message with the link that confirms an address: one
+// per member and address, sent again when the member saves it again.
 func (s *Service) confirmation(memberID int64, email string, now time.Time) Notification {
 	link := s.EmailConfirmURL(memberID, email)
 	return Notification{MemberID: memberID, Kind: VerifyEmail, Ref: emailRef(email), Channel: Email, Mode: Immediate, Due: now,
@@ -249,7 +255,10 @@ func (s *Service) Unsubscribe(ctx context.Context, memberID int64, kind, token s
 	return kinds, err
 }
 
-// Limits on proving a fediverse account.
+// Limits on proving a fediverse account. A member asks for a code (a
+// lookup on another server, a message to an account) once a minute at most,
+// so that nobody can make the movement send messages, or requests, in a
+// stream: checked from the stored account, so it holds across processes.
 const (
 	codeValidFor   = time.Hour
 	codeAttempts   = 5
@@ -267,8 +276,20 @@ func (s *Service) LinkFediverse(ctx context.Context, m proposals.Member, handle,
 		return proposals.Conflict("this instance does not send direct messages")
 	}
 	now := s.now()
-	if !s.linkAttempts.allow(m.ID, now) {
-		return proposals.Invalid("handle", "a code was asked for less than a minute ago; wait a minute before asking for another")
+	tooSoon := &proposals.Error{Kind: proposals.ErrTooMany, Field: "handle",
+		Message: "a code was asked for less than a minute ago; wait a minute before asking for another"}
+	err := s.store.ReadTx(ctx, func(tx Tx) error { // before asking another server
+		a, err := tx.FediverseAccount(ctx, m.ID)
+		if err == nil && now.Sub(a.CreatedAt) < codeResendWait {
+			return tooSoon
+		}
+		if errors.Is(err, proposals.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	acct, err := s.fedi.LookupAccount(ctx, handle)
 	if err != nil {
@@ -281,7 +302,16 @@ func (s *Service) LinkFediverse(ctx context.Context, m proposals.Member, handle,
 	expires := now.Add(codeValidFor)
 	a := FediverseAccount{MemberID: m.ID, Handle: acct.Handle, ActorID: acct.ActorID, Inbox: acct.Inbox,
 		CodeHash: proposals.TokenHash(code), CodeExpiresAt: &expires, CreatedAt: now}
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.SaveFediverseAccount(ctx, a) }); err != nil {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		// Checked again as the account is saved: another process may have
+		// sent a code meanwhile.
+		saved, err := tx.SaveFediverseAccountIfOlder(ctx, a, now.Add(-codeResendWait))
+		if err == nil && !saved {
+			return tooSoon
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	text := fmt.Sprintf("Your code to receive %s's notifications here: %s\n\nType it on your notification settings page (%s/account/notifications) within an hour. "+
@@ -309,7 +339,9 @@ func (s *Service) VerifyFediverse(ctx context.Context, m proposals.Member, code 
 		switch {
 		case a.Verified():
 			return nil
-		case a.CodeExpiresAt == nil || !now.Before(*a.CodeExpiresAt) || a.CodeAttempts >= codeAttempts:
+		case a.CodeAttempts >= codeAttempts:
+			return proposals.Invalid("code", "too many wrong codes; ask for a new one")
+		case a.CodeExpiresAt == nil || !now.Before(*a.CodeExpiresAt):
 			return proposals.Invalid("code", "this code has expired; ask for a new one")
 		case !hmac.Equal([]byte(proposals.TokenHash(code)), []byte(a.CodeHash)):
 			a.CodeAttempts++
@@ -331,28 +363,6 @@ func (s *Service) UnlinkFediverse(ctx context.Context, m proposals.Member) error
 		return proposals.ErrForbidden
 	}
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteFediverseAccount(ctx, m.ID) })
-}
-
-// linkLimit lets a member ask for a code (a lookup on another server, a
-// message to an account) once a minute, so that nobody can make the
-// movement send messages, or requests, in a stream. It is kept in memory:
-// with several processes each allows its own; unlinking does not reset it.
-type linkLimit struct {
-	mu   sync.Mutex
-	last map[int64]time.Time
-}
-
-func (l *linkLimit) allow(memberID int64, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.last == nil || len(l.last) > 10_000 {
-		l.last = map[int64]time.Time{} // bounded; at worst a few members may ask again at once
-	}
-	if at, ok := l.last[memberID]; ok && now.Sub(at) < codeResendWait {
-		return false
-	}
-	l.last[memberID] = now
-	return true
 }
 
 // newCode is six random digits: short to type, and guessed with five tries

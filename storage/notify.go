@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/commonground/commonground/notify"
 	"github.com/commonground/commonground/proposals"
 )
@@ -95,12 +97,14 @@ func (tx *Tx) UnplannedEvents(ctx context.Context, since, now time.Time, reminde
 				` ORDER BY p.opened_at, p.id LIMIT $3`,
 			args: []any{since, now, limit},
 		},
-		{ // a reminder, due reminderBefore the vote closes
+		{ // a reminder, due reminderBefore the vote closes: one that fell due
+			// since since, however long ago the vote opened (a vote may last
+			// far longer than the planner looks back)
 			kind: func(eventRow) notify.Kind { return notify.VoteReminder },
 			query: `SELECT p.id AS proposal_id, p.kind, p.round, p.title, p.opened_at, p.closes_at, p.closes_at AS at FROM proposals p
-				WHERE p.status = 'open' AND p.opened_at >= $1 AND p.closes_at > $2 AND p.closes_at <= $3` +
+				WHERE p.status = 'open' AND p.closes_at >= $1 AND p.closes_at > $2 AND p.closes_at <= $3` +
 				fmt.Sprintf(notPlanned, `'vote_reminder'`, proposalRef) + ` ORDER BY p.closes_at, p.id LIMIT $4`,
-			args: []any{since, now, now.Add(reminderBefore), limit},
+			args: []any{since.Add(reminderBefore), now, now.Add(reminderBefore), limit},
 		},
 		{ // outcomes
 			kind: func(eventRow) notify.Kind { return notify.Outcome },
@@ -202,11 +206,15 @@ func (tx *Tx) ClaimEvent(ctx context.Context, kind notify.Kind, ref string, at t
 }
 
 type recipientRow struct {
-	ID        int64  `db:"id"`
-	Email     string `db:"email"`
-	Fediverse bool   `db:"fediverse"`
-	EmailMode string `db:"email_mode"`
-	FediMode  string `db:"fedi_mode"`
+	ID        int64      `db:"id"`
+	Email     string     `db:"email"`
+	Verified  bool       `db:"verified"`
+	Handle    *string    `db:"fedi_handle"`
+	Actor     *string    `db:"fedi_actor"`
+	Inbox     *string    `db:"fedi_inbox"`
+	FediAt    *time.Time `db:"fedi_verified_at"`
+	EmailMode string     `db:"email_mode"`
+	FediMode  string     `db:"fedi_mode"`
 }
 
 // Recipients lists the active members an event concerns, with their
@@ -227,8 +235,8 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 		who = `1 = 1` // every member
 	}
 	var rows []recipientRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, CASE WHEN m.email_verified_at IS NOT NULL THEN m.email ELSE '' END AS email,
-			CASE WHEN f.verified_at IS NOT NULL THEN 1 ELSE 0 END AS fediverse,
+	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, m.email, CASE WHEN m.email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified,
+			f.handle AS fedi_handle, f.actor_id AS fedi_actor, f.inbox AS fedi_inbox, f.verified_at AS fedi_verified_at,
 			COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode
 		FROM members m
 		LEFT JOIN member_fediverse f ON f.member_id = m.id
@@ -240,21 +248,51 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 	}
 	rs := make([]notify.Recipient, len(rows))
 	for i, r := range rows {
-		rs[i] = notify.Recipient{MemberID: r.ID, Email: r.Email, Fediverse: r.Fediverse,
+		a := notify.Address{Active: true, Email: r.Email, EmailVerified: r.Verified}
+		if r.FediAt != nil && r.Handle != nil && r.Actor != nil && r.Inbox != nil {
+			a.Fediverse = &notify.FediverseAccount{MemberID: r.ID, Handle: *r.Handle, ActorID: *r.Actor, Inbox: *r.Inbox, VerifiedAt: r.FediAt}
+		}
+		rs[i] = notify.Recipient{MemberID: r.ID, Address: a,
 			Modes: map[notify.Channel]notify.Mode{notify.Email: notify.Mode(r.EmailMode), notify.Fediverse: notify.Mode(r.FediMode)}}
 	}
 	return rs, nil
 }
 
-// enqueueRows is how many notifications one INSERT carries (10 parameters
-// each). More is slower, not faster: the SQLite driver binds parameters by
+// enqueueRows is how many notifications one INSERT carries on SQLite (10
+// parameters each). More is slower, not faster: the SQLite driver binds parameters by
 // name, in time that grows with the square of their number (1,000 members
 // took 4.1 s to queue at 500 a statement, 0.24 s at 50).
 const enqueueRows = 50
 
 // EnqueueNotifications queues notifications, many to a statement; one
-// already queued (same member, kind, event and channel) is left as it is.
+// already queued (same member, kind, event and channel) is left as it is. On
+// PostgreSQL that is one statement whatever their number (columns as arrays,
+// unnest), prepared once.
 func (tx *Tx) EnqueueNotifications(ctx context.Context, ns []notify.Notification, at time.Time) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	if tx.dialect == Postgres {
+		n := len(ns)
+		members, dues := make([]int64, n), make([]time.Time, n)
+		kinds, refs, channels, modes, subjects, bodies, links := make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		for i, x := range ns {
+			members[i], kinds[i], refs[i], channels[i], modes[i] = x.MemberID, string(x.Kind), x.Ref, string(x.Channel), string(x.Mode)
+			subjects[i], bodies[i], links[i], dues[i] = x.Subject, x.Body, x.Link, x.Due
+		}
+		_, err := tx.x.ExecContext(ctx, `INSERT INTO notifications (member_id, kind, ref, channel, mode, subject, body, link, status, attempts, next_attempt_at, created_at)
+			SELECT t.member_id, t.kind, t.ref, t.channel, t.mode, t.subject, t.body, t.link, 'pending', 0, t.due, $10
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+				AS t(member_id, kind, ref, channel, mode, subject, body, link, due)
+			ON CONFLICT (member_id, kind, ref, channel) DO NOTHING`,
+			pq.Array(members), pq.Array(kinds), pq.Array(refs), pq.Array(channels), pq.Array(modes), pq.Array(subjects), pq.Array(bodies),
+			pq.Array(links), pq.Array(dues), at)
+		if err != nil {
+			return fmt.Errorf("enqueue notifications: %w", err)
+		}
+		return nil
+	}
 	for start := 0; start < len(ns); start += enqueueRows {
 		chunk := ns[start:min(start+enqueueRows, len(ns))]
 		var q strings.Builder
@@ -276,6 +314,22 @@ func (tx *Tx) EnqueueNotifications(ctx context.Context, ns []notify.Notification
 	return nil
 }
 
+// QueueAgain queues n, or queues it again (pending, attempts counted from
+// nothing) when it is done with (sent, failed, dropped) and was last tried
+// before again. One still pending is left as it is: it goes anyway.
+func (tx *Tx) QueueAgain(ctx context.Context, n notify.Notification, again, at time.Time) error {
+	_, err := tx.x.ExecContext(ctx, `INSERT INTO notifications (member_id, kind, ref, channel, mode, subject, body, link, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10)
+		ON CONFLICT (member_id, kind, ref, channel) DO UPDATE SET mode = excluded.mode, subject = excluded.subject, body = excluded.body,
+			link = excluded.link, status = 'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = '', sent_at = NULL
+		WHERE notifications.status <> 'pending' AND notifications.next_attempt_at < $11`,
+		n.MemberID, string(n.Kind), n.Ref, string(n.Channel), string(n.Mode), n.Subject, n.Body, n.Link, n.Due, at, again)
+	if err != nil {
+		return fmt.Errorf("queue notification again: %w", err)
+	}
+	return nil
+}
+
 type notificationRow struct {
 	ID       int64     `db:"id"`
 	MemberID int64     `db:"member_id"`
@@ -288,54 +342,107 @@ type notificationRow struct {
 	Link     string    `db:"link"`
 	Due      time.Time `db:"next_attempt_at"`
 	Attempts int       `db:"attempts"`
+	// Where the member can be reached, read with the row.
+	Status     string     `db:"status"`
+	Email      string     `db:"email"`
+	Verified   bool       `db:"verified"`
+	FediHandle *string    `db:"fedi_handle"`
+	FediActor  *string    `db:"fedi_actor"`
+	FediInbox  *string    `db:"fedi_inbox"`
+	FediAt     *time.Time `db:"fedi_verified_at"`
 }
 
-// ClaimNotifications leases up to limit due notifications until leaseUntil
-// and counts the attempt. On PostgreSQL, rows another process is claiming
-// are skipped (FOR UPDATE SKIP LOCKED); a lease that ends (its sender
-// crashed) makes the row due again. A member's digest rows share their due
-// time and come out together.
+func (r notificationRow) domain() notify.Notification {
+	to := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
+	if r.FediAt != nil && r.FediHandle != nil && r.FediActor != nil && r.FediInbox != nil {
+		to.Fediverse = &notify.FediverseAccount{MemberID: r.MemberID, Handle: *r.FediHandle, ActorID: *r.FediActor, Inbox: *r.FediInbox, VerifiedAt: r.FediAt}
+	}
+	return notify.Notification{ID: r.ID, MemberID: r.MemberID, Kind: notify.Kind(r.Kind), Ref: r.Ref, Channel: notify.Channel(r.Channel),
+		Mode: notify.Mode(r.Mode), Message: notify.Message{Subject: r.Subject, Body: r.Body, Link: r.Link}, Due: r.Due, Attempts: r.Attempts + 1, To: to}
+}
+
+// claimColumns are a notification's columns and its member's address.
+const claimColumns = `SELECT n.id, n.member_id, n.kind, n.ref, n.channel, n.mode, n.subject, n.body, n.link, n.next_attempt_at, n.attempts,
+		m.status, m.email, CASE WHEN m.email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified,
+		f.handle AS fedi_handle, f.actor_id AS fedi_actor, f.inbox AS fedi_inbox, f.verified_at AS fedi_verified_at
+	FROM notifications n JOIN members m ON m.id = n.member_id LEFT JOIN member_fediverse f ON f.member_id = n.member_id
+	WHERE n.status = 'pending' AND n.next_attempt_at <= $1`
+
+// ClaimNotifications leases up to limit due notifications until leaseUntil,
+// with their members' addresses, and counts the attempt; the rest of the due
+// digest notifications of a member and channel it takes come too, so that a
+// digest is never cut in two. On PostgreSQL, rows another process is
+// claiming are skipped (FOR UPDATE SKIP LOCKED); a lease that ends (its
+// sender crashed) makes the row due again.
 func (tx *Tx) ClaimNotifications(ctx context.Context, now, leaseUntil time.Time, limit int) ([]notify.Notification, error) {
+	lock := tx.lockClause(" FOR UPDATE OF n SKIP LOCKED")
 	var rows []notificationRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT n.id, n.member_id, n.kind, n.ref, n.channel, n.mode, n.subject, n.body, n.link, n.next_attempt_at, n.attempts
-		FROM notifications n WHERE n.status = 'pending' AND n.next_attempt_at <= $1
-		ORDER BY n.next_attempt_at, n.member_id, n.channel, n.id LIMIT $2`+tx.lockClause(" FOR UPDATE OF n SKIP LOCKED"), now, limit)
+	err := tx.x.SelectContext(ctx, &rows, claimColumns+` ORDER BY n.next_attempt_at, n.member_id, n.channel, n.id LIMIT $2`+lock, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(rows))
+	type group struct {
+		member  int64
+		channel string
+	}
+	digests := map[group]bool{}
+	var members, ids []int64
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+		if g := (group{r.MemberID, r.Channel}); r.Mode == string(notify.Digest) && !digests[g] {
+			digests[g] = true
+			members = append(members, r.MemberID)
+		}
+	}
+	if len(rows) == limit && len(members) > 0 { // the limit may have cut a digest
+		args := []any{now}
+		inMembers, args := tx.inList("n.member_id", members, args)
+		inIDs, args := tx.inList("n.id", ids, args)
+		var more []notificationRow
+		err := tx.x.SelectContext(ctx, &more, claimColumns+` AND n.mode = 'digest' AND `+inMembers+` AND NOT `+inIDs+lock, args...)
+		if err != nil {
+			return nil, fmt.Errorf("claim the rest of digests: %w", err)
+		}
+		for _, r := range more {
+			if digests[group{r.MemberID, r.Channel}] {
+				rows = append(rows, r)
+				ids = append(ids, r.ID)
+			}
+		}
+	}
 	ns := make([]notify.Notification, len(rows))
 	for i, r := range rows {
-		ids[i] = r.ID
-		ns[i] = notify.Notification{ID: r.ID, MemberID: r.MemberID, Kind: notify.Kind(r.Kind), Ref: r.Ref, Channel: notify.Channel(r.Channel),
-			Mode: notify.Mode(r.Mode), Message: notify.Message{Subject: r.Subject, Body: r.Body, Link: r.Link}, Due: r.Due, Attempts: r.Attempts + 1}
+		ns[i] = r.domain()
 	}
-	in, args := idList(ids, 2)
-	if _, err := tx.x.ExecContext(ctx, `UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1 WHERE id IN (`+in+`)`,
-		append([]any{leaseUntil}, args...)...); err != nil {
+	in, args := tx.inList("id", ids, []any{leaseUntil})
+	if _, err := tx.x.ExecContext(ctx, `UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1 WHERE `+in, args...); err != nil {
 		return nil, fmt.Errorf("lease notifications: %w", err)
 	}
 	return ns, nil
 }
 
-// idList is "$from, $from+1, …" for ids, and the ids as arguments.
-func idList(ids []int64, from int) (string, []any) {
-	ps := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ps[i] = "$" + strconv.Itoa(from+i)
-		args[i] = id
+// inList is "column is one of ids", its placeholders numbered after args,
+// which it returns with the ids appended. On PostgreSQL the ids go as one
+// array (= ANY), so that the statement is the same whatever their number,
+// and is prepared once; SQLite takes one placeholder an id.
+func (tx *Tx) inList(column string, ids []int64, args []any) (string, []any) {
+	if tx.dialect == Postgres {
+		return fmt.Sprintf("%s = ANY($%d)", column, len(args)+1), append(args, pq.Array(ids))
 	}
-	return strings.Join(ps, ", "), args
+	ps := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ps[i] = "$" + strconv.Itoa(len(args))
+	}
+	return column + " IN (" + strings.Join(ps, ", ") + ")", args
 }
 
 // FinishNotifications records how sending ids ended: sent (now, never
 // again), failed or dropped for good, or pending again from retryAt.
 func (tx *Tx) FinishNotifications(ctx context.Context, ids []int64, status, errMsg string, retryAt *time.Time, at time.Time) error {
-	in, args := idList(ids, 5)
 	next := at
 	if retryAt != nil {
 		next = *retryAt
@@ -344,8 +451,8 @@ func (tx *Tx) FinishNotifications(ctx context.Context, ids []int64, status, errM
 	if status == "sent" {
 		sentAt = &at
 	}
-	_, err := tx.x.ExecContext(ctx, `UPDATE notifications SET status = $1, last_error = $2, next_attempt_at = $3, sent_at = $4 WHERE id IN (`+in+`)`,
-		append([]any{status, errMsg, next, sentAt}, args...)...)
+	in, args := tx.inList("id", ids, []any{status, errMsg, next, sentAt})
+	_, err := tx.x.ExecContext(ctx, `UPDATE notifications SET status = $1, last_error = $2, next_attempt_at = $3, sent_at = $4 WHERE `+in, args...)
 	if err != nil {
 		return fmt.Errorf("finish notifications: %w", err)
 	}
@@ -432,6 +539,26 @@ func (tx *Tx) SaveFediverseAccount(ctx context.Context, a notify.FediverseAccoun
 		return fmt.Errorf("save fediverse account: %w", err)
 	}
 	return nil
+}
+
+// SaveFediverseAccountIfOlder stores a member's account, replacing the one
+// before only if that was created before notBefore: false when it was not.
+// One statement: two processes saving at once cannot both succeed.
+func (tx *Tx) SaveFediverseAccountIfOlder(ctx context.Context, a notify.FediverseAccount, notBefore time.Time) (bool, error) {
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO member_fediverse (`+fediverseColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (member_id) DO UPDATE SET handle = excluded.handle, actor_id = excluded.actor_id, inbox = excluded.inbox,
+			code_hash = excluded.code_hash, code_expires_at = excluded.code_expires_at, code_attempts = excluded.code_attempts,
+			verified_at = excluded.verified_at, created_at = excluded.created_at
+		WHERE member_fediverse.created_at < $10`,
+		a.MemberID, a.Handle, a.ActorID, a.Inbox, a.CodeHash, a.CodeExpiresAt, a.CodeAttempts, a.VerifiedAt, a.CreatedAt, notBefore)
+	if err != nil {
+		return false, fmt.Errorf("save fediverse account: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("save fediverse account: %w", err)
+	}
+	return n == 1, nil
 }
 
 // DeleteFediverseAccount forgets a member's account and drops what was
@@ -610,19 +737,18 @@ func (tx *Tx) Agenda(ctx context.Context, memberID int64, since, now time.Time) 
 		return a, fmt.Errorf("agenda common ground: %w", err)
 	}
 	var news []struct {
-		ActorID    string    `db:"actor_id"`
 		Name       string    `db:"name"`
 		Handle     string    `db:"handle"`
 		Version    int       `db:"version"`
 		ReceivedAt time.Time `db:"received_at"`
 	}
-	err = tx.x.SelectContext(ctx, &news, `SELECT s.actor_id, a.name, a.handle, s.version, s.received_at FROM remote_statements s
+	err = tx.x.SelectContext(ctx, &news, `SELECT a.name, a.handle, s.version, s.received_at FROM remote_statements s
 		JOIN remote_actors a ON a.id = s.actor_id WHERE s.received_at > $1 ORDER BY s.received_at DESC LIMIT $2`, since, agendaOthers)
 	if err != nil {
 		return a, fmt.Errorf("agenda ally news: %w", err)
 	}
 	for _, n := range news {
-		a.AllyNews = append(a.AllyNews, notify.AllyNews{ActorID: n.ActorID, Name: n.Name, Handle: n.Handle, Version: n.Version, ReceivedAt: n.ReceivedAt})
+		a.AllyNews = append(a.AllyNews, notify.AllyNews{Name: n.Name, Handle: n.Handle, Version: n.Version, ReceivedAt: n.ReceivedAt})
 	}
 	return a, nil
 }

@@ -210,6 +210,9 @@ func (s *Server) editJoint(w http.ResponseWriter, r *http.Request) {
 func (s *Server) jointVote(open func(r *http.Request, actor proposals.Member, id int64) (int64, error), msg string) http.HandlerFunc {
 	return s.onID(func(r *http.Request, actor proposals.Member, id int64) (string, string, error) {
 		pid, err := open(r, actor, id)
+		if err == nil {
+			s.kickNotifications() // voting opened
+		}
 		return proposalPath(pid), msg, err
 	})
 }

@@ -37,15 +37,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", page)
 }
 
-// kickNotifications wakes the notification worker after a form was sent:
-// what it did (voting opened, a reply) is planned now, not at the next tick.
-func (s *Server) kickNotifications(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		if r.Method == http.MethodPost && s.notify != nil {
-			s.notify.Kick()
-		}
-	})
+// kickNotifications wakes the notification worker after something members
+// are told of happened here (voting opened or closed, a reply): it is
+// planned now, not at the next tick. Only those handlers call it, not every
+// form: a vote, the most frequent form, tells nobody.
+func (s *Server) kickNotifications() {
+	if s.notify != nil {
+		s.notify.Kick()
+	}
 }
 
 // notificationsPage is the member's notification settings.

@@ -232,7 +232,11 @@ func (s *Server) removeChange(r *http.Request, actor proposals.Member, id int64)
 }
 
 func (s *Server) openVoting(r *http.Request, actor proposals.Member, id int64) (string, error) {
-	return "Voting is open.", s.svc.OpenVoting(r.Context(), actor, id)
+	if err := s.svc.OpenVoting(r.Context(), actor, id); err != nil {
+		return "", err
+	}
+	s.kickNotifications()
+	return "Voting is open.", nil
 }
 
 func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -244,6 +248,7 @@ func (s *Server) closeEarly(r *http.Request, actor proposals.Member, id int64) (
 		return "", err
 	}
 	s.announce()
+	s.kickNotifications()
 	if p.Kind.AboutJoint() {
 		return "Voting closed. " + p.Outcome.Summary() + " The allies are told of our decision.", nil
 	}
@@ -291,7 +296,11 @@ func (s *Server) withdraw(r *http.Request, actor proposals.Member, id int64) (st
 }
 
 func (s *Server) openFallback(r *http.Request, actor proposals.Member, id int64) (string, error) {
-	return "The fallback round is open: everyone votes again under the fallback rule.", s.svc.OpenFallbackRound(r.Context(), actor, id)
+	if err := s.svc.OpenFallbackRound(r.Context(), actor, id); err != nil {
+		return "", err
+	}
+	s.kickNotifications()
+	return "The fallback round is open: everyone votes again under the fallback rule.", nil
 }
 
 func (s *Server) vote(r *http.Request, actor proposals.Member, id int64) (string, error) {
@@ -313,8 +322,13 @@ func (s *Server) comment(r *http.Request, actor proposals.Member, id int64) (str
 			return "", proposals.Invalid("parent", "the comment you reply to is not on this proposal")
 		}
 	}
-	_, err := s.svc.AddComment(r.Context(), actor, id, parent, r.PostForm.Get("body"))
-	return "Comment posted.", err
+	if _, err := s.svc.AddComment(r.Context(), actor, id, parent, r.PostForm.Get("body")); err != nil {
+		return "", err
+	}
+	if parent != 0 {
+		s.kickNotifications() // a reply is told to the comment's author
+	}
+	return "Comment posted.", nil
 }
 
 // commentAction edits or hides a comment and returns to it on its proposal.

@@ -164,7 +164,7 @@ func (s *Server) routes() http.Handler {
 		}
 
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireMember, s.kickNotifications)
+			r.Use(s.requireMember)
 			r.Get("/members", s.members)
 			r.Get("/account", s.account)
 			r.Post("/account/password", s.changePassword)

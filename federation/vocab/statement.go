@@ -115,9 +115,7 @@ func StatementHTML(movementName string, doc StatementDoc) string {
 
 // writeStatementHTML writes a statement's preamble and sections.
 func writeStatementHTML(b *strings.Builder, st proposals.Statement) {
-	for _, para := range paragraphs(st.Preamble) {
-		b.WriteString("<p>" + textHTML(para) + "</p>")
-	}
+	b.WriteString(ParagraphsHTML(st.Preamble))
 	bySection := groupBySection(st.Items)
 	for _, sec := range sectionOrder(st.Items) {
 		b.WriteString("<p><strong>" + html.EscapeString(sec.Label()) + "</strong></p><ol>")
@@ -138,6 +136,16 @@ func paragraphs(text string) []string {
 		}
 	}
 	return out
+}
+
+// ParagraphsHTML is plain text as HTML: a <p> for each paragraph (split on
+// blank lines), escaped, its line breaks kept, links left as text.
+func ParagraphsHTML(text string) string {
+	var b strings.Builder
+	for _, para := range paragraphs(text) {
+		b.WriteString("<p>" + textHTML(para) + "</p>")
+	}
+	return b.String()
 }
 
 // textHTML escapes plain text and keeps its line breaks.
