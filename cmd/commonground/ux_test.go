@@ -67,6 +67,7 @@ func (b *browser) top(sel string) int {
 
 // phone and desktop switch the browser's viewport.
 func (b *browser) phone()   { b.do("phone width", chromedp.EmulateViewport(390, 844)) }
+func (b *browser) desktop() { b.do("desktop width", chromedp.EmulateViewport(1280, 900)) }
 
 // draft starts a proposal in the browser and, given an objective, adds it;
 // it returns the draft's address.
@@ -80,7 +81,6 @@ func (b *browser) draft(title, rationale, objective string) string {
 	}
 	return b.location()
 }
-func (b *browser) desktop() { b.do("desktop width", chromedp.EmulateViewport(1280, 900)) }
 
 // TestBrowserNewUserFixes walks what a new user stumbled on, at phone and
 // desktop width: the vote above the statement, a warning that another open
