@@ -73,7 +73,11 @@ func (b *browser) desktop() { b.do("desktop width", chromedp.EmulateViewport(128
 // it returns the draft's address.
 func (b *browser) draft(title, rationale, objective string) string {
 	b.open("/proposals/new", "#title")
-	b.fill(map[string]string{"title": title, "rationale": rationale})
+	fields := map[string]string{"title": title}
+	if rationale != "" {
+		fields["rationale"] = rationale
+	}
+	b.fill(fields)
 	b.submit(`form[action="/proposals"]`, "#add-objectives")
 	if objective != "" {
 		b.fill(map[string]string{"add-objectives": objective})
