@@ -373,7 +373,7 @@ func BenchmarkDeliverToFollowers(b *testing.B) {
 			if err := tx.SaveRemoteActor(ctx, a); err != nil {
 				return err
 			}
-			if err := tx.SaveFollower(ctx, id, id+"/follow", "{}", "accepted", time.Now()); err != nil {
+			if _, err := tx.SaveFollower(ctx, id, id+"/follow", "{}", time.Now()); err != nil {
 				return err
 			}
 		}
@@ -631,6 +631,71 @@ func TestFederationFormsRefuseBadText(t *testing.T) {
 			if status, _ := send("/federation/withdraw", url.Values{"object": {in.url + "/statement/versions/" + bad}}); status != 404 {
 				t.Errorf("withdraw %q: %d, want 404", bad, status)
 			}
+		}
+	})
+}
+
+// A movement that approves its followers by hand holds a Follow until an
+// admin approves it (then Accept) or removes it (then Reject); a follower
+// already accepted who follows again stays accepted and is answered at once.
+func TestFollowersHeldForApproval(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		in := newInstance(t, db, 1)
+		admin := proposals.Member{ID: 1, Role: proposals.RoleAdmin, Status: proposals.StatusActive}
+		if err := in.fed.SetManualApproval(ctx, admin, true); err != nil {
+			t.Fatal(err)
+		}
+		eve := newRemote(t)
+		status := func(name string) string {
+			t.Helper()
+			var f storage.Follower
+			err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { f, err = tx.Follower(ctx, eve.actor(name)); return err })
+			if errors.Is(err, proposals.ErrNotFound) {
+				return "none"
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			return f.Status
+		}
+		follow := func(name, followID string) {
+			t.Helper()
+			id := eve.actor(name)
+			if got := post(t, in.actor()+"/inbox", mustFollow(id+followID, id, in.actor()), id+"#main-key", eve.key, time.Now(), nil); got != 202 {
+				t.Fatalf("%s's follow: %d", name, got)
+			}
+		}
+		follow("eve", "/follow/1")
+		follow("ann", "/follow/1")
+		waitFor(t, func() bool { return status("eve") == "pending" && status("ann") == "pending" })
+		time.Sleep(200 * time.Millisecond)
+		if n := len(eve.inboxBodies()); n != 0 {
+			t.Fatalf("%d answers to follows held for approval, want none yet", n)
+		}
+
+		if err := in.fed.ApproveFollower(ctx, admin, eve.actor("eve")); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.fed.RemoveFollower(ctx, admin, eve.actor("ann")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { return len(eve.inboxBodies()) >= 2 })
+		got := byType(t, eve.inboxBodies())
+		if len(got["Accept"]) != 1 || len(got["Reject"]) != 1 || got["Accept"][0].Actor != in.actor() ||
+			!strings.Contains(string(got["Accept"][0].Raw), eve.actor("eve")+"/follow/1") || !strings.Contains(string(got["Reject"][0].Raw), eve.actor("ann")+"/follow/1") {
+			t.Fatalf("answers: %d Accept, %d Reject; want one each, from us, naming each Follow", len(got["Accept"]), len(got["Reject"]))
+		}
+		if s, a := status("eve"), status("ann"); s != "accepted" || a != "none" {
+			t.Fatalf("after the admin's answers: eve %s, ann %s", s, a)
+		}
+
+		// Following again (a server that lost its state): still accepted,
+		// and the new Follow is answered at once.
+		follow("eve", "/follow/2")
+		waitFor(t, func() bool { return len(eve.inboxBodies()) >= 3 })
+		got = byType(t, eve.inboxBodies())
+		if len(got["Accept"]) != 2 || !strings.Contains(string(got["Accept"][1].Raw), eve.actor("eve")+"/follow/2") || status("eve") != "accepted" {
+			t.Fatalf("a second Follow from an accepted follower: %d Accepts, status %s", len(got["Accept"]), status("eve"))
 		}
 	})
 }

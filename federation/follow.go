@@ -115,18 +115,15 @@ func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID 
 	return err
 }
 
-// answerFollow queues Accept (or Reject) carrying the Follow as received.
-func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, f storage.Follower, accept bool) error {
-	m, err := tx.Movement(ctx)
-	if err != nil {
-		return err
-	}
+// answerFollow queues Accept (or Reject) from me, the movement's actor,
+// carrying the Follow as received.
+func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, me string, f storage.Follower, accept bool) error {
 	marshal, kind := vocab.MarshalAccept, "accept"
 	if !accept {
 		marshal, kind = vocab.MarshalReject, "reject"
 	}
 	id := s.base() + "/" + kind + "s/" + proposals.TokenHash(f.FollowID)[:24]
-	body, err := marshal(id, s.actorID(m.Handle), []byte(f.FollowJSON))
+	body, err := marshal(id, me, []byte(f.FollowJSON))
 	if err != nil {
 		return err
 	}
@@ -142,6 +139,10 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 	if err := checkFormID(actorID); err != nil {
 		return err
 	}
+	handle, err := s.movementHandle(ctx)
+	if err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
@@ -150,7 +151,7 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 		if err := tx.SetFollowerStatus(ctx, actorID, "accepted"); err != nil {
 			return err
 		}
-		return s.answerFollow(ctx, tx, f, true)
+		return s.answerFollow(ctx, tx, s.actorID(handle), f, true)
 	})
 }
 
@@ -162,12 +163,16 @@ func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, ac
 	if err := checkFormID(actorID); err != nil {
 		return err
 	}
+	handle, err := s.movementHandle(ctx)
+	if err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
 			return err
 		}
-		if err := s.answerFollow(ctx, tx, f, false); err != nil {
+		if err := s.answerFollow(ctx, tx, s.actorID(handle), f, false); err != nil {
 			return err
 		}
 		return tx.DeleteFollower(ctx, actorID)

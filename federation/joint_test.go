@@ -93,7 +93,8 @@ func TestVerdictsOnOurJointStatementAreCheckedAndCountedOnce(t *testing.T) {
 			if err := tx.SaveRemoteActor(ctx, storage.RemoteActor{ID: id, Type: "Person", Inbox: id + "/inbox", FetchedAt: time.Now()}); err != nil {
 				return err
 			}
-			return tx.SaveFollower(ctx, id, id+"#follow", "{}", "accepted", time.Now())
+			_, err := tx.SaveFollower(ctx, id, id+"#follow", "{}", time.Now())
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -253,9 +253,10 @@ func (s *Service) processInbox(ctx context.Context) {
 		return
 	}
 	me = s.actorID(me)
-	var batch []storage.InboxActivity
+	free, full := s.lanes.room()
 	now := s.now()
-	batch, err = s.db.ClaimInbox(ctx, now, now.Add(s.inboxLease()), s.lanes.free()*inboxPerHost, inboxPerHost)
+	batch, err := s.db.ClaimInbox(ctx, storage.InboxClaim{Now: now, Until: now.Add(s.inboxLease()),
+		Hosts: free, PerHost: inboxPerHost, Skip: full})
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("federation: claim inbox work", "err", err)
@@ -454,11 +455,17 @@ func (l *inboxLanes) startLanes(host string, senders []string) [][]string {
 	return lanes
 }
 
-// free is how many more lanes may start now.
-func (l *inboxLanes) free() int {
+// room is how many more lanes may start now, and the hosts that may start
+// none (their share is running).
+func (l *inboxLanes) room() (free int, full []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.max - l.lanes
+	for host, n := range l.byHost {
+		if n >= l.hostShare {
+			full = append(full, host)
+		}
+	}
+	return l.max - l.lanes, full
 }
 
 func (l *inboxLanes) done(senders []string, host string) {
@@ -557,24 +564,18 @@ func (s *Service) onFollow(ctx context.Context, act vocab.Activity, me string) e
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
-		manual, err := tx.ManuallyApprovesFollowers(ctx)
-		if err != nil {
-			return err
-		}
-		status := "accepted"
-		if manual {
-			status = "pending"
-		}
-		if err := tx.SaveFollower(ctx, remote.ID, act.ID, string(act.Raw), status, s.now()); err != nil {
-			return err
-		}
-		f, err := tx.Follower(ctx, remote.ID)
-		if err != nil || f.Status != "accepted" {
-			return err // held for an admin
-		}
-		return s.answerFollow(ctx, tx, f, true)
+	// Two statements, not one transaction: a crash between them leaves the
+	// Follow unmarked, so it is handled again, and saving the follower and
+	// queueing its Accept (one per Follow) change nothing the second time.
+	f := storage.Follower{RemoteActor: remote, FollowID: act.ID, FollowJSON: string(act.Raw)}
+	err = s.db.Atomic(ctx, func(tx *storage.Tx) (err error) {
+		f.Status, err = tx.SaveFollower(ctx, remote.ID, f.FollowID, f.FollowJSON, s.now())
+		return err
 	})
+	if err != nil || f.Status != "accepted" {
+		return err // held for an admin
+	}
+	return s.db.Atomic(ctx, func(tx *storage.Tx) error { return s.answerFollow(ctx, tx, me, f, true) })
 }
 
 // onUndo ends a follow. The Undo embeds the Follow, or only names it: then
@@ -691,7 +692,7 @@ func (s *Service) deliverDue(ctx context.Context) {
 	for ctx.Err() == nil {
 		var batch []storage.Delivery
 		now := s.now()
-		err := s.db.InTx(ctx, func(tx *storage.Tx) (err error) {
+		err := s.db.Atomic(ctx, func(tx *storage.Tx) (err error) {
 			batch, err = tx.ClaimDeliveries(ctx, now, now.Add(s.deliveryLease()), claimBatch)
 			return err
 		})

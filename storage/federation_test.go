@@ -131,17 +131,32 @@ func TestInboxBatchIsFairBetweenHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The claim workers make, on each database's form of it.
-		batch, err := db.ClaimInbox(ctx, now.Add(time.Minute), now.Add(time.Hour), 16, 8)
-		if err != nil {
-			t.Fatal(err)
+		claim := func(hosts int, skip ...string) map[string]int {
+			t.Helper()
+			at := now.Add(time.Minute)
+			batch, err := db.ClaimInbox(ctx, storage.InboxClaim{Now: at, Until: at.Add(time.Minute), Hosts: hosts, PerHost: 8, Skip: skip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byHost := map[string]int{}
+			for _, a := range batch {
+				u, _ := url.Parse(a.Actor)
+				byHost[u.Host]++
+			}
+			return byHost
 		}
-		hosts := map[string]int{}
-		for _, a := range batch {
-			u, _ := url.Parse(a.Actor)
-			hosts[u.Host]++
+		// Room for one host: the one whose oldest activity is oldest.
+		if got := claim(1); len(got) != 1 || got["flood.example"] != 8 {
+			t.Fatalf("room for one host: %v; want 8 of the flood", got)
 		}
-		if len(batch) != 9 || hosts["ally.example"] != 1 || hosts["flood.example"] != 8 {
-			t.Fatalf("batch of %d: %v; want 8 of the flood and the ally's statement", len(batch), hosts)
+		// Room for two, the flood's next senders in hand or not: the
+		// ally's statement comes with 8 more of the flood.
+		if got := claim(2); got["ally.example"] != 1 || got["flood.example"] != 8 {
+			t.Fatalf("room for two hosts: %v; want 8 of the flood and the ally's statement", got)
+		}
+		// A host the worker has no room for is left for later.
+		if got := claim(2, "flood.example"); len(got) != 0 {
+			t.Fatalf("with the flood skipped and the ally's sender in hand: %v; want nothing", got)
 		}
 	})
 }
@@ -193,7 +208,7 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 			h := dbs[w%2]
 			for idle := 0; idle < 20; {
 				now := time.Now()
-				batch, err := h.ClaimInbox(ctx, now, now.Add(time.Minute), 4, 4)
+				batch, err := h.ClaimInbox(ctx, storage.InboxClaim{Now: now, Until: now.Add(time.Minute), Hosts: 1, PerHost: 4})
 				if err != nil {
 					t.Error(err)
 					return
@@ -248,7 +263,7 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 		}
 	}
 	claim := func(at time.Time) []storage.InboxActivity {
-		batch, err := db.ClaimInbox(ctx, at, at.Add(time.Minute), 10, 10)
+		batch, err := db.ClaimInbox(ctx, storage.InboxClaim{Now: at, Until: at.Add(time.Minute), Hosts: 1, PerHost: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +292,7 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 
 // An activity queued for many inboxes at once (a version to every follower)
 // is queued once per inbox, duplicates and inboxes it was queued for before
-// included, and each delivery is claimed once.
+// included, and each delivery is claimed once, by workers claiming at once.
 func TestDeliveriesQueuedTogetherAreQueuedOncePerInbox(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
@@ -295,26 +310,37 @@ func TestDeliveriesQueuedTogetherAreQueuedOncePerInbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Four workers claim at once, as a process's delivery workers do.
+		var mu sync.Mutex
 		claimed := map[string]int{}
-		for {
-			var ds []storage.Delivery
-			err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
-				ds, err = tx.ClaimDeliveries(ctx, now, now.Add(time.Minute), 32)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ds) == 0 {
-				break
-			}
-			for _, d := range ds {
-				if d.Body != `{"a":1}` || d.Host != strings.TrimSuffix(strings.TrimPrefix(d.Inbox, "https://"), "/inbox") {
-					t.Fatalf("delivery %+v: wrong body or host", d)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					var ds []storage.Delivery
+					err := db.Atomic(ctx, func(tx *storage.Tx) (err error) {
+						ds, err = tx.ClaimDeliveries(ctx, now, now.Add(time.Minute), 8)
+						return err
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(ds) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, d := range ds {
+						if d.Body != `{"a":1}` || d.Host != strings.TrimSuffix(strings.TrimPrefix(d.Inbox, "https://"), "/inbox") {
+							t.Errorf("delivery %+v: wrong body or host", d)
+						}
+						claimed[d.Inbox]++
+					}
+					mu.Unlock()
 				}
-				claimed[d.Inbox]++
-			}
+			})
 		}
+		wg.Wait()
 		if len(claimed) != len(to) {
 			t.Fatalf("%d inboxes claimed, want %d", len(claimed), len(to))
 		}

@@ -160,9 +160,13 @@ func TestParseURL(t *testing.T) {
 		if c.dialect == storage.Postgres && !strings.Contains(got.DSN, "binary_parameters=yes") {
 			t.Errorf("ParseURL(%q) DSN %q: lib/pq would prepare each statement in a round trip of its own", c.raw, got.DSN)
 		}
+		if c.dialect == storage.Postgres && !strings.Contains(got.DSN, "jit=off") {
+			t.Errorf("ParseURL(%q) DSN %q: PostgreSQL would compile the inbox claim on every claim", c.raw, got.DSN)
+		}
 	}
 	// A URL that says otherwise is kept as it is.
-	if got, _ := storage.ParseURL("postgres://db.example/cg?binary_parameters=no", ""); !strings.Contains(got.DSN, "binary_parameters=no") || strings.Contains(got.DSN, "=yes") {
-		t.Errorf("binary_parameters=no became %q", got.DSN)
+	if got, _ := storage.ParseURL("postgres://db.example/cg?binary_parameters=no&jit=on", ""); !strings.Contains(got.DSN, "binary_parameters=no") ||
+		strings.Contains(got.DSN, "=yes") || !strings.Contains(got.DSN, "jit=on") || strings.Contains(got.DSN, "jit=off") {
+		t.Errorf("binary_parameters=no&jit=on became %q", got.DSN)
 	}
 }
