@@ -1,6 +1,7 @@
 package proposals
 
 import (
+	"errors"
 	"sync"
 	"time"
 )
@@ -15,8 +16,11 @@ const (
 	// over (a burst of new sessions costs one read each, as without a cache).
 	sessionCacheSize = 10_000
 	// publishedTTL is the same backstop for the movement and its current
-	// statement, emptied by NoticeStatement.
+	// statement, emptied by NoticeStatement, and for the proposal pages.
 	publishedTTL = 5 * time.Second
+	// proposalPagesKept bounds the proposal pages kept: a page with hundreds
+	// of votes and comments takes a few hundred kilobytes.
+	proposalPagesKept = 64
 )
 
 // cache keeps values read from the database in memory for a while: sessions,
@@ -32,6 +36,21 @@ type cache[K comparable, V any] struct {
 	// change that emptied the cache).
 	generation uint64
 	entries    map[K]cached[V]
+	// reading holds the reads under way, so that the many requests that miss
+	// at once (when an entry lapses or a vote empties the cache under
+	// hundreds of readers) wait for one read instead of each reading.
+	reading map[K]*read[V]
+}
+
+// errReadUnfinished is the error of a read that never returned.
+var errReadUnfinished = errors.New("the read of the database did not finish")
+
+// read is a read of the database under way for one key.
+type read[V any] struct {
+	generation uint64
+	done       chan struct{}
+	value      V
+	err        error
 }
 
 type cached[V any] struct {
@@ -40,7 +59,7 @@ type cached[V any] struct {
 }
 
 func newCache[K comparable, V any](ttl time.Duration, size int) *cache[K, V] {
-	return &cache[K, V]{ttl: ttl, size: size, entries: map[K]cached[V]{}}
+	return &cache[K, V]{ttl: ttl, size: size, entries: map[K]cached[V]{}, reading: map[K]*read[V]{}}
 }
 
 // get returns the value kept for key if it was read less than the TTL ago
@@ -80,15 +99,38 @@ func (c *cache[K, V]) empty() {
 	c.entries = map[K]cached[V]{}
 }
 
-// remember returns the value kept for key, or reads it with read and keeps it.
-func (c *cache[K, V]) remember(key K, now time.Time, read func() (V, error)) (V, error) {
-	v, generation, ok := c.get(key, now)
-	if ok {
-		return v, nil
+// remember returns the value kept for key, or reads it with fetch and keeps
+// it. A request that misses while another reads the same key since the last
+// emptying waits for that read; if it fails (its request may have been
+// cancelled), it reads for itself.
+func (c *cache[K, V]) remember(key K, now time.Time, fetch func() (V, error)) (V, error) {
+	c.mu.Lock()
+	if e, ok := c.entries[key]; ok && now.Before(e.until) {
+		c.mu.Unlock()
+		return e.value, nil
 	}
-	v, err := read()
-	if err == nil {
-		c.put(key, v, generation, now)
+	if r, ok := c.reading[key]; ok && r.generation == c.generation {
+		c.mu.Unlock()
+		<-r.done
+		if r.err == nil {
+			return r.value, nil
+		}
+		return fetch()
 	}
-	return v, err
+	r := &read[V]{generation: c.generation, done: make(chan struct{}), err: errReadUnfinished}
+	c.reading[key] = r
+	c.mu.Unlock()
+	defer func() { // also when fetch panics: the waiters then read for themselves
+		c.mu.Lock()
+		if c.reading[key] == r {
+			delete(c.reading, key)
+		}
+		c.mu.Unlock()
+		close(r.done)
+	}()
+	r.value, r.err = fetch()
+	if r.err == nil {
+		c.put(key, r.value, r.generation, now)
+	}
+	return r.value, r.err
 }

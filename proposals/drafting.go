@@ -46,6 +46,7 @@ type DraftingTx interface {
 
 	FreezeVoters(ctx context.Context, proposalID int64) (int, error)
 	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
+	Voters(ctx context.Context, proposalID int64) ([]int64, error)
 	SaveVote(ctx context.Context, proposalID int64, round int, v Vote) error
 	Votes(ctx context.Context, proposalID int64, round int) ([]Vote, error)
 	VoteOf(ctx context.Context, proposalID int64, round int, memberID int64) (Vote, error)
@@ -161,6 +162,7 @@ func (s *Service) editDraft(ctx context.Context, actor Member, id int64, change 
 			return err
 		}
 		p.UpdatedAt = s.now()
+		tx.Notify(Notice{Topic: NoticeProposal, ID: p.ID})
 		return tx.UpdateProposal(ctx, p)
 	})
 }
@@ -264,6 +266,7 @@ func (s *Service) OpenVotingIn(ctx context.Context, tx Tx, actor Member, id int6
 	closes := now.Add(setting.VotingPeriod)
 	p.Status, p.RuleKind, p.Rule, p.Round, p.Eligible = StatusOpen, setting.Kind, &rule, 1, voters
 	p.OpenedAt, p.ClosesAt, p.UpdatedAt = &now, &closes, now
+	tx.Notify(Notice{Topic: NoticeProposal, ID: p.ID})
 	return tx.UpdateProposal(ctx, p)
 }
 
@@ -562,36 +565,93 @@ type ProposalView struct {
 // ViewProposal gathers the proposal page for viewer, an active member; for
 // anyone else (nil: the public) there is no such proposal: the public reads
 // the adopted statement, not the proposals.
+//
+// What every member sees alike (the proposal, the statement it changes, the
+// votes, the comments) is read once and kept in memory until a notice says it
+// changed (a vote, an edit, a comment, a new statement: in every process on
+// PostgreSQL) or for at most 5 seconds; a page read by many costs no read at
+// all. A viewer's own vote is in the votes kept: a vote empties what was kept
+// before the voter is sent back to the page.
 func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (ProposalView, error) {
 	if viewer == nil || !viewer.Active() {
 		return ProposalView{}, ErrNotFound
 	}
-	var v ProposalView
-	err := s.read(ctx, func(tx Tx) (err error) {
+	page, err := s.pages.remember(id, s.now(), func() (proposalPage, error) { return s.readProposalPage(ctx, id) })
+	if err != nil {
+		return ProposalView{}, err
+	}
+	v := page.view
+	p := v.Proposal
+	if !p.VisibleTo(*viewer) {
+		return ProposalView{}, Forbidden("this draft is visible to its authors and the facilitators until they share it or voting opens")
+	}
+	if p.Status == StatusDraft || p.OpenedAt == nil {
+		return v, nil // before voting opens there is only the discussion
+	}
+	for i := range v.Votes {
+		if v.Votes[i].MemberID == viewer.ID {
+			v.MyVote = &v.Votes[i]
+		}
+	}
+	_, v.Voter = slices.BinarySearch(page.voters, viewer.ID)
+	v.MayVote = v.Voter && p.VotingOpen(s.now())
+	if v.ShowResults = resultsShown(p, page.resultsBeforeVoting, v.Voter, v.MyVote != nil); !v.ShowResults {
+		v.Votes, v.Changes, v.Tally = nil, 0, consensus.Tally{Eligible: p.Eligible}
+	}
+	return v, nil
+}
+
+// proposalPage is what every member sees alike of a proposal's page: its
+// view without the viewer's part, who may vote (frozen when voting opened,
+// in order) and the movement's setting of who sees results while voting is
+// open. It is shared by every request that reads it, so nothing may change
+// it.
+type proposalPage struct {
+	view                ProposalView
+	voters              []int64
+	resultsBeforeVoting bool
+}
+
+// readProposalPage reads a proposal's page, in one snapshot.
+func (s *Service) readProposalPage(ctx context.Context, id int64) (page proposalPage, err error) {
+	v := &page.view
+	err = s.read(ctx, func(tx Tx) (err error) {
 		if v.Proposal, err = tx.Proposal(ctx, id); err != nil {
 			return err
 		}
 		if err := withCoauthors(ctx, tx, &v.Proposal); err != nil {
 			return err
 		}
+		if err := s.proposedStatement(ctx, tx, v); err != nil {
+			return err
+		}
+		if err := s.findOverlaps(ctx, tx, v); err != nil {
+			return err
+		}
+		if v.Comments, err = tx.Comments(ctx, id); err != nil {
+			return err
+		}
+		if v.Proposal.Status == StatusDraft || v.Proposal.OpenedAt == nil {
+			return nil
+		}
 		p := v.Proposal
-		if !p.VisibleTo(*viewer) {
-			return Forbidden("this draft is visible to its authors and the facilitators until they share it or voting opens")
-		}
-		if err := s.proposedStatement(ctx, tx, &v); err != nil {
+		if v.Votes, err = tx.Votes(ctx, p.ID, p.Round); err != nil {
 			return err
 		}
-		if err := s.findOverlaps(ctx, tx, &v); err != nil {
+		if v.Changes, err = tx.CountVoteEvents(ctx, p.ID); err != nil {
 			return err
 		}
-		if p.Status == StatusDraft || p.OpenedAt == nil {
-			// Before voting opens there is only the discussion.
-			v.Comments, err = tx.Comments(ctx, p.ID)
+		// The tally is counted from the votes just read: the same round, the same snapshot.
+		if v.Tally, err = tallyOfVotes(p.Eligible, v.Votes); err != nil {
 			return err
 		}
-		return s.gatherVoting(ctx, tx, viewer, &v)
+		if page.voters, err = tx.Voters(ctx, p.ID); err != nil {
+			return err
+		}
+		page.resultsBeforeVoting, err = tx.ResultsBeforeVoting(ctx)
+		return err
 	})
-	return v, err
+	return page, err
 }
 
 // proposedStatement reads the proposal's base version and what it does to
@@ -646,39 +706,6 @@ func (s *Service) findOverlaps(ctx context.Context, tx Tx, v *ProposalView) erro
 	return nil
 }
 
-func (s *Service) gatherVoting(ctx context.Context, tx Tx, viewer *Member, v *ProposalView) (err error) {
-	p := v.Proposal
-	if v.Votes, err = tx.Votes(ctx, p.ID, p.Round); err != nil {
-		return err
-	}
-	if v.Changes, err = tx.CountVoteEvents(ctx, p.ID); err != nil {
-		return err
-	}
-	if v.Comments, err = tx.Comments(ctx, p.ID); err != nil {
-		return err
-	}
-	// The tally is counted from the votes just read: the same round, the same snapshot.
-	if v.Tally, err = tallyOfVotes(p.Eligible, v.Votes); err != nil {
-		return err
-	}
-	for i := range v.Votes {
-		if v.Votes[i].MemberID == viewer.ID {
-			v.MyVote = &v.Votes[i]
-		}
-	}
-	if v.Voter, err = tx.IsVoter(ctx, p.ID, viewer.ID); err != nil {
-		return err
-	}
-	v.MayVote = v.Voter && p.VotingOpen(s.now())
-	if v.ShowResults, err = resultsVisibleTo(ctx, tx, p, v.Voter, v.MyVote != nil); err != nil {
-		return err
-	}
-	if !v.ShowResults {
-		v.Votes, v.Changes, v.Tally = nil, 0, consensus.Tally{Eligible: p.Eligible}
-	}
-	return nil
-}
-
 // ListProposals lists proposals with the given statuses (all when empty).
 func (s *Service) ListProposals(ctx context.Context, viewer Member, statuses ...ProposalStatus) (ps []ProposalSummary, err error) {
 	if !viewer.Active() {
@@ -724,6 +751,7 @@ func (s *Service) AddComment(ctx context.Context, actor Member, proposalID, pare
 				parentID = parent.ParentID // replies stay one level deep
 			}
 		}
+		tx.Notify(Notice{Topic: NoticeProposal, ID: proposalID})
 		id, err = tx.CreateComment(ctx, Comment{ProposalID: proposalID, ParentID: parentID, AuthorID: actor.ID, Body: body, CreatedAt: s.now()})
 		return err
 	})
@@ -740,6 +768,7 @@ func (s *Service) changeComment(ctx context.Context, commentID int64, change fun
 			return err
 		}
 		proposalID = c.ProposalID
+		tx.Notify(Notice{Topic: NoticeProposal, ID: proposalID})
 		return change(tx, c)
 	})
 	return proposalID, err

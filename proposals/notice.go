@@ -12,6 +12,9 @@ const (
 	// NoticeVotes: the votes, the status or the round of proposal ID changed,
 	// so its live tally must be read again.
 	NoticeVotes NoticeTopic = "votes"
+	// NoticeProposal: proposal ID, its changes, its co-authors or its
+	// comments changed, so what its page shows must be read again.
+	NoticeProposal NoticeTopic = "proposal"
 	// NoticeSessions: a session ended, or member ID's role or status changed,
 	// so every session read before may be stale.
 	NoticeSessions NoticeTopic = "sessions"
@@ -43,7 +46,7 @@ func ParseNotice(s string) (Notice, bool) {
 		return Notice{}, false
 	}
 	switch t := NoticeTopic(topic); t {
-	case NoticeVotes, NoticeSessions, NoticeStatement, NoticeEverything:
+	case NoticeVotes, NoticeProposal, NoticeSessions, NoticeStatement, NoticeEverything:
 		return Notice{Topic: t, ID: n}, true
 	}
 	return Notice{}, false

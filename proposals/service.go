@@ -45,12 +45,16 @@ type Service struct {
 	// published keeps the movement and its current statement, emptied by
 	// statement notices.
 	published published
+	// pages keeps what every member sees of a proposal's page, emptied by
+	// vote, proposal and statement notices.
+	pages *cache[int64, proposalPage]
 }
 
 // NewService returns a service over store; now is the clock (injected so that
 // tests can move time, e.g. past a voting deadline).
 func NewService(store Store, now func() time.Time) *Service {
-	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newCache[string, Member](sessionCacheTTL, sessionCacheSize), published: newPublished()}
+	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newCache[string, Member](sessionCacheTTL, sessionCacheSize), published: newPublished(),
+		pages: newCache[int64, proposalPage](publishedTTL, proposalPagesKept)}
 	if store != nil {
 		store.Subscribe(s.noticed)
 	}
@@ -65,6 +69,12 @@ func (s *Service) noticed(n Notice) {
 	}
 	if n.Topic == NoticeStatement || n.Topic == NoticeEverything {
 		s.published.empty()
+	}
+	// A proposal's page shows the current statement and the other open
+	// proposals too: any change to a proposal or the statement empties all.
+	switch n.Topic {
+	case NoticeVotes, NoticeProposal, NoticeStatement, NoticeEverything:
+		s.pages.empty()
 	}
 }
 

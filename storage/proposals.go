@@ -290,6 +290,16 @@ func (tx *Tx) FreezeVoters(ctx context.Context, proposalID int64) (int, error) {
 	return n, nil
 }
 
+// Voters lists the members who may vote on a proposal (frozen when voting
+// opened), in order.
+func (tx *Tx) Voters(ctx context.Context, proposalID int64) ([]int64, error) {
+	var ids []int64
+	if err := tx.x.SelectContext(ctx, &ids, `SELECT member_id FROM proposal_voters WHERE proposal_id = $1 ORDER BY member_id`, proposalID); err != nil {
+		return nil, fmt.Errorf("voters: %w", err)
+	}
+	return ids, nil
+}
+
 // IsVoter reports whether a member may vote on a proposal.
 func (tx *Tx) IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error) {
 	var n int

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,11 +57,23 @@ func TestStatementsPerRequest(t *testing.T) {
 		}
 		cost("first vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"agree"}})
 		cost("changed vote", vote, "member", "POST", path+"/vote", url.Values{"position": {"disagree"}})
-		// The movement (its name heads every page) and the current statement
-		// are kept in memory until they change, or for 5 s: a page read
-		// again does not read them.
+		// The movement (its name heads every page), the current statement
+		// and what a proposal's page shows every member alike are kept in
+		// memory until they change, or for 5 s: a page read again reads
+		// nothing, and a vote or a comment has the next reader read it all
+		// again.
 		cost("proposal page", 11, "member", "GET", path, nil)
-		cost("proposal page, read again", 10, "member", "GET", path, nil)
+		cost("proposal page, read again", 0, "member", "GET", path, nil)
+		cost("proposal page, read by another member", 0, "admin", "GET", path, nil)
+		cost("a comment", 5, "member", "POST", path+"/comments", url.Values{"body": {"Why homes first?"}})
+		cost("proposal page after the comment", 11, "member", "GET", path, nil)
+		if page := body(s.do("admin", "GET", path, nil)); !strings.Contains(page, "Why homes first?") {
+			t.Error("the proposal page kept from before the comment was shown after it")
+		}
+		s.do("admin", "POST", path+"/vote", url.Values{"position": {"stand_aside"}, "reason": {"others know better"}})
+		if page := body(s.do("member", "GET", path, nil)); !strings.Contains(page, "others know better") {
+			t.Error("the proposal page kept from before the admin's vote was shown after it")
+		}
 		cost("public statement page", 1, "", "GET", "/statement", nil)
 		cost("public statement page, read again", 0, "", "GET", "/statement", nil)
 	})

@@ -121,8 +121,16 @@ func (c *cluster) get(i int, session, path string) int {
 }
 
 // publicPage is the text of an anonymous page from process i ("" when it did not answer).
-func (c *cluster) publicPage(i int, path string) string {
-	resp, err := clusterClient.Get("http://" + c.addrs[i] + path)
+func (c *cluster) publicPage(i int, path string) string { return c.page(i, "", path) }
+
+// page is the text of a page from process i, read with a session ("" when
+// it did not answer).
+func (c *cluster) page(i int, session, path string) string {
+	req, _ := http.NewRequest("GET", "http://"+c.addrs[i]+path, nil)
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "cg_session", Value: session})
+	}
+	resp, err := clusterClient.Do(req)
 	if err != nil {
 		return ""
 	}
@@ -268,6 +276,11 @@ func TestThreeProcessesOnOnePostgresAreOneInstance(t *testing.T) {
 	t.Run("a live tally on A shows a vote cast through C within a second", func(t *testing.T) {
 		events := c.liveEvents(0, c.adminKey, vote)
 		before := firstEvent(t, events)
+		// A's proposal page is read first, so that A keeps it in memory.
+		proposalPage := fmt.Sprintf("/proposals/%d", vote)
+		if page := c.page(0, c.adminKey, proposalPage); !strings.Contains(page, `id="h-votes"`) || strings.Contains(page, "not like this") {
+			t.Fatal("A's proposal page before the vote: no table of votes, or the vote already there")
+		}
 		// A member who has only voted agree so far blocks, through C.
 		m := 0
 		if code := c.post(2, c.sessions[m], votePath, url.Values{"position": {"block"}, "reason": {"not like this"}}); code != http.StatusSeeOther {
@@ -280,6 +293,10 @@ func TestThreeProcessesOnOnePostgresAreOneInstance(t *testing.T) {
 			case lt := <-events:
 				if lt.Block == before.Block+1 {
 					t.Logf("the vote through C reached A's live tally %s after C answered", time.Since(cast).Round(time.Millisecond))
+					eventually(t, "A's proposal page shows the vote cast through C", time.Second, func() bool {
+						return strings.Contains(c.page(0, c.adminKey, proposalPage), "not like this")
+					})
+					t.Logf("and A's proposal page %s after C answered (A had kept the page from before)", time.Since(cast).Round(time.Millisecond))
 					return
 				}
 			case <-deadline:
