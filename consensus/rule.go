@@ -75,6 +75,10 @@ type Rule struct {
 	Fallback *Rule `json:"fallback,omitempty"`
 }
 
+// MayNeedReason reports whether some rule may ask a reason for position p:
+// whether NeedsReason may be true for it.
+func (p Position) MayNeedReason() bool { return p == Block || p == Disagree }
+
 // NeedsReason reports whether a vote for p must come with a reason.
 func (r Rule) NeedsReason(p Position) bool {
 	switch p {

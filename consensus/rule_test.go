@@ -193,3 +193,17 @@ func TestNeedsReason(t *testing.T) {
 		t.Error("only a block needs a reason")
 	}
 }
+
+// A position that some rule asks a reason for says so: votes for the others
+// are saved without reading the rule first.
+func TestMayNeedReasonCoversEveryRule(t *testing.T) {
+	demanding := Rule{BlockNeedsReason: true, DisagreeNeedsReason: true}
+	for _, p := range Positions() {
+		if demanding.NeedsReason(p) && !p.MayNeedReason() {
+			t.Errorf("%s needs a reason under some rule, but MayNeedReason says no", p)
+		}
+		if !demanding.NeedsReason(p) && p.MayNeedReason() {
+			t.Errorf("%s never needs a reason, but MayNeedReason says it may", p)
+		}
+	}
+}

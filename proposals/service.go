@@ -13,6 +13,9 @@ type Store interface {
 	ReadTx(ctx context.Context, fn func(Tx) error) error
 	// Single runs fn outside a transaction: only for work of one statement.
 	Single(ctx context.Context, fn func(Tx) error) error
+	// Atomic runs fn, a write that is one statement on PostgreSQL, without
+	// BEGIN and COMMIT there, and in a transaction where it is several.
+	Atomic(ctx context.Context, fn func(Tx) error) error
 	// Subscribe calls fn with every notice, from this process once its
 	// transaction committed and, on a database several processes share,
 	// from the others. fn must return quickly: it runs on the notifier.

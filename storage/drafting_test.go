@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,6 +295,60 @@ func TestModifiedConsensusFallbackRound(t *testing.T) {
 		if err != nil || p.Status != proposals.StatusAdopted || p.Round != 2 {
 			t.Fatalf("fallback round: %s round %d: %s (%v)", p.Status, p.Round, p.Outcome.Summary(), err)
 		}
+	})
+}
+
+// A vote racing a close is counted in the outcome or refused: none is saved
+// after the count, whether it takes one statement or a transaction.
+func TestVotesRacingACloseAreCountedOrRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc, _, admin, ms := movementWith(t, db, 16)
+		id := openProposal(t, svc, ms[0], admin, proposals.Change{Kind: proposals.AddItem, Section: proposals.Values, Position: 9, Text: "Care"})
+		var wg sync.WaitGroup
+		var accepted atomic.Int32
+		for n, m := range ms {
+			// Agree and stand aside take one statement; a disagreement
+			// without a reason takes the transaction.
+			positions := []consensus.Position{consensus.Agree, consensus.StandAside}
+			if n%4 == 0 {
+				positions = []consensus.Position{consensus.Disagree, consensus.Agree}
+			}
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					err := svc.CastVote(ctx, m, id, positions[i%2], "")
+					if errors.Is(err, proposals.ErrConflict) {
+						return // closed
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					accepted.Add(1)
+				}
+			})
+		}
+		for accepted.Load() < 50 {
+			time.Sleep(time.Millisecond)
+		}
+		closed, err := svc.CloseEarly(ctx, admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		view, err := svc.ViewProposal(ctx, &ms[0], id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := map[consensus.Position]int{}
+		for _, v := range view.Votes {
+			stored[v.Position]++
+		}
+		counted := closed.Outcome.Tally
+		if counted.Cast() != len(view.Votes) || counted.Agree != stored[consensus.Agree] || counted.StandAside != stored[consensus.StandAside] || counted.Disagree != stored[consensus.Disagree] {
+			t.Fatalf("the outcome counted %+v, but the votes stored are %v: a vote was saved after the count", counted, stored)
+		}
+		t.Logf("%d votes taken before the close", accepted.Load())
 	})
 }
 

@@ -336,6 +336,47 @@ func (tx *Tx) SaveVote(ctx context.Context, proposalID int64, round int, v propo
 	return nil
 }
 
+// SaveVoteIfOpen saves v in the proposal's current round, with its audit
+// row, if the proposal is open, v.UpdatedAt is before it closes and the
+// member is one of its voters; it reports whether it saved. On PostgreSQL it
+// is one statement, which takes the proposal's row FOR SHARE as
+// ProposalForVote does: a close that locked the row first makes it find the
+// proposal closed, and one that comes after waits for it.
+func (tx *Tx) SaveVoteIfOpen(ctx context.Context, proposalID int64, v proposals.Vote) (bool, error) {
+	const open = `SELECT p.id, p.round FROM proposals p
+		WHERE p.id = $1 AND p.status = 'open' AND p.closes_at > $5
+			AND EXISTS (SELECT 1 FROM proposal_voters pv WHERE pv.proposal_id = p.id AND pv.member_id = $2)`
+	const upsert = `INSERT INTO votes (proposal_id, round, member_id, position, reason, updated_at)
+		SELECT p.id, p.round, $2, $3, $4, $5 FROM %s p WHERE true
+		ON CONFLICT (proposal_id, round, member_id) DO UPDATE SET position = excluded.position, reason = excluded.reason, updated_at = excluded.updated_at
+		RETURNING round`
+	args := []any{proposalID, v.MemberID, string(v.Position), v.Reason, v.UpdatedAt}
+	if tx.dialect == Postgres {
+		var saved int
+		err := tx.x.GetContext(ctx, &saved, `WITH p AS (`+open+` FOR SHARE OF p),
+			saved AS (`+fmt.Sprintf(upsert, "p")+`),
+			recorded AS (INSERT INTO vote_events (proposal_id, round, member_id, position, reason, at)
+				SELECT $1, round, $2, $3, $4, $5 FROM saved RETURNING 1)
+			SELECT COUNT(*) FROM recorded`, args...)
+		if err != nil {
+			return false, fmt.Errorf("save vote: %w", err)
+		}
+		return saved > 0, nil
+	}
+	var rounds []int
+	if err := tx.x.SelectContext(ctx, &rounds, fmt.Sprintf(upsert, "("+open+")"), args...); err != nil {
+		return false, fmt.Errorf("save vote: %w", err)
+	}
+	if len(rounds) == 0 {
+		return false, nil
+	}
+	if _, err := tx.x.ExecContext(ctx, `INSERT INTO vote_events (proposal_id, round, member_id, position, reason, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		proposalID, rounds[0], v.MemberID, string(v.Position), v.Reason, v.UpdatedAt); err != nil {
+		return false, fmt.Errorf("record vote event: %w", err)
+	}
+	return true, nil
+}
+
 type voteRow struct {
 	Round      int       `db:"round"`
 	MemberID   int64     `db:"member_id"`

@@ -21,6 +21,10 @@ func (s domainStore) Single(ctx context.Context, fn func(proposals.Tx) error) er
 	return s.db.Single(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
+func (s domainStore) Atomic(ctx context.Context, fn func(proposals.Tx) error) error {
+	return s.db.Atomic(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
 func (s domainStore) ReadTx(ctx context.Context, fn func(proposals.Tx) error) error {
 	return s.db.ReadTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
