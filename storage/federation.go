@@ -385,7 +385,7 @@ const claimInboxByHost = `WITH RECURSIVE hosts AS (
 		FROM hosts WHERE hosts.host IS NOT NULL),
 	leased AS (
 		SELECT COALESCE(array_agg(DISTINCT actor), '{}') AS actors FROM inbox_activities
-		WHERE processed_at IS NULL AND leased_until > $1),
+		WHERE processed_at IS NULL AND leased_until IS NOT NULL AND leased_until > $1),
 	due AS (
 		SELECT h.host, d.actor, d.id, d.received_at FROM hosts h CROSS JOIN LATERAL (
 			SELECT a.actor, a.id, a.received_at FROM inbox_activities a
