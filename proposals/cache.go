@@ -18,9 +18,12 @@ const (
 	// publishedTTL is the same backstop for the movement and its current
 	// statement, emptied by NoticeStatement, and for the proposal pages.
 	publishedTTL = 5 * time.Second
-	// proposalPagesKept bounds the proposal pages kept: a page with hundreds
-	// of votes and comments takes a few hundred kilobytes.
-	proposalPagesKept = 64
+	// proposalPagesKept bounds the proposal pages kept. A page takes a few
+	// hundred bytes a vote or comment (more with long reasons): megabytes
+	// for a movement of 10,000 voters. The pages read at once are those of
+	// the few proposals open for voting; past the bound the cache starts
+	// over, and a page read costs what it cost without it.
+	proposalPagesKept = 16
 )
 
 // cache keeps values read from the database in memory for a while: sessions,
