@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,8 @@ type Server struct {
 	live *liveTallies
 	// zones caches the time zones pages are shown in.
 	zones zones
+	// buffers keeps the buffers pages are rendered into (see render).
+	buffers sync.Pool
 }
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
