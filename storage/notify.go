@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -205,16 +204,35 @@ func (tx *Tx) ClaimEvent(ctx context.Context, kind notify.Kind, ref string, at t
 	return n == 1, nil
 }
 
+// addressRow is where a member can be reached, read with addressColumns
+// (members m, LEFT JOIN member_fediverse f).
+type addressRow struct {
+	Status   string     `db:"status"`
+	Email    string     `db:"email"`
+	Verified bool       `db:"verified"`
+	Handle   *string    `db:"fedi_handle"`
+	Actor    *string    `db:"fedi_actor"`
+	Inbox    *string    `db:"fedi_inbox"`
+	FediAt   *time.Time `db:"fedi_verified_at"`
+}
+
+const addressColumns = `m.status, m.email, CASE WHEN m.email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified,
+	f.handle AS fedi_handle, f.actor_id AS fedi_actor, f.inbox AS fedi_inbox, f.verified_at AS fedi_verified_at`
+
+// address is member memberID's address; a fediverse account counts once proved.
+func (r addressRow) address(memberID int64) notify.Address {
+	a := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
+	if r.FediAt != nil && r.Handle != nil && r.Actor != nil && r.Inbox != nil {
+		a.Fediverse = &notify.FediverseAccount{MemberID: memberID, Handle: *r.Handle, ActorID: *r.Actor, Inbox: *r.Inbox, VerifiedAt: r.FediAt}
+	}
+	return a
+}
+
 type recipientRow struct {
-	ID        int64      `db:"id"`
-	Email     string     `db:"email"`
-	Verified  bool       `db:"verified"`
-	Handle    *string    `db:"fedi_handle"`
-	Actor     *string    `db:"fedi_actor"`
-	Inbox     *string    `db:"fedi_inbox"`
-	FediAt    *time.Time `db:"fedi_verified_at"`
-	EmailMode string     `db:"email_mode"`
-	FediMode  string     `db:"fedi_mode"`
+	ID int64 `db:"id"`
+	addressRow
+	EmailMode string `db:"email_mode"`
+	FediMode  string `db:"fedi_mode"`
 }
 
 // Recipients lists the active members an event concerns, with their
@@ -235,9 +253,7 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 		who = `1 = 1` // every member
 	}
 	var rows []recipientRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, m.email, CASE WHEN m.email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified,
-			f.handle AS fedi_handle, f.actor_id AS fedi_actor, f.inbox AS fedi_inbox, f.verified_at AS fedi_verified_at,
-			COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode
+	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, `+addressColumns+`, COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode
 		FROM members m
 		LEFT JOIN member_fediverse f ON f.member_id = m.id
 		LEFT JOIN notify_prefs pe ON pe.member_id = m.id AND pe.kind = $1 AND pe.channel = 'email'
@@ -248,11 +264,7 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 	}
 	rs := make([]notify.Recipient, len(rows))
 	for i, r := range rows {
-		a := notify.Address{Active: true, Email: r.Email, EmailVerified: r.Verified}
-		if r.FediAt != nil && r.Handle != nil && r.Actor != nil && r.Inbox != nil {
-			a.Fediverse = &notify.FediverseAccount{MemberID: r.ID, Handle: *r.Handle, ActorID: *r.Actor, Inbox: *r.Inbox, VerifiedAt: r.FediAt}
-		}
-		rs[i] = notify.Recipient{MemberID: r.ID, Address: a,
+		rs[i] = notify.Recipient{MemberID: r.ID, Address: r.address(r.ID),
 			Modes: map[notify.Channel]notify.Mode{notify.Email: notify.Mode(r.EmailMode), notify.Fediverse: notify.Mode(r.FediMode)}}
 	}
 	return rs, nil
@@ -343,28 +355,17 @@ type notificationRow struct {
 	Due      time.Time `db:"next_attempt_at"`
 	Attempts int       `db:"attempts"`
 	// Where the member can be reached, read with the row.
-	Status     string     `db:"status"`
-	Email      string     `db:"email"`
-	Verified   bool       `db:"verified"`
-	FediHandle *string    `db:"fedi_handle"`
-	FediActor  *string    `db:"fedi_actor"`
-	FediInbox  *string    `db:"fedi_inbox"`
-	FediAt     *time.Time `db:"fedi_verified_at"`
+	addressRow
 }
 
 func (r notificationRow) domain() notify.Notification {
-	to := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
-	if r.FediAt != nil && r.FediHandle != nil && r.FediActor != nil && r.FediInbox != nil {
-		to.Fediverse = &notify.FediverseAccount{MemberID: r.MemberID, Handle: *r.FediHandle, ActorID: *r.FediActor, Inbox: *r.FediInbox, VerifiedAt: r.FediAt}
-	}
 	return notify.Notification{ID: r.ID, MemberID: r.MemberID, Kind: notify.Kind(r.Kind), Ref: r.Ref, Channel: notify.Channel(r.Channel),
-		Mode: notify.Mode(r.Mode), Message: notify.Message{Subject: r.Subject, Body: r.Body, Link: r.Link}, Due: r.Due, Attempts: r.Attempts + 1, To: to}
+		Mode: notify.Mode(r.Mode), Message: notify.Message{Subject: r.Subject, Body: r.Body, Link: r.Link}, Due: r.Due, Attempts: r.Attempts + 1, To: r.address(r.MemberID)}
 }
 
 // claimColumns are a notification's columns and its member's address.
 const claimColumns = `SELECT n.id, n.member_id, n.kind, n.ref, n.channel, n.mode, n.subject, n.body, n.link, n.next_attempt_at, n.attempts,
-		m.status, m.email, CASE WHEN m.email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified,
-		f.handle AS fedi_handle, f.actor_id AS fedi_actor, f.inbox AS fedi_inbox, f.verified_at AS fedi_verified_at
+		` + addressColumns + `
 	FROM notifications n JOIN members m ON m.id = n.member_id LEFT JOIN member_fediverse f ON f.member_id = n.member_id
 	WHERE n.status = 'pending' AND n.next_attempt_at <= $1`
 
@@ -497,26 +498,13 @@ const fediverseColumns = `member_id, handle, actor_id, inbox, code_hash, code_ex
 // Address is where a member can be reached: their email and, when proved,
 // their fediverse account.
 func (tx *Tx) Address(ctx context.Context, memberID int64) (notify.Address, error) {
-	var r struct {
-		Status   string `db:"status"`
-		Email    string `db:"email"`
-		Verified bool   `db:"verified"`
-	}
-	err := tx.x.GetContext(ctx, &r, `SELECT status, email, CASE WHEN email_verified_at IS NOT NULL THEN 1 ELSE 0 END AS verified
-		FROM members WHERE id = $1`, memberID)
+	var r addressRow
+	err := tx.x.GetContext(ctx, &r, `SELECT `+addressColumns+`
+		FROM members m LEFT JOIN member_fediverse f ON f.member_id = m.id WHERE m.id = $1`, memberID)
 	if err != nil {
 		return notify.Address{}, notFound(err, "member")
 	}
-	a := notify.Address{Active: r.Status == string(proposals.StatusActive), Email: r.Email, EmailVerified: r.Verified}
-	f, err := tx.FediverseAccount(ctx, memberID)
-	switch {
-	case errors.Is(err, proposals.ErrNotFound):
-	case err != nil:
-		return notify.Address{}, err // a passing failure: the notification is tried again, not dropped
-	case f.Verified():
-		a.Fediverse = &f
-	}
-	return a, nil
+	return r.address(memberID), nil
 }
 
 // FediverseAccount returns the account a member linked.
