@@ -47,10 +47,10 @@ type DraftingTx interface {
 	FreezeVoters(ctx context.Context, proposalID int64) (int, error)
 	IsVoter(ctx context.Context, proposalID, memberID int64) (bool, error)
 	Voters(ctx context.Context, proposalID int64) ([]int64, error)
-	SaveVote(ctx context.Context, proposalID int64, round int, v Vote) error
-	// SaveVoteIfOpen saves v in the proposal's current round if voting is
-	// open at v.UpdatedAt and the member is one of its voters, checked under
-	// the lock ProposalForVote takes; it reports whether it saved.
+	// SaveVoteIfOpen saves v, with its audit row, in the proposal's current
+	// round if voting is open at v.UpdatedAt and the member is one of its
+	// voters, checked under the lock ProposalForVote takes; it reports
+	// whether it saved.
 	SaveVoteIfOpen(ctx context.Context, proposalID int64, v Vote) (bool, error)
 	Votes(ctx context.Context, proposalID int64, round int) ([]Vote, error)
 	VoteOf(ctx context.Context, proposalID int64, round int, memberID int64) (Vote, error)
@@ -378,8 +378,15 @@ func (s *Service) CastVote(ctx context.Context, actor Member, id int64, position
 		if !eligible {
 			return Forbidden("only members who were active when voting opened may vote on this proposal")
 		}
+		saved, err := tx.SaveVoteIfOpen(ctx, p.ID, vote)
+		if err != nil {
+			return err
+		}
+		if !saved { // checked above under the same lock: cannot happen, but never a silent loss
+			return Conflict("voting on this proposal is closed")
+		}
 		tx.Notify(Notice{Topic: NoticeVotes, ID: p.ID})
-		return tx.SaveVote(ctx, p.ID, p.Round, vote)
+		return nil
 	})
 }
 

@@ -309,36 +309,11 @@ func (tx *Tx) IsVoter(ctx context.Context, proposalID, memberID int64) (bool, er
 	return n > 0, nil
 }
 
-// SaveVote replaces the member's current vote in the round and appends the
-// change to the audit trail. The primary key (proposal, round, member) makes
-// the upsert atomic: concurrent votes of one member leave exactly one row.
-func (tx *Tx) SaveVote(ctx context.Context, proposalID int64, round int, v proposals.Vote) error {
-	const upsert = `INSERT INTO votes (proposal_id, round, member_id, position, reason, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (proposal_id, round, member_id) DO UPDATE SET position = excluded.position, reason = excluded.reason, updated_at = excluded.updated_at`
-	const event = `INSERT INTO vote_events (proposal_id, round, member_id, position, reason, at) VALUES ($1, $2, $3, $4, $5, $6)`
-	args := []any{proposalID, round, v.MemberID, string(v.Position), v.Reason, v.UpdatedAt}
-	if tx.dialect == Postgres {
-		// One round trip for both rows: every vote pays for it. (SQLite runs
-		// in the process: two statements cost no round trip, and it has no
-		// INSERT in WITH.)
-		if _, err := tx.x.ExecContext(ctx, `WITH saved AS (`+upsert+` RETURNING 1) `+event, args...); err != nil {
-			return fmt.Errorf("save vote: %w", err)
-		}
-		return nil
-	}
-	if _, err := tx.x.ExecContext(ctx, upsert, args...); err != nil {
-		return fmt.Errorf("save vote: %w", err)
-	}
-	if _, err := tx.x.ExecContext(ctx, event, args...); err != nil {
-		return fmt.Errorf("record vote event: %w", err)
-	}
-	return nil
-}
-
 // SaveVoteIfOpen saves v in the proposal's current round, with its audit
 // row, if the proposal is open, v.UpdatedAt is before it closes and the
-// member is one of its voters; it reports whether it saved. On PostgreSQL it
+// member is one of its voters; it reports whether it saved. The primary key
+// (proposal, round, member) makes the upsert atomic: concurrent votes of one
+// member leave exactly one row. On PostgreSQL it
 // is one statement, which takes the proposal's row FOR SHARE as
 // ProposalForVote does: a close that locked the row first makes it find the
 // proposal closed, and one that comes after waits for it.
