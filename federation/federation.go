@@ -109,6 +109,8 @@ type Service struct {
 	handle atomic.Pointer[string]
 	// lanes are the senders whose activities are being handled.
 	lanes *inboxLanes
+	// quota is what this process holds of each sending host's inbox quota.
+	quota *inboxQuota
 }
 
 type cachedKey struct {
@@ -166,7 +168,7 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
 	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
 		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
-		lanes: newInboxLanes(cfg.InboxWorkers)}, nil
+		lanes: newInboxLanes(cfg.InboxWorkers), quota: newInboxQuota(db, cfg.InboxQuota)}, nil
 }
 
 // movement returns the movement, or ErrNotFound before setup.

@@ -529,11 +529,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host, _ := hostOf(act.Actor)
-	var fresh bool
-	err = s.db.Atomic(r.Context(), func(tx *storage.Tx) (err error) {
-		fresh, err = tx.RecordInboxActivity(r.Context(), act.ID, act.Type, act.Actor, host, string(body), s.now(), s.cfg.InboxQuota)
-		return err
-	})
+	fresh, err := s.storeActivity(r.Context(), act, host, body)
 	if errors.Is(err, proposals.ErrTooMany) {
 		next := s.now().UTC().Truncate(time.Hour).Add(time.Hour)
 		w.Header().Set("Retry-After", strconv.Itoa(int(next.Sub(s.now()).Seconds())+1))
@@ -549,6 +545,24 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		notify(s.inboxCh)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// storeActivity stores a received activity once per sender and id, its
+// bytes charged to the sending host's quota (proposals.ErrTooMany past it).
+// It reports false for a redelivery, which costs nothing.
+func (s *Service) storeActivity(ctx context.Context, act vocab.Activity, host string, body []byte) (fresh bool, err error) {
+	charged, err := s.quota.charge(ctx, host, int64(len(body)), s.now())
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Single(ctx, func(tx *storage.Tx) (err error) {
+		fresh, err = tx.RecordInboxActivity(ctx, act.ID, act.Type, act.Actor, host, string(body), s.now())
+		return err
+	})
+	if !fresh {
+		s.quota.refund(charged, int64(len(body)))
+	}
+	return fresh, err
 }
 
 // signatureRefusal says why a signature was refused in what the sender needs

@@ -227,7 +227,7 @@ func TestRunningInstancePurgesOldWork(t *testing.T) {
 	ctx := context.Background()
 	old := time.Now().Add(-2 * time.Hour)
 	err := db.InTx(ctx, func(tx *storage.Tx) error {
-		if _, err := tx.RecordInboxActivity(ctx, "https://a.example/likes/1", "Like", "https://a.example/u", "a.example", `{"a":"body"}`, old, 1<<20); err != nil {
+		if _, err := tx.RecordInboxActivity(ctx, "https://a.example/likes/1", "Like", "https://a.example/u", "a.example", `{"a":"body"}`, old); err != nil {
 			return err
 		}
 		return tx.MarkInboxProcessed(ctx, "https://a.example/u", "https://a.example/likes/1", "", old)
@@ -239,7 +239,7 @@ func TestRunningInstancePurgesOldWork(t *testing.T) {
 	waitFor(t, func() bool {
 		var fresh bool
 		err := in.db.InTx(ctx, func(tx *storage.Tx) (err error) {
-			fresh, err = tx.RecordInboxActivity(ctx, "https://a.example/likes/1", "Like", "https://a.example/u", "a.example", `{}`, time.Now(), 1<<20)
+			fresh, err = tx.RecordInboxActivity(ctx, "https://a.example/likes/1", "Like", "https://a.example/u", "a.example", `{}`, time.Now())
 			if fresh {
 				err = errors.New("roll back") // only looking
 			}

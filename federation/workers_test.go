@@ -56,7 +56,7 @@ func TestInboxRetriesPassingFailuresOnly(t *testing.T) {
 		}
 		err = db.InTx(ctx, func(tx *storage.Tx) error {
 			for _, id := range []string{"passing", "refused", "malformed"} {
-				if _, err := tx.RecordInboxActivity(ctx, id, "Follow", "https://a.example/u", "a.example", "{}", now, 1<<20); err != nil {
+				if _, err := tx.RecordInboxActivity(ctx, id, "Follow", "https://a.example/u", "a.example", "{}", now); err != nil {
 					return err
 				}
 			}

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/lib/pq"
-
-	"github.com/commonground/commonground/proposals"
 )
 
 // RemoteActor is what the instance keeps of an actor on another server.
@@ -201,71 +199,39 @@ func (tx *Tx) DeleteFollowing(ctx context.Context, actorID string) error {
 
 // RecordInboxActivity stores an activity once per sender and id; it reports
 // false when that sender sent the id before (a redelivery, which must change
-// nothing). The body's bytes are charged to host's use of the current hour,
-// and an activity that would take it past quota bytes is not stored:
-// proposals.ErrTooMany. A redelivery costs nothing.
-func (tx *Tx) RecordInboxActivity(ctx context.Context, id, typ, actor, host, body string, at time.Time, quota int64) (bool, error) {
-	if tx.dialect == Postgres {
-		return tx.recordInboxActivityAtOnce(ctx, id, typ, actor, host, body, at, quota)
-	}
+// nothing). The bytes it takes are charged beforehand (ReserveInboxBytes).
+func (tx *Tx) RecordInboxActivity(ctx context.Context, id, typ, actor, host, body string, at time.Time) (bool, error) {
 	res, err := tx.x.ExecContext(ctx, `INSERT INTO inbox_activities (id, type, actor, host, body, received_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (actor, id) DO NOTHING`, id, typ, actor, host, body, at)
 	if err != nil {
 		return false, fmt.Errorf("record inbox activity: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	// One statement, atomic on both databases: concurrent activities from
-	// one host cannot all pass the check before any of them is counted.
-	res, err = tx.x.ExecContext(ctx, `INSERT INTO inbox_usage (host, hour, bytes) VALUES ($1, $2, $3)
-		ON CONFLICT (host, hour) DO UPDATE SET bytes = inbox_usage.bytes + excluded.bytes
-		WHERE inbox_usage.bytes + excluded.bytes <= $4`, host, at.UTC().Truncate(time.Hour), len(body), quota)
+	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("count inbox usage: %w", err)
+		return false, fmt.Errorf("record inbox activity: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, fmt.Errorf("%s stored its %d bytes for this hour: %w", host, quota, proposals.ErrTooMany)
-	}
-	return true, nil
+	return n > 0, nil
 }
 
-// recordInboxActivityAtOnce is RecordInboxActivity in one statement, which
-// PostgreSQL runs atomically with no transaction around it: one round trip
-// for every activity received instead of four. The usage is charged first,
-// unless the activity is known, and the activity stored only if the charge
-// fit. Two copies of one new activity arriving at the same instant may both
-// be charged though one is stored; the quota errs, by one body, on the side
-// of the receiver.
-func (tx *Tx) recordInboxActivityAtOnce(ctx context.Context, id, typ, actor, host, body string, at time.Time, quota int64) (bool, error) {
-	var r struct {
-		Known   bool `db:"known"`
-		Charged bool `db:"charged"`
-		Stored  bool `db:"stored"`
-	}
-	err := tx.x.GetContext(ctx, &r, `WITH known AS (
-			SELECT 1 FROM inbox_activities WHERE actor = $3 AND id = $1),
-		charged AS (
-			INSERT INTO inbox_usage (host, hour, bytes) SELECT $4, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM known)
-			ON CONFLICT (host, hour) DO UPDATE SET bytes = inbox_usage.bytes + excluded.bytes
-			WHERE inbox_usage.bytes + excluded.bytes <= $9
-			RETURNING 1),
-		stored AS (
-			INSERT INTO inbox_activities (id, type, actor, host, body, received_at)
-			SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM charged)
-			ON CONFLICT (actor, id) DO NOTHING
-			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM known) AS known, EXISTS (SELECT 1 FROM charged) AS charged, EXISTS (SELECT 1 FROM stored) AS stored`,
-		id, typ, actor, host, body, at, at.UTC().Truncate(time.Hour), len(body), quota)
-	switch {
-	case err != nil:
-		return false, fmt.Errorf("record inbox activity: %w", err)
-	case r.Known:
+// ReserveInboxBytes adds n bytes to host's use of the inbox in the hour
+// starting at hour, if that keeps it within quota bytes; it reports whether
+// it did. It is one statement, atomic on both databases: reservations made
+// at once, by any process, cannot together pass the quota.
+func (tx *Tx) ReserveInboxBytes(ctx context.Context, host string, hour time.Time, n, quota int64) (bool, error) {
+	if n > quota {
 		return false, nil
-	case !r.Charged:
-		return false, fmt.Errorf("%s stored its %d bytes for this hour: %w", host, quota, proposals.ErrTooMany)
 	}
-	return r.Stored, nil
+	res, err := tx.x.ExecContext(ctx, `INSERT INTO inbox_usage (host, hour, bytes) VALUES ($1, $2, $3)
+		ON CONFLICT (host, hour) DO UPDATE SET bytes = inbox_usage.bytes + excluded.bytes
+		WHERE inbox_usage.bytes + excluded.bytes <= $4`, host, hour, n, quota)
+	if err != nil {
+		return false, fmt.Errorf("reserve inbox bytes: %w", err)
+	}
+	done, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("reserve inbox bytes: %w", err)
+	}
+	return done > 0, nil
 }
 
 // InboxUsage is how many bytes host stored in the inbox in the hour of at.
@@ -303,10 +269,6 @@ func (tx *Tx) DueInbox(ctx context.Context, now time.Time) ([]InboxActivity, err
 	return as, nil
 }
 
-// inboxClaimLock is the advisory lock under which inbox work is claimed on
-// PostgreSQL (beside the migrations' 7429001).
-const inboxClaimLock = 7429002
-
 // InboxClaim is what a worker asks of the inbox: the due activities of at
 // most Hosts hosts (the hosts whose oldest due activity is oldest first), at
 // most PerHost of each, none of the hosts in Skip, leased until Until.
@@ -323,38 +285,19 @@ type InboxClaim struct {
 // another process does not handle them too, and returns none of a sender who
 // has activities leased already (in hand here or in another process), so
 // that a sender's activities are handled in order even across processes.
-// Claims are taken one at a time (an advisory lock on PostgreSQL; SQLite has
-// one writer), so two processes cannot both decide that a sender is free.
-//
-// On PostgreSQL the lock and the claim are two statements of one transaction:
-// the claim must read after the lock is held, and each statement of a
-// transaction reads anew. On SQLite the claim is one statement on its own.
-func (db *DB) ClaimInbox(ctx context.Context, c InboxClaim) (as []InboxActivity, err error) {
+// Claims are taken one at a time, so two processes cannot both decide that a
+// sender is free: SQLite has one writer, and on PostgreSQL the function
+// claim_inbox (migration 0018, where its SQL is) takes an advisory lock
+// before it reads. Either way the claim is one statement, one round trip.
+func (db *DB) ClaimInbox(ctx context.Context, c InboxClaim) ([]InboxActivity, error) {
 	if c.Hosts < 1 || c.PerHost < 1 {
 		return nil, nil
 	}
-	if db.dialect != Postgres {
-		err = db.Single(ctx, func(tx *Tx) (err error) {
-			as, err = tx.claimInbox(ctx, c)
-			return err
-		})
-		return as, err
-	}
-	err = db.InTx(ctx, func(tx *Tx) (err error) {
-		if _, err := tx.x.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, inboxClaimLock); err != nil {
-			return fmt.Errorf("lock the inbox claim: %w", err)
-		}
-		as, err = tx.claimInbox(ctx, c)
-		return err
-	})
-	return as, err
-}
-
-func (tx *Tx) claimInbox(ctx context.Context, c InboxClaim) ([]InboxActivity, error) {
 	query := claimInboxByWindow
 	var skip any
-	if tx.dialect == Postgres {
-		query, skip = claimInboxByHost, pq.Array(append([]string{}, c.Skip...))
+	if db.dialect == Postgres {
+		query = `SELECT id, type, actor, body, attempts, received_at FROM claim_inbox($1, $2, $3, $4, $5)`
+		skip = pq.Array(append([]string{}, c.Skip...))
 	} else {
 		names, err := json.Marshal(append([]string{}, c.Skip...))
 		if err != nil {
@@ -363,7 +306,10 @@ func (tx *Tx) claimInbox(ctx context.Context, c InboxClaim) ([]InboxActivity, er
 		skip = string(names)
 	}
 	var as []InboxActivity
-	if err := tx.x.SelectContext(ctx, &as, query, c.Now, c.Hosts, c.PerHost, c.Until, skip); err != nil {
+	err := db.Single(ctx, func(tx *Tx) error {
+		return tx.x.SelectContext(ctx, &as, query, c.Now, c.Hosts, c.PerHost, c.Until, skip)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("claim inbox: %w", err)
 	}
 	slices.SortFunc(as, func(a, b InboxActivity) int {
@@ -372,35 +318,9 @@ func (tx *Tx) claimInbox(ctx context.Context, c InboxClaim) ([]InboxActivity, er
 	return as, nil
 }
 
-// claimInboxByHost is the claim on PostgreSQL: it walks the hosts with due
-// work through the index inbox_due_by_host (one probe a host) and reads each
-// host's oldest PerHost ($3) due activities, in index order, from senders
-// with no activity leased (read once, as one array: an anti-join here makes
-// the planner read the whole backlog), then keeps the Hosts ($2) hosts
-// whose first is oldest. Its cost does not grow with the backlog.
-const claimInboxByHost = `WITH RECURSIVE hosts AS (
-		(SELECT host FROM inbox_activities WHERE processed_at IS NULL ORDER BY host LIMIT 1)
-		UNION ALL
-		SELECT (SELECT a.host FROM inbox_activities a WHERE a.processed_at IS NULL AND a.host > hosts.host ORDER BY a.host LIMIT 1)
-		FROM hosts WHERE hosts.host IS NOT NULL),
-	leased AS (
-		SELECT COALESCE(array_agg(DISTINCT actor), '{}') AS actors FROM inbox_activities
-		WHERE processed_at IS NULL AND leased_until IS NOT NULL AND leased_until > $1),
-	due AS (
-		SELECT h.host, d.actor, d.id, d.received_at FROM hosts h CROSS JOIN LATERAL (
-			SELECT a.actor, a.id, a.received_at FROM inbox_activities a
-			WHERE a.host = h.host AND a.processed_at IS NULL AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $1)
-				AND a.actor <> ALL ((SELECT actors FROM leased)::text[])
-			ORDER BY a.received_at, a.actor, a.id LIMIT $3) d
-		WHERE h.host IS NOT NULL AND h.host <> ALL ($5::text[])),
-	picked AS (
-		SELECT host FROM due GROUP BY host ORDER BY min(received_at), host LIMIT $2)
-	UPDATE inbox_activities SET leased_until = $4
-	WHERE (actor, id) IN (SELECT actor, id FROM due WHERE host IN (SELECT host FROM picked))
-	RETURNING id, type, actor, body, attempts, received_at`
-
-// claimInboxByWindow is the same claim on SQLite, which has no LATERAL: it
-// numbers every due activity by host. In the process, with no round trip,
+// claimInboxByWindow is the claim on SQLite, which has no LATERAL (the
+// PostgreSQL claim walks the hosts through an index instead): it numbers
+// every due activity by host. In the process, with no round trip,
 // that is quick enough. Skip ($5) comes as a JSON array.
 const claimInboxByWindow = `WITH due AS (
 			SELECT host, actor, id, received_at FROM (

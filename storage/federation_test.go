@@ -29,7 +29,10 @@ func TestFinishedFederationWorkIsPurged(t *testing.T) {
 				at        time.Time
 				processed bool
 			}{{"old-done", old, true}, {"old-pending", old, false}, {"recent-done", recent, true}} {
-				if _, err := tx.RecordInboxActivity(ctx, a.id, "Like", "https://a.example/u", "a.example", `{"big":"body"}`, a.at, 1<<20); err != nil {
+				if ok, err := tx.ReserveInboxBytes(ctx, "a.example", a.at.Truncate(time.Hour), 12, 1<<20); !ok || err != nil {
+					return errors.Join(err, errors.New("reserve 12 bytes of 1 MiB"))
+				}
+				if _, err := tx.RecordInboxActivity(ctx, a.id, "Like", "https://a.example/u", "a.example", `{"big":"body"}`, a.at); err != nil {
 					return err
 				}
 				if a.processed {
@@ -98,7 +101,7 @@ func TestFinishedFederationWorkIsPurged(t *testing.T) {
 		}
 		// The recent processed activity is still there to recognise a redelivery.
 		err = db.InTx(ctx, func(tx *storage.Tx) error {
-			fresh, err := tx.RecordInboxActivity(ctx, "recent-done", "Like", "https://a.example/u", "a.example", `{}`, now, 1<<20)
+			fresh, err := tx.RecordInboxActivity(ctx, "recent-done", "Like", "https://a.example/u", "a.example", `{}`, now)
 			if err == nil && fresh {
 				err = errors.New("a redelivery of a recent activity was stored again")
 			}
@@ -119,12 +122,12 @@ func TestInboxBatchIsFairBetweenHosts(t *testing.T) {
 		err := db.InTx(ctx, func(tx *storage.Tx) error {
 			for i := range 30 { // a flood from many actors of one host, first
 				actor := "https://flood.example/users/" + string(rune('a'+i%26)) + string(rune('a'+i/26))
-				if _, err := tx.RecordInboxActivity(ctx, actor+"/like", "Like", actor, "flood.example", "{}", now.Add(time.Duration(i)*time.Millisecond), 1<<30); err != nil {
+				if _, err := tx.RecordInboxActivity(ctx, actor+"/like", "Like", actor, "flood.example", "{}", now.Add(time.Duration(i)*time.Millisecond)); err != nil {
 					return err
 				}
 			}
 			_, err := tx.RecordInboxActivity(ctx, "https://ally.example/users/forest/statement/versions/4/activity", "Create",
-				"https://ally.example/users/forest", "ally.example", "{}", now.Add(time.Second), 1<<30)
+				"https://ally.example/users/forest", "ally.example", "{}", now.Add(time.Second))
 			return err
 		})
 		if err != nil {
@@ -187,7 +190,7 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 			for s := range senders {
 				actor := fmt.Sprintf("https://h%d.example/users/s%d", s%2, s)
 				id := fmt.Sprintf("%s/activities/%02d", actor, i)
-				if _, err := tx.RecordInboxActivity(ctx, id, "Like", actor, fmt.Sprintf("h%d.example", s%2), "{}", base.Add(time.Duration(i*senders+s)*time.Millisecond), 1<<30); err != nil {
+				if _, err := tx.RecordInboxActivity(ctx, id, "Like", actor, fmt.Sprintf("h%d.example", s%2), "{}", base.Add(time.Duration(i*senders+s)*time.Millisecond)); err != nil {
 					return err
 				}
 			}
@@ -256,7 +259,7 @@ func inboxClaimsShareWorkInOrder(t *testing.T, dbs [2]*storage.DB) {
 	actor := "https://h0.example/users/late"
 	record := func(id string, at time.Time) {
 		if err := db.Single(ctx, func(tx *storage.Tx) error {
-			_, err := tx.RecordInboxActivity(ctx, actor+id, "Like", actor, "h0.example", "{}", at, 1<<30)
+			_, err := tx.RecordInboxActivity(ctx, actor+id, "Like", actor, "h0.example", "{}", at)
 			return err
 		}); err != nil {
 			t.Fatal(err)

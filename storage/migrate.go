@@ -46,25 +46,54 @@ var typeNames = map[Dialect]*strings.Replacer{
 	),
 }
 
-// loadMigrations reads the embedded files named NNNN_name.sql, in order, and checks
+// dialectNames are the suffixes of a migration written for one database
+// only: NNNN_name.postgres.sql and NNNN_name.sqlite.sql. Such a step comes as
+// a pair, one file for each, so that a version number means the same step
+// on both (the SQLite one may do nothing).
+var dialectNames = map[Dialect]string{Postgres: "postgres", SQLite: "sqlite"}
+
+// loadMigrations reads the embedded files named NNNN_name.sql (or a
+// NNNN_name.postgres.sql and NNNN_name.sqlite.sql pair), in order, and checks
 // that the numbers run 1, 2, 3… with no gap or duplicate.
 func loadMigrations(d Dialect) ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	return readMigrations(migrationFiles, d)
+}
+
+// readMigrations is loadMigrations from files, which holds a directory
+// "migrations".
+func readMigrations(files fs.FS, d Dialect) ([]migration, error) {
+	entries, err := fs.ReadDir(files, "migrations")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
+	variants := map[int][]string{} // the dialects a version's files are for
 	for _, e := range entries {
 		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
 		version, err := strconv.Atoi(num)
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration file %s: name must be NNNN_name.sql", e.Name())
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		name, only, forOne := strings.Cut(name, ".")
+		if forOne {
+			if only != dialectNames[Postgres] && only != dialectNames[SQLite] {
+				return nil, fmt.Errorf("migration file %s: %q is not a database this runs on", e.Name(), only)
+			}
+			variants[version] = append(variants[version], only)
+			if only != dialectNames[d] {
+				continue
+			}
+		}
+		body, err := fs.ReadFile(files, "migrations/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
 		ms = append(ms, migration{version: version, name: name, sql: typeNames[d].Replace(string(body))})
+	}
+	for version, dialects := range variants {
+		if len(dialects) != len(dialectNames) {
+			return nil, fmt.Errorf("migration %04d is written for %s only: each database needs its file", version, strings.Join(dialects, " and "))
+		}
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i, m := range ms {

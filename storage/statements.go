@@ -84,7 +84,9 @@ func (tx *Tx) CreateVersion(ctx context.Context, v proposals.Version) error {
 	return nil
 }
 
-// statementLockKey names the PostgreSQL advisory lock taken while a version is made.
+// statementLockKey names the PostgreSQL advisory lock taken while a version
+// is made. The others: 7429001 migrations, 7429003 inbox claims (in the
+// function claim_inbox), and the class 7429100 of sign-in locks.
 const statementLockKey = 7429002
 
 // LockStatement makes version-making transactions take turns. SQLite already

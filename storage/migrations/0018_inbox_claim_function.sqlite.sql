@@ -1,0 +1,2 @@
+-- Nothing to do on SQLite: it has one writer at a time, so its claim is one
+-- statement with no lock (see the PostgreSQL file of this step).
