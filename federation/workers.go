@@ -705,9 +705,53 @@ func (s *Service) deliverDue(ctx context.Context) {
 		if len(batch) == 0 {
 			return
 		}
-		for _, d := range batch {
-			s.attempt(ctx, d)
+		s.deliverBatch(ctx, batch)
+	}
+}
+
+// deliveredFlushAfter bounds how long a delivery sent waits to be recorded
+// with those sent after it.
+const deliveredFlushAfter = 500 * time.Millisecond
+
+// deliverBatch sends a claimed batch in order. The deliveries sent are
+// recorded together, in one statement on PostgreSQL, at the end of the
+// batch, before a failure is recorded (so that a host's health is counted
+// in the order its deliveries went), and at least every
+// deliveredFlushAfter: a fan-out recorded them one statement each. A
+// process killed mid-batch sends again, when the lease lapses, those it sent
+// and had not recorded; receivers keep an activity once by its id.
+func (s *Service) deliverBatch(ctx context.Context, batch []storage.Delivery) {
+	var sent []storage.Delivery
+	var since time.Time
+	// Recorded even when shutdown starts meanwhile: they were sent.
+	rctx := context.WithoutCancel(ctx)
+	record := func() {
+		if len(sent) == 0 {
+			return
 		}
+		if err := s.db.Atomic(rctx, func(tx *storage.Tx) error { return tx.DeliveriesSucceeded(rctx, sent, s.now()) }); err != nil {
+			s.log.Error("federation: record deliveries", "deliveries", len(sent), "err", err)
+		}
+		sent = nil
+	}
+	defer record()
+	for _, d := range batch {
+		status, wait, err := s.post(ctx, d)
+		if err != nil && ctx.Err() != nil {
+			return // stopped mid-post: the lease expires and the delivery is tried again, not counted as failed
+		}
+		if err == nil {
+			if len(sent) == 0 {
+				since = s.now()
+			}
+			sent = append(sent, d)
+			if s.now().Sub(since) >= deliveredFlushAfter {
+				record()
+			}
+			continue
+		}
+		record()
+		s.deliveryFailed(rctx, d, status, wait, err)
 	}
 }
 
@@ -721,26 +765,9 @@ func (s *Service) deliveryLease() time.Duration {
 	return time.Duration(claimBatch)*s.cfg.FetchTimeout + time.Minute
 }
 
-// attempt POSTs one delivery, signed now (a signature's date must be fresh at
-// each retry), and records the result.
-func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
-	status, wait, err := s.post(ctx, d)
-	if err != nil && ctx.Err() != nil {
-		return // stopped mid-post: the lease expires and the delivery is tried again, not counted as failed
-	}
+// deliveryFailed records a failed delivery: to be tried again, or given up.
+func (s *Service) deliveryFailed(ctx context.Context, d storage.Delivery, status int, wait time.Duration, err error) {
 	now := s.now()
-	// The result is recorded even when shutdown starts meanwhile.
-	rctx := context.WithoutCancel(ctx)
-	record := func(run func(context.Context, func(*storage.Tx) error) error, fn func(tx *storage.Tx) error) {
-		if err := run(rctx, fn); err != nil {
-			s.log.Error("federation: record delivery", "id", d.ID, "err", err)
-		}
-	}
-	if err == nil {
-		// A fan-out records hundreds of these: one statement on PostgreSQL.
-		record(s.db.Atomic, func(tx *storage.Tx) error { return tx.DeliverySucceeded(rctx, d, now) })
-		return
-	}
 	retryAt := s.nextAttempt(d, status, wait, now)
 	if errors.Is(err, signing.ErrForbiddenAddress) {
 		retryAt = nil // the address will not stop being private: final at once
@@ -753,9 +780,12 @@ func (s *Service) attempt(ctx context.Context, d storage.Delivery) {
 	// What is kept is what the Allies page shows to facilitators: why, in
 	// words ("it refused the connection"), not Go's "dial tcp …"; the log has
 	// the error itself.
-	record(s.db.InTx, func(tx *storage.Tx) error {
-		return tx.DeliveryFailed(rctx, d, deliveryProblem(err), retryAt, now, pauseAfter, now.Add(pauseFor))
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
+		return tx.DeliveryFailed(ctx, d, deliveryProblem(err), retryAt, now, pauseAfter, now.Add(pauseFor))
 	})
+	if err != nil {
+		s.log.Error("federation: record delivery", "id", d.ID, "err", err)
+	}
 }
 
 // deliveryProblem says why a delivery failed, for people: "their server

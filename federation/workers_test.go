@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,15 +247,106 @@ func TestDeliveryToAForbiddenAddressIsFinalAtOnce(t *testing.T) {
 		if err != nil || len(batch) != 3 {
 			t.Fatalf("claimed %d: %v", len(batch), err)
 		}
-		for _, d := range batch {
-			s.attempt(ctx, d)
-		}
+		s.deliverBatch(ctx, batch)
 		var stats storage.QueueStats
 		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { stats, err = tx.DeliveryStats(ctx); return err }); err != nil {
 			t.Fatal(err)
 		}
 		if stats.Failed != 3 || stats.Pending != 0 {
 			t.Fatalf("after one attempt each: %+v, want all 3 given up", stats)
+		}
+	})
+}
+
+// A batch's deliveries sent are recorded together, and in order with its
+// failures: a host that took one delivery, refused the next and took the
+// one after is healthy; one that took one and refused the next keeps its
+// failure (a record of the first, made at the end of the batch, would wipe
+// it). A batch of successes is recorded in one statement.
+func TestADeliveryBatchIsRecordedInOrder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc := proposals.NewService(db.Store(), time.Now)
+		if _, err := svc.EnsureKeyPair(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
+			Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
+			t.Fatal(err)
+		}
+		// Two hosts on loopback: their inboxes refuse what is sent to /refuse.
+		inbox := func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if r.URL.Path == "/refuse" {
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}
+		mended, ailing := httptest.NewServer(http.HandlerFunc(inbox)), httptest.NewServer(http.HandlerFunc(inbox))
+		t.Cleanup(mended.Close)
+		t.Cleanup(ailing.Close)
+		base, _ := url.Parse("https://river.example")
+		s, err := New(Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, db, nil,
+			slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claim := func(inboxes ...string) []storage.Delivery {
+			t.Helper()
+			now := time.Now()
+			var batch []storage.Delivery
+			err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
+				for i, inbox := range inboxes {
+					if err := s.deliverTo(ctx, tx, fmt.Sprintf("https://river.example/notes/%d/%d", now.UnixNano(), i), inbox, []byte(`{}`)); err != nil {
+						return err
+					}
+				}
+				batch, err = tx.ClaimDeliveries(ctx, now.Add(time.Second), now.Add(time.Minute), 10)
+				return err
+			})
+			if err != nil || len(batch) != len(inboxes) {
+				t.Fatalf("claimed %d of %d: %v", len(batch), len(inboxes), err)
+			}
+			return batch
+		}
+		health := func() map[string]int {
+			t.Helper()
+			var hs []storage.HostHealth
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { hs, err = tx.FailingHosts(ctx); return err }); err != nil {
+				t.Fatal(err)
+			}
+			failing := map[string]int{}
+			for _, h := range hs {
+				failing[h.Host] = h.ConsecutiveFailures
+			}
+			return failing
+		}
+
+		s.deliverBatch(ctx, claim(mended.URL+"/inbox", mended.URL+"/refuse", mended.URL+"/inbox",
+			ailing.URL+"/inbox", ailing.URL+"/refuse"))
+		failing := health()
+		mendedHost, ailingHost := strings.TrimPrefix(mended.URL, "http://"), strings.TrimPrefix(ailing.URL, "http://")
+		if _, ok := failing[mendedHost]; ok || failing[ailingHost] != 1 {
+			t.Fatalf("failing hosts %v: want %s healthy (its last delivery went) and %s at 1 failure", failing, mendedHost, ailingHost)
+		}
+		var stats storage.QueueStats
+		if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { stats, err = tx.DeliveryStats(ctx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if stats.Delivered != 3 || stats.Pending != 2 {
+			t.Fatalf("after the batch: %+v, want 3 delivered and the 2 refused pending a retry", stats)
+		}
+
+		batch := claim(mended.URL+"/inbox", mended.URL+"/inbox", mended.URL+"/inbox", mended.URL+"/inbox")
+		before := db.Statements()
+		s.deliverBatch(ctx, batch)
+		want := int64(4) // BEGIN, the deliveries, the hosts, COMMIT
+		if db.Dialect() == storage.Postgres {
+			want = 1
+		}
+		if n := db.Statements() - before; n != want {
+			t.Errorf("4 deliveries sent cost %d statements to record, want %d for them all", n, want)
 		}
 	})
 }

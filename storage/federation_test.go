@@ -55,7 +55,7 @@ func TestFinishedFederationWorkIsPurged(t *testing.T) {
 				}
 				switch d.outcome {
 				case "delivered":
-					err = tx.DeliverySucceeded(ctx, ds[0], d.at)
+					err = tx.DeliveriesSucceeded(ctx, ds, d.at)
 				case "failed":
 					err = tx.DeliveryFailed(ctx, ds[0], "refused", nil, d.at, 5, d.at)
 				case "pending":
