@@ -115,9 +115,9 @@ func (s *Service) Unfollow(ctx context.Context, actor proposals.Member, actorID 
 	return err
 }
 
-// answerFollow queues Accept (or Reject) from me, the movement's actor,
-// carrying the Follow as received.
-func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, me string, f storage.Follower, accept bool) error {
+// answer is the Accept (or Reject) of f's Follow from me, the movement's
+// actor, carrying the Follow as received, for f's inbox.
+func (s *Service) answer(me string, f storage.Follower, accept bool) (storage.Outgoing, error) {
 	marshal, kind := vocab.MarshalAccept, "accept"
 	if !accept {
 		marshal, kind = vocab.MarshalReject, "reject"
@@ -125,10 +125,23 @@ func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, me string, f
 	id := s.base() + "/" + kind + "s/" + proposals.TokenHash(f.FollowID)[:24]
 	body, err := marshal(id, me, []byte(f.FollowJSON))
 	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	host, err := hostOf(f.Inbox)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	return storage.Outgoing{ActivityID: id, Inbox: f.Inbox, Host: host, Body: string(body)}, nil
+}
+
+// answerFollow queues the answer to f's Follow. The caller wakes the
+// delivery workers once it has committed.
+func (s *Service) answerFollow(ctx context.Context, tx *storage.Tx, me string, f storage.Follower, accept bool) error {
+	out, err := s.answer(me, f, accept)
+	if err != nil {
 		return err
 	}
-	defer notify(s.kick)
-	return s.deliverTo(ctx, tx, id, f.Inbox, body)
+	return tx.EnqueueDelivery(ctx, out.ActivityID, out.Inbox, out.Host, out.Body, s.now())
 }
 
 // ApproveFollower accepts a follower held for approval.
@@ -143,7 +156,7 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
 			return err
@@ -153,6 +166,10 @@ func (s *Service) ApproveFollower(ctx context.Context, actor proposals.Member, a
 		}
 		return s.answerFollow(ctx, tx, s.actorID(handle), f, true)
 	})
+	if err == nil {
+		notify(s.kick) // after commit, so the worker finds the Accept
+	}
+	return err
 }
 
 // RemoveFollower rejects a pending follower or removes an accepted one.
@@ -167,7 +184,7 @@ func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, ac
 	if err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, func(tx *storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		f, err := tx.Follower(ctx, actorID)
 		if err != nil {
 			return err
@@ -177,6 +194,10 @@ func (s *Service) RemoveFollower(ctx context.Context, actor proposals.Member, ac
 		}
 		return tx.DeleteFollower(ctx, actorID)
 	})
+	if err == nil {
+		notify(s.kick) // after commit, so the worker finds the Reject
+	}
+	return err
 }
 
 // SetManualApproval chooses whether followers wait for an admin.

@@ -77,6 +77,13 @@ type Follower struct {
 	Since      time.Time `db:"created_at"`
 }
 
+// saveFollower is SaveFollower's statement.
+const saveFollower = `INSERT INTO followers (actor_id, follow_id, follow_json, status, created_at)
+		SELECT $1, $2, $3, CASE WHEN manually_approves_followers THEN 'pending' ELSE 'accepted' END, $4 FROM movement WHERE id = 1
+		ON CONFLICT (actor_id) DO UPDATE SET follow_id = excluded.follow_id, follow_json = excluded.follow_json,
+			status = CASE WHEN followers.status = 'accepted' THEN 'accepted' ELSE excluded.status END
+		RETURNING status`
+
 // SaveFollower records a Follow and returns the follower's status: a
 // follower accepted before stays accepted; otherwise it is accepted, or
 // pending when the movement approves its followers by hand (read in the same
@@ -84,12 +91,37 @@ type Follower struct {
 // Accept must name).
 func (tx *Tx) SaveFollower(ctx context.Context, actorID, followID, followJSON string, at time.Time) (string, error) {
 	var status string
-	err := tx.x.GetContext(ctx, &status, `INSERT INTO followers (actor_id, follow_id, follow_json, status, created_at)
-		SELECT $1, $2, $3, CASE WHEN manually_approves_followers THEN 'pending' ELSE 'accepted' END, $4 FROM movement WHERE id = 1
-		ON CONFLICT (actor_id) DO UPDATE SET follow_id = excluded.follow_id, follow_json = excluded.follow_json,
-			status = CASE WHEN followers.status = 'accepted' THEN 'accepted' ELSE excluded.status END
-		RETURNING status`,
-		actorID, followID, followJSON, at)
+	err := tx.x.GetContext(ctx, &status, saveFollower, actorID, followID, followJSON, at)
+	if err != nil {
+		return "", notFound(err, "movement")
+	}
+	return status, nil
+}
+
+// Outgoing is an activity to queue for one inbox, on host.
+type Outgoing struct{ ActivityID, Inbox, Host, Body string }
+
+// SaveFollowerAccepting is SaveFollower that also queues accept, the answer
+// to the Follow, when the follower comes out accepted (not when it is held
+// for an admin): one statement on PostgreSQL, two on SQLite (run it with
+// DB.Atomic). The Accept is queued once per Follow, so a Follow handled
+// twice is answered once.
+func (tx *Tx) SaveFollowerAccepting(ctx context.Context, actorID, followID, followJSON string, at time.Time, accept Outgoing) (string, error) {
+	if tx.dialect != Postgres {
+		status, err := tx.SaveFollower(ctx, actorID, followID, followJSON, at)
+		if err != nil || status != "accepted" {
+			return status, err
+		}
+		return status, tx.EnqueueDelivery(ctx, accept.ActivityID, accept.Inbox, accept.Host, accept.Body, at)
+	}
+	var status string
+	err := tx.x.GetContext(ctx, &status, `WITH saved AS (`+saveFollower+`),
+		queued AS (
+			INSERT INTO deliveries (activity_id, inbox, host, body, status, attempts, next_attempt_at, created_at)
+			SELECT $5, $6, $7, $8, 'pending', 0, $4, $4 FROM saved WHERE saved.status = 'accepted'
+			ON CONFLICT (activity_id, inbox) DO NOTHING)
+		SELECT status FROM saved`,
+		actorID, followID, followJSON, at, accept.ActivityID, accept.Inbox, accept.Host, accept.Body)
 	if err != nil {
 		return "", notFound(err, "movement")
 	}
