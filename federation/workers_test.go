@@ -220,22 +220,10 @@ func TestInboxLanesShareAHostsSendersBetweenItsLanes(t *testing.T) {
 func TestDeliveryToAForbiddenAddressIsFinalAtOnce(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		svc := proposals.NewService(db.Store(), time.Now)
-		if _, err := svc.EnsureKeyPair(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
-			Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
-			t.Fatal(err)
-		}
-		base, _ := url.Parse("https://river.example")
-		s, err := New(Config{BaseURL: base}, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now) // no allow-list
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newRiverService(t, db, nil) // no allow-list
 		now := time.Now()
 		var batch []storage.Delivery
-		err = db.InTx(ctx, func(tx *storage.Tx) (err error) {
+		err := db.InTx(ctx, func(tx *storage.Tx) (err error) {
 			for _, inbox := range []string{"http://10.1.2.3/inbox", "http://127.0.0.1:9/inbox", "http://[fd00::1]/inbox"} {
 				if err := s.deliverTo(ctx, tx, "https://river.example/accepts/1", inbox, []byte(`{}`)); err != nil {
 					return err
@@ -266,14 +254,6 @@ func TestDeliveryToAForbiddenAddressIsFinalAtOnce(t *testing.T) {
 func TestADeliveryBatchIsRecordedInOrder(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		svc := proposals.NewService(db.Store(), time.Now)
-		if _, err := svc.EnsureKeyPair(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
-			Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
-			t.Fatal(err)
-		}
 		// Two hosts on loopback: their inboxes refuse what is sent to /refuse.
 		inbox := func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
@@ -286,12 +266,7 @@ func TestADeliveryBatchIsRecordedInOrder(t *testing.T) {
 		mended, ailing := httptest.NewServer(http.HandlerFunc(inbox)), httptest.NewServer(http.HandlerFunc(inbox))
 		t.Cleanup(mended.Close)
 		t.Cleanup(ailing.Close)
-		base, _ := url.Parse("https://river.example")
-		s, err := New(Config{BaseURL: base, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, db, nil,
-			slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newRiverService(t, db, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
 		claim := func(inboxes ...string) []storage.Delivery {
 			t.Helper()
 			now := time.Now()
@@ -349,4 +324,26 @@ func TestADeliveryBatchIsRecordedInOrder(t *testing.T) {
 			t.Errorf("4 deliveries sent cost %d statements to record, want %d for them all", n, want)
 		}
 	})
+}
+
+// newRiverService is federation for a movement "river" set up on db, at
+// https://river.example, connecting to the private addresses in allow only;
+// its workers are not running.
+func newRiverService(t *testing.T, db *storage.DB, allow []netip.Prefix) *Service {
+	t.Helper()
+	ctx := context.Background()
+	svc := proposals.NewService(db.Store(), time.Now)
+	if _, err := svc.EnsureKeyPair(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Initialize(ctx, proposals.Founding{Movement: proposals.Movement{Name: "River", Handle: "river"},
+		Admin: proposals.NewAccount{Username: "admin", Password: "a long shared secret"}}); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://river.example")
+	s, err := New(Config{BaseURL: base, Allow: allow}, db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
