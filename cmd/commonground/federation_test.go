@@ -160,8 +160,8 @@ func TestTwoInstancesFederate(t *testing.T) {
 		t.Fatal("B received a version published after it unfollowed")
 	}
 
-	// B follows again, then goes down while A publishes; A restarts; B comes back
-	// and receives the delivery from A's queue.
+	// B follows again, then goes down while A publishes; A stops; B comes back,
+	// then A, which sends B the delivery from its queue.
 	b.post("/federation/follow", url.Values{"handle": {a.handle()}}, 303)
 	eventually(t, "A lists B again", 15*time.Second, func() bool { return a.totalItems("followers") == 1 })
 	if code := b.inst.stop(t); code != 0 {
@@ -178,8 +178,11 @@ func TestTwoInstancesFederate(t *testing.T) {
 	if code := a.inst.stop(t); code != 0 {
 		t.Fatalf("A exited with %d", code)
 	}
-	a.start()
+	// B first: A retries at once when it is back, and a retry that found B
+	// still down would count towards pausing B's host (5 failures in a row,
+	// 4.5 s at this retry base), which a slow start could reach.
 	b.start()
+	a.start()
 	eventually(t, "B receives, after the outage, the version A published", 45*time.Second, func() bool { return b.hasReceived("Free public transport") })
 }
 
