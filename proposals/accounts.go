@@ -236,19 +236,15 @@ func (s *Service) SessionMember(ctx context.Context, token string) (m Member, er
 		return Member{}, ErrUnauthenticated
 	}
 	hash, now := TokenHash(token), s.now()
-	m, generation, ok := s.sessions.get(hash, now)
-	if ok {
-		return m, nil
-	}
-	err = s.store.Single(ctx, func(tx Tx) (err error) {
-		m, err = tx.SessionMember(ctx, hash, now)
-		return err
+	m, err = s.sessions.remember(hash, now, func() (m Member, err error) {
+		err = s.store.Single(ctx, func(tx Tx) (err error) {
+			m, err = tx.SessionMember(ctx, hash, now)
+			return err
+		})
+		return m, err
 	})
 	if errors.Is(err, ErrNotFound) {
 		return Member{}, ErrUnauthenticated
-	}
-	if err == nil {
-		s.sessions.put(hash, m, generation, now)
 	}
 	return m, err
 }

@@ -66,17 +66,20 @@ func newCache[K comparable, V any](ttl time.Duration, size int) *cache[K, V] {
 }
 
 // get returns the value kept for key if it was read less than the TTL ago
-// and nothing emptied the cache since; else the generation to hand to put
-// after reading the database.
-func (c *cache[K, V]) get(key K, now time.Time) (V, uint64, bool) {
+// and nothing emptied the cache since.
+func (c *cache[K, V]) get(key K, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if ok && now.Before(e.until) {
-		return e.value, c.generation, true
+	return c.kept(key, now)
+}
+
+// kept is the value kept for key, if it is still fresh at now. c.mu is held.
+func (c *cache[K, V]) kept(key K, now time.Time) (V, bool) {
+	if e, ok := c.entries[key]; ok && now.Before(e.until) {
+		return e.value, true
 	}
 	var zero V
-	return zero, c.generation, false
+	return zero, false
 }
 
 // put keeps a value read at generation, unless the cache was emptied since.
@@ -108,9 +111,9 @@ func (c *cache[K, V]) empty() {
 // cancelled), it reads for itself.
 func (c *cache[K, V]) remember(key K, now time.Time, fetch func() (V, error)) (V, error) {
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && now.Before(e.until) {
+	if v, ok := c.kept(key, now); ok {
 		c.mu.Unlock()
-		return e.value, nil
+		return v, nil
 	}
 	if r, ok := c.reading[key]; ok && r.generation == c.generation {
 		c.mu.Unlock()

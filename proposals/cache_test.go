@@ -15,26 +15,29 @@ func TestCacheKeepsNoReadFromBeforeItWasEmptied(t *testing.T) {
 	c := newCache[string, Member](sessionCacheTTL, sessionCacheSize)
 	now := time.Now()
 	ada := Member{ID: 1, Username: "ada"}
-	if _, _, ok := c.get("h", now); ok {
+	if _, ok := c.get("h", now); ok {
 		t.Fatal("an empty cache has a session")
 	}
-	_, generation, _ := c.get("h", now) // a read of the database begins
-	c.empty()                           // a sign-out commits meanwhile
-	c.put("h", ada, generation, now)    // the read ends
-	if _, _, ok := c.get("h", now); ok {
+	readDuringSignOut := func() (Member, error) {
+		c.empty() // a sign-out commits while the read is under way
+		return ada, nil
+	}
+	if m, err := c.remember("h", now, readDuringSignOut); err != nil || m.ID != ada.ID {
+		t.Fatalf("the read itself: %+v, %v", m, err)
+	}
+	if _, ok := c.get("h", now); ok {
 		t.Fatal("a session read before the cache was emptied was kept")
 	}
 
-	_, generation, _ = c.get("h", now)
-	c.put("h", ada, generation, now)
-	if m, _, ok := c.get("h", now.Add(sessionCacheTTL-time.Millisecond)); !ok || m.ID != ada.ID {
+	c.remember("h", now, func() (Member, error) { return ada, nil })
+	if m, ok := c.get("h", now.Add(sessionCacheTTL-time.Millisecond)); !ok || m.ID != ada.ID {
 		t.Fatal("a session read a moment ago is not kept")
 	}
-	if _, _, ok := c.get("h", now.Add(sessionCacheTTL)); ok {
+	if _, ok := c.get("h", now.Add(sessionCacheTTL)); ok {
 		t.Fatal("a session is kept past the cache's lifetime")
 	}
 	c.empty()
-	if _, _, ok := c.get("h", now); ok {
+	if _, ok := c.get("h", now); ok {
 		t.Fatal("emptying kept a session")
 	}
 }

@@ -12,13 +12,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/commonground/commonground/proposals"
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"  // PostgreSQL, the production database
+	"github.com/lib/pq"    // PostgreSQL, the production database
 	_ "modernc.org/sqlite" // the embedded default
 )
 
@@ -347,4 +348,20 @@ func notFound(err error, what string) error {
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := tx.x.ExecContext(ctx, query, args...)
 	return err
+}
+
+// inList is "column is one of vals", its placeholders numbered after args,
+// which it returns with vals appended. On PostgreSQL the values go as one
+// array (= ANY), so that the statement is the same whatever their number,
+// and is prepared once; SQLite takes one placeholder a value.
+func inList[T int64 | string](tx *Tx, column string, vals []T, args []any) (string, []any) {
+	if tx.dialect == Postgres {
+		return fmt.Sprintf("%s = ANY($%d)", column, len(args)+1), append(args, pq.Array(vals))
+	}
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		args = append(args, v)
+		ps[i] = "$" + strconv.Itoa(len(args))
+	}
+	return column + " IN (" + strings.Join(ps, ", ") + ")", args
 }

@@ -559,29 +559,20 @@ func (tx *Tx) DeliveriesSucceeded(ctx context.Context, ds []Delivery, at time.Ti
 			hosts = append(hosts, d.Host)
 		}
 	}
+	const done = `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = '' WHERE `
+	delivered, args := inList(tx, "id", ids, []any{at})
 	if tx.dialect == Postgres {
-		_, err := tx.x.ExecContext(ctx, `WITH done AS (
-				UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = ''
-				WHERE id = ANY ($2::bigint[]) RETURNING 1)
-			DELETE FROM host_health WHERE host = ANY ($3::text[])`, at, pq.Array(ids), pq.Array(hosts))
-		if err != nil {
+		healthy, args := inList(tx, "host", hosts, args)
+		if _, err := tx.x.ExecContext(ctx, `WITH done AS (`+done+delivered+` RETURNING 1) DELETE FROM host_health WHERE `+healthy, args...); err != nil {
 			return fmt.Errorf("deliveries succeeded: %w", err)
 		}
 		return nil
 	}
-	idList, err := json.Marshal(ids)
-	if err != nil {
+	if _, err := tx.x.ExecContext(ctx, done+delivered, args...); err != nil {
 		return fmt.Errorf("deliveries succeeded: %w", err)
 	}
-	hostList, err := json.Marshal(hosts)
-	if err != nil {
-		return fmt.Errorf("deliveries succeeded: %w", err)
-	}
-	if _, err := tx.x.ExecContext(ctx, `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, done_at = $1, last_error = ''
-		WHERE id IN (SELECT value FROM json_each($2))`, at, string(idList)); err != nil {
-		return fmt.Errorf("deliveries succeeded: %w", err)
-	}
-	if _, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE host IN (SELECT value FROM json_each($1))`, string(hostList)); err != nil {
+	healthy, args := inList(tx, "host", hosts, nil)
+	if _, err := tx.x.ExecContext(ctx, `DELETE FROM host_health WHERE `+healthy, args...); err != nil {
 		return fmt.Errorf("deliveries succeeded: %w", err)
 	}
 	return nil

@@ -400,8 +400,8 @@ func (tx *Tx) ClaimNotifications(ctx context.Context, now, leaseUntil time.Time,
 	}
 	if len(rows) == limit && len(members) > 0 { // the limit may have cut a digest
 		args := []any{now}
-		inMembers, args := tx.inList("n.member_id", members, args)
-		inIDs, args := tx.inList("n.id", ids, args)
+		inMembers, args := inList(tx, "n.member_id", members, args)
+		inIDs, args := inList(tx, "n.id", ids, args)
 		var more []notificationRow
 		err := tx.x.SelectContext(ctx, &more, claimColumns+` AND n.mode = 'digest' AND `+inMembers+` AND NOT `+inIDs+lock, args...)
 		if err != nil {
@@ -418,27 +418,11 @@ func (tx *Tx) ClaimNotifications(ctx context.Context, now, leaseUntil time.Time,
 	for i, r := range rows {
 		ns[i] = r.domain()
 	}
-	in, args := tx.inList("id", ids, []any{leaseUntil})
+	in, args := inList(tx, "id", ids, []any{leaseUntil})
 	if _, err := tx.x.ExecContext(ctx, `UPDATE notifications SET next_attempt_at = $1, attempts = attempts + 1 WHERE `+in, args...); err != nil {
 		return nil, fmt.Errorf("lease notifications: %w", err)
 	}
 	return ns, nil
-}
-
-// inList is "column is one of ids", its placeholders numbered after args,
-// which it returns with the ids appended. On PostgreSQL the ids go as one
-// array (= ANY), so that the statement is the same whatever their number,
-// and is prepared once; SQLite takes one placeholder an id.
-func (tx *Tx) inList(column string, ids []int64, args []any) (string, []any) {
-	if tx.dialect == Postgres {
-		return fmt.Sprintf("%s = ANY($%d)", column, len(args)+1), append(args, pq.Array(ids))
-	}
-	ps := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ps[i] = "$" + strconv.Itoa(len(args))
-	}
-	return column + " IN (" + strings.Join(ps, ", ") + ")", args
 }
 
 // FinishNotifications records how sending ids ended: sent (now, never
@@ -452,7 +436,7 @@ func (tx *Tx) FinishNotifications(ctx context.Context, ids []int64, status, errM
 	if status == "sent" {
 		sentAt = &at
 	}
-	in, args := tx.inList("id", ids, []any{status, errMsg, next, sentAt})
+	in, args := inList(tx, "id", ids, []any{status, errMsg, next, sentAt})
 	_, err := tx.x.ExecContext(ctx, `UPDATE notifications SET status = $1, last_error = $2, next_attempt_at = $3, sent_at = $4 WHERE `+in, args...)
 	if err != nil {
 		return fmt.Errorf("finish notifications: %w", err)
