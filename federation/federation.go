@@ -105,12 +105,21 @@ type Service struct {
 	// bypasses it (refresh), so a rotated key replaces the cached one.
 	keysMu sync.RWMutex
 	keys   map[string]cachedKey
+	// actors keeps the remote actors this process read or fetched lately,
+	// by id, under keysMu: a Follow is answered at the inbox its sender's
+	// signature was just checked against, without reading it again.
+	actors map[string]cachedActor
 	// handle is the movement's handle once set up; it never changes after.
 	handle atomic.Pointer[string]
 	// lanes are the senders whose activities are being handled.
 	lanes *inboxLanes
 	// quota is what this process holds of each sending host's inbox quota.
 	quota *inboxQuota
+}
+
+type cachedActor struct {
+	actor  storage.RemoteActor
+	loaded time.Time
 }
 
 type cachedKey struct {
@@ -127,6 +136,13 @@ type cachedKey struct {
 const (
 	keyCacheFor     = time.Hour
 	keyRefetchAfter = time.Minute
+	// actorCacheFor is how long an actor kept in memory is used without
+	// reading it again: what changes in one (its inbox, announced by an
+	// Update) reaches the other processes of the instance within it.
+	actorCacheFor = time.Minute
+	// remembered bounds the keys and the actors kept; past it, the memory
+	// starts over (the store still has them all).
+	remembered = 100_000
 )
 
 // New prepares federation for the movement on db; what allies send is handed
@@ -166,7 +182,7 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 	}
 	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: cfg.FetchTimeout,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
-	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{},
+	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{}, actors: map[string]cachedActor{},
 		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
 		lanes: newInboxLanes(cfg.InboxWorkers), quota: newInboxQuota(db, cfg.InboxQuota)}, nil
 }

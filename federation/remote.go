@@ -81,18 +81,41 @@ func (s *Service) storeActor(ctx context.Context, id, handle string, body []byte
 	if a.Inbox == "" {
 		return a, refusal(fmt.Sprintf("actor %s has no inbox", id))
 	}
-	err = s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.SaveRemoteActor(ctx, a) })
-	return a, err
+	if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.SaveRemoteActor(ctx, a) }); err != nil {
+		return a, err
+	}
+	s.rememberActor(a)
+	return a, nil
 }
 
-// knownActor returns a stored actor, fetching it the first time.
+// knownActor returns an actor: kept in memory (its signature was checked a
+// moment ago), stored, or fetched the first time.
 func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActor, error) {
+	s.keysMu.RLock()
+	c, ok := s.actors[id]
+	s.keysMu.RUnlock()
+	if ok && s.now().Sub(c.loaded) < actorCacheFor {
+		return c.actor, nil
+	}
 	var a storage.RemoteActor
 	err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
 	if errors.Is(err, proposals.ErrNotFound) {
 		return s.fetchActor(ctx, id, "")
 	}
+	if err == nil {
+		s.rememberActor(a)
+	}
 	return a, err
+}
+
+// rememberActor keeps a, as just read or stored, for knownActor.
+func (s *Service) rememberActor(a storage.RemoteActor) {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	if len(s.actors) >= remembered {
+		clear(s.actors)
+	}
+	s.actors[a.ID] = cachedActor{actor: a, loaded: s.now()}
 }
 
 // lookupKey finds the public key behind a keyId for signature checks: from
@@ -115,8 +138,8 @@ func (s *Service) lookupKey(ctx context.Context, keyID string, refresh bool) (*r
 		return nil, "", err
 	}
 	s.keysMu.Lock()
-	if len(s.keys) > 100_000 {
-		clear(s.keys) // bound memory; the store still has every key
+	if len(s.keys) >= remembered {
+		clear(s.keys)
 	}
 	s.keys[keyID] = cachedKey{pub: pub, owner: owner, loaded: s.now(), fetched: fetched}
 	s.keysMu.Unlock()
@@ -135,6 +158,7 @@ func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (pub 
 		var a storage.RemoteActor
 		err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
 		if err == nil {
+			s.rememberActor(a)
 			pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
 			return pub, a.ID, false, err
 		}
