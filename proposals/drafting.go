@@ -589,6 +589,10 @@ type ProposalView struct {
 	// Overlaps lists the other open proposals that change what this draft or
 	// open proposal changes.
 	Overlaps []Overlap
+	// Edition names what every member sees alike (the proposal, its votes,
+	// its comments) as read at one moment: two views of one edition show
+	// the same, so what a page renders from it alone may be rendered once.
+	Edition uint64
 }
 
 // ViewProposal gathers the proposal page for viewer, an active member; for
@@ -644,6 +648,7 @@ type proposalPage struct {
 // readProposalPage reads a proposal's page, in one snapshot.
 func (s *Service) readProposalPage(ctx context.Context, id int64) (page proposalPage, err error) {
 	v := &page.view
+	v.Edition = s.editions.Add(1)
 	err = s.read(ctx, func(tx Tx) (err error) {
 		if v.Proposal, err = tx.Proposal(ctx, id); err != nil {
 			return err

@@ -3,6 +3,7 @@ package proposals
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +52,8 @@ type Service struct {
 	// pages keeps what every member sees of a proposal's page, emptied by
 	// vote, proposal and statement notices.
 	pages *cache[int64, proposalPage]
+	// editions numbers the proposal pages read (ProposalView.Edition).
+	editions atomic.Uint64
 }
 
 // NewService returns a service over store; now is the clock (injected so that

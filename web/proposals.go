@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -98,6 +100,14 @@ type proposalPage struct {
 	Joint        *alliances.JointView
 	JointVersion alliances.JointVersion
 	JointText    []sectionView
+	// Discussion and VoteRows are those parts of the page rendered once for
+	// every viewer who sees them alike (see proposalFragments); empty, the
+	// page renders them itself.
+	Discussion template.HTML
+	VoteRows   template.HTML
+	// Shared is set while the discussion is rendered for every viewer: it
+	// leaves a hole where each comment's edit form would be (editHole).
+	Shared bool
 }
 
 type commentThread struct {
@@ -166,7 +176,7 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	page := proposalPage{shell: s.shell(w, r, v.Proposal.Title), View: v, Positions: consensus.Positions(),
-		Threads: threadsOf(v.Comments), Now: s.svc.Now(), Error: fe, Retry: retry, IsAuthor: me.ID == v.Proposal.AuthorID, IsEditor: v.Proposal.WrittenBy(*me),
+		Now: s.svc.Now(), Error: fe, Retry: retry, IsAuthor: me.ID == v.Proposal.AuthorID, IsEditor: v.Proposal.WrittenBy(*me),
 		Facilitator: me.IsFacilitator(), SectionList: proposals.Sections, Sections: sectionsOf(v.Base.Statement)}
 	if v.ProposedErr == nil {
 		page.Diff = proposals.DiffStatements(v.Before, v.Proposed)
@@ -188,7 +198,76 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		o := consensus.Decide(*v.Proposal.Rule, v.Tally)
 		page.Preview = &o
 	}
+	s.proposalFragments(r, &page)
 	s.render(w, r, status, "proposal", page)
+}
+
+// proposalFragments renders the discussion and the votes of a proposal page
+// once for every viewer who sees them alike, rather than for each: with
+// hundreds of comments they were most of the time a page took. The
+// discussion is the same for viewers in the same time zone and role but for
+// the comments each may still edit (their own, for a while), whose edit forms
+// are put in its holes; the votes are the same for everyone shown them. A
+// page showing a form's error renders them itself, with what was typed.
+func (s *Server) proposalFragments(r *http.Request, page *proposalPage) {
+	v := page.View
+	if page.Error.Message != "" || page.Retry.action != "" {
+		page.Threads = threadsOf(v.Comments)
+		return
+	}
+	t := s.pages["proposal"]
+	part := func(name string, data any) (template.HTML, error) {
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, data)
+		return template.HTML(b.String()), err // the template escaped it
+	}
+	variant := zoneOr(page.Zone).String()
+	if page.Facilitator {
+		variant += " facilitator"
+	}
+	shared, err := s.fragments.render(fragmentKey{part: "discussion", edition: v.Edition, variant: variant}, func() (template.HTML, error) {
+		all := *page
+		all.Viewer, all.Shared, all.Threads = nil, true, threadsOf(v.Comments)
+		return part("discussion", all)
+	})
+	if err == nil {
+		page.Discussion, err = fillEditHoles(shared, page, func(c proposals.Comment) (template.HTML, error) { return part("commentedit", c) })
+	}
+	if err != nil {
+		s.log.Error("render the discussion", "proposal", v.Proposal.ID, "err", err, "request_id", RequestIDFrom(r.Context()))
+		page.Discussion, page.Threads = "", threadsOf(v.Comments) // the page renders it itself, and logs it if it fails again
+	}
+	if v.ShowResults && len(v.Votes) > 0 {
+		page.VoteRows, err = s.fragments.render(fragmentKey{part: "votes", edition: v.Edition}, func() (template.HTML, error) { return part("voterows", v.Votes) })
+		if err != nil {
+			s.log.Error("render the votes", "proposal", v.Proposal.ID, "err", err, "request_id", RequestIDFrom(r.Context()))
+			page.VoteRows = ""
+		}
+	}
+}
+
+// editHole marks where a comment's edit form goes in a discussion rendered
+// for every viewer. It cannot be forged: what people write is escaped, so
+// "<" never appears in it as it is.
+func editHole(id int64) template.HTML {
+	return template.HTML("<!--edit " + strconv.FormatInt(id, 10) + "-->")
+}
+
+// fillEditHoles puts the edit forms of the comments page's viewer may still
+// edit into the discussion rendered for everyone.
+func fillEditHoles(shared template.HTML, page *proposalPage, form func(proposals.Comment) (template.HTML, error)) (template.HTML, error) {
+	html := string(shared)
+	for _, c := range page.View.Comments {
+		if !c.Editable(page.Viewer, page.Now) {
+			continue
+		}
+		f, err := form(c)
+		if err != nil {
+			return "", err
+		}
+		html = strings.Replace(html, string(editHole(c.ID)), string(f), 1)
+	}
+	return template.HTML(html), nil
 }
 
 // proposalForm runs one action from a form on the proposal page. A mistake in

@@ -55,6 +55,7 @@ var templateFuncs = template.FuncMap{
 	"changeSummary": changeSummary,
 	"positionHint":  positionHint,
 	"dict":          dict,
+	"editHole":      editHole,
 	"days":          days,
 	"presetLabel":   presetLabel,
 	"sectionList":   sectionsOf,

@@ -73,6 +73,8 @@ type Server struct {
 	zones zones
 	// buffers keeps the buffers pages are rendered into (see render).
 	buffers sync.Pool
+	// fragments keeps parts of pages rendered once for many viewers.
+	fragments fragments
 }
 
 // New parses the templates (so a broken one fails at start-up, not mid-request)
