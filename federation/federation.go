@@ -90,16 +90,19 @@ const (
 
 // Service federates the instance's movement.
 type Service struct {
-	cfg     Config
-	db      *storage.DB
-	allies  *alliances.Service
-	log     *slog.Logger
-	now     func() time.Time
-	client  *http.Client
-	key     *rsa.PrivateKey
-	kick    chan struct{} // wakes the delivery workers
-	inboxCh chan struct{} // wakes the inbox processor
-	pubCh   chan struct{} // wakes the publisher
+	cfg    Config
+	db     *storage.DB
+	allies *alliances.Service
+	log    *slog.Logger
+	now    func() time.Time
+	client *http.Client
+	key    *rsa.PrivateKey
+	kick   chan struct{} // wakes a delivery worker
+	// deliveryPoll is how often an idle delivery worker looks for due
+	// deliveries (retries come due without a kick).
+	deliveryPoll time.Duration
+	inboxCh      chan struct{} // wakes the inbox processor
+	pubCh        chan struct{} // wakes the publisher
 
 	// keys caches parsed remote public keys by key id; a failed verification
 	// bypasses it (refresh), so a rotated key replaces the cached one.
@@ -183,7 +186,7 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: cfg.FetchTimeout,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
 	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{}, actors: map[string]cachedActor{},
-		kick: make(chan struct{}, 1), inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), deliveryPoll: time.Second, inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
 		lanes: newInboxLanes(cfg.InboxWorkers), quota: newInboxQuota(db, cfg.InboxQuota)}, nil
 }
 

@@ -47,7 +47,7 @@ func (s *Service) Run(ctx context.Context) {
 	loop(s.pubCh, 2*time.Second, s.publishEvents)
 	loop(s.inboxCh, 2*time.Second, s.processInbox)
 	for range s.cfg.DeliveryWorkers {
-		loop(s.kick, time.Second, s.deliverDue)
+		loop(s.kick, s.deliveryPoll, s.deliverDue)
 	}
 	loop(nil, purgeEvery, s.purgeFinished)
 	wg.Wait()
@@ -691,7 +691,8 @@ func (s *Service) kickAllies() {
 	}
 }
 
-// deliverDue sends the deliveries that are due, one batch at a time.
+// deliverDue sends the deliveries that are due, one batch at a time, and
+// wakes another worker when there may be more than one batch.
 func (s *Service) deliverDue(ctx context.Context) {
 	for ctx.Err() == nil {
 		var batch []storage.Delivery
@@ -708,6 +709,13 @@ func (s *Service) deliverDue(ctx context.Context) {
 		}
 		if len(batch) == 0 {
 			return
+		}
+		if len(batch) == claimBatch {
+			// There may be more: wake another worker to claim the next
+			// batch, and that one the next. A kick wakes one worker, so a
+			// fan-out to hundreds of inboxes went out through one worker
+			// while the others slept until their poll.
+			notify(s.kick)
 		}
 		s.deliverBatch(ctx, batch)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,4 +347,80 @@ func newRiverService(t *testing.T, db *storage.DB, allow []netip.Prefix) *Servic
 		t.Fatal(err)
 	}
 	return s
+}
+
+// A fan-out is sent by every delivery worker at once: a kick wakes one, and
+// each that claims a full batch wakes the next. (Before, the others slept
+// until their poll, a second later, while one worker sent everything.) The
+// workers here never poll, and the inbox holds each request until every
+// worker is sending or a long wait has passed.
+func TestAFanOutIsSentByEveryWorker(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		const workers = 4
+		var mu sync.Mutex
+		inFlight, most := 0, 0
+		all := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			mu.Lock()
+			inFlight++
+			if most = max(most, inFlight); most == workers {
+				select {
+				case <-all:
+				default:
+					close(all)
+				}
+			}
+			mu.Unlock()
+			select {
+			case <-all:
+			case <-time.After(2 * time.Second):
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		t.Cleanup(srv.Close)
+		s := newRiverService(t, db, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+		s.cfg.DeliveryWorkers, s.deliveryPoll = workers, time.Hour
+		stopped := make(chan struct{})
+		go func() { s.Run(ctx); close(stopped) }()
+		t.Cleanup(func() { cancel(); <-stopped })
+		// Each loop looks once when it starts: the fan-out comes once they
+		// all wait (no statement for a while).
+		for last := int64(-1); last != db.Statements(); time.Sleep(300 * time.Millisecond) {
+			last = db.Statements()
+		}
+		err := db.InTx(ctx, func(tx *storage.Tx) error {
+			for i := range workers * claimBatch {
+				if err := s.deliverTo(ctx, tx, "https://river.example/notes/fan-out", fmt.Sprintf("%s/inbox/%d", srv.URL, i), []byte(`{}`)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notify(s.kick) // as the publisher does, once
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var stats storage.QueueStats
+			if err := db.ReadTx(ctx, func(tx *storage.Tx) (err error) { stats, err = tx.DeliveryStats(ctx); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if stats.Delivered == workers*claimBatch {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%+v, want all %d delivered", stats, workers*claimBatch)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if most != workers {
+			t.Errorf("at most %d deliveries went at once, want %d: one from each worker", most, workers)
+		}
+	})
 }
