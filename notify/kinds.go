@@ -12,6 +12,8 @@ package notify
 import (
 	"fmt"
 	"time"
+
+	"github.com/commonground/commonground/proposals"
 )
 
 // Kind is a kind of notification a member can turn on or off.
@@ -152,8 +154,9 @@ type Message struct {
 	Subject, Body, Link string
 }
 
-// Message words the event for members.
-func (e Event) Message() Message {
+// Message words the event for members who read times in loc.
+func (e Event) Message(loc *time.Location) Message {
+	when := func(t time.Time) string { return proposals.DateTime(t, loc) }
 	proposal := fmt.Sprintf("/proposals/%d", e.ProposalID)
 	switch e.Kind {
 	case VoteOpened:
@@ -178,5 +181,3 @@ func (e Event) Message() Message {
 	}
 	return Message{Subject: string(e.Kind), Link: "/"}
 }
-
-func when(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }

@@ -130,7 +130,10 @@ func TestVotingOpenedIsEmailedToVotersWithAnAddress(t *testing.T) {
 		w.setEmail(t, n, w.admin, "ada@example.org")
 		w.setEmail(t, n, w.members[0], "m0@example.org")
 		w.setEmail(t, n, w.members[1], "m1@example.org", notify.Choice{Kind: notify.VoteOpened, Channel: notify.Email, Mode: notify.Off})
-		// members[2] gave no address.
+		// members[2] gave no address. members[0] reads times in Tokyo.
+		if err := w.svc.SetTimeZone(context.Background(), w.members[0], "Asia/Tokyo"); err != nil {
+			t.Fatal(err)
+		}
 		id := w.openVote(t, "Rent strike fund")
 		work(t, n)
 
@@ -145,8 +148,11 @@ func TestVotingOpenedIsEmailedToVotersWithAnAddress(t *testing.T) {
 		if subj := m.Header.Get("Subject"); subj != "Voting is open: Rent strike fund" {
 			t.Errorf("subject %q", subj)
 		}
-		if !strings.Contains(m.Body, fmt.Sprintf("%s/proposals/%d", base, id)) || !strings.Contains(m.Body, "until 30 Nov 2026, 09:30 UTC") {
-			t.Errorf("the body does not link the proposal or give the deadline:\n%s", m.Body)
+		if !strings.Contains(m.Body, fmt.Sprintf("%s/proposals/%d", base, id)) || !strings.Contains(m.Body, "until 30 Nov 2026, 18:30 JST") {
+			t.Errorf("the body does not link the proposal or give the deadline in Tokyo time:\n%s", m.Body)
+		}
+		if ada := got["ada@example.org"][0].Body; !strings.Contains(ada, "until 30 Nov 2026, 09:30 UTC") {
+			t.Errorf("ada, who set no time zone, is not given the deadline in UTC:\n%s", ada)
 		}
 		unsub := m.Header.Get("List-Unsubscribe")
 		if !strings.HasPrefix(unsub, "<"+base+"/unsubscribe?") || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {

@@ -1,6 +1,10 @@
 package notify
 
-import "time"
+import (
+	"time"
+
+	"github.com/commonground/commonground/proposals"
+)
 
 // Recipient is a member an event concerns, with where they can be reached
 // and what they chose for the event's kind.
@@ -10,6 +14,10 @@ type Recipient struct {
 	// Modes are their choices for this kind, by channel; a channel missing
 	// takes the kind's default.
 	Modes map[Channel]Mode
+	// TimeZone is the zone they read times in (their setting): what they
+	// are told gives times in it, and their digest goes out at the digest
+	// hour there. "" (or a name no longer known) is UTC.
+	TimeZone string
 }
 
 // Notification is one message queued for one member on one channel.
@@ -58,9 +66,22 @@ func (r Reach) Reaches(a Address, k Kind, ref string, ch Channel) bool {
 // on each channel reach says they can be reached on and they did not turn
 // off for e's kind, at now or at the next digest.
 func Plan(e Event, rs []Recipient, reach Reach, now time.Time, digestHour int) []Notification {
-	msg := e.Message()
+	type worded struct {
+		loc *time.Location
+		msg Message
+	}
+	byZone := map[string]worded{} // most members share a few zones
 	var out []Notification
 	for _, r := range rs {
+		w, ok := byZone[r.TimeZone]
+		if !ok {
+			loc, err := proposals.LoadZone(r.TimeZone)
+			if err != nil {
+				loc = time.UTC
+			}
+			w = worded{loc, e.Message(loc)}
+			byZone[r.TimeZone] = w
+		}
 		for _, ch := range Channels {
 			if !reach.Reaches(r.Address, e.Kind, e.Ref, ch) {
 				continue
@@ -74,19 +95,19 @@ func Plan(e Event, rs []Recipient, reach Reach, now time.Time, digestHour int) [
 			}
 			due := now
 			if mode == Digest {
-				due = NextDigest(now, digestHour)
+				due = NextDigest(now, digestHour, w.loc)
 			}
-			out = append(out, Notification{MemberID: r.MemberID, Kind: e.Kind, Ref: e.Ref, Channel: ch, Mode: mode, Message: msg, Due: due})
+			out = append(out, Notification{MemberID: r.MemberID, Kind: e.Kind, Ref: e.Ref, Channel: ch, Mode: mode, Message: w.msg, Due: due})
 		}
 	}
 	return out
 }
 
-// NextDigest is the next time the daily digest goes out after now: at hour
-// o'clock UTC.
-func NextDigest(now time.Time, hour int) time.Time {
-	now = now.UTC()
-	at := time.Date(now.Year(), now.Month(), now.Day(), hour, 0, 0, 0, time.UTC)
+// NextDigest is the next time the daily digest goes out after now for a
+// member in loc: at hour o'clock there.
+func NextDigest(now time.Time, hour int, loc *time.Location) time.Time {
+	now = now.In(loc)
+	at := time.Date(now.Year(), now.Month(), now.Day(), hour, 0, 0, 0, loc)
 	if !at.After(now) {
 		at = at.AddDate(0, 0, 1)
 	}

@@ -130,7 +130,8 @@ type Messenger interface {
 type Config struct {
 	// BaseURL is the instance's https://host, for links.
 	BaseURL string
-	// DigestHour is the hour (UTC) the daily digest goes out.
+	// DigestHour is the hour the daily digest goes out, in each member's
+	// time zone (UTC for a member who set none).
 	DigestHour int
 	// Secret signs unsubscribe links.
 	Secret []byte

@@ -26,7 +26,7 @@ type Settings struct {
 	// EmailOn is false when the instance has no mail server: no email is sent.
 	EmailOn     bool
 	FediverseOn bool
-	// DigestHour is when (UTC) the daily digest goes out.
+	// DigestHour is when the daily digest goes out, in the member's time zone.
 	DigestHour int
 	Fediverse  *FediverseAccount
 	// Modes holds every kind and channel, defaults filled in.

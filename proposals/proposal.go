@@ -2,6 +2,7 @@ package proposals
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/commonground/commonground/consensus"
@@ -82,6 +83,24 @@ type Proposal struct {
 	Coauthors []Member
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// DateTime shows t in loc with the zone's name, so nobody has to guess
+// which clock it is: "5 Dec 2026, 14:30 CET". Pages and messages to members
+// both write times with it.
+func DateTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return t.Format("2 Jan 2006, 15:04 ") + zoneLabel(t)
+}
+
+// zoneLabel is the zone's abbreviation, or its name where the time zone
+// database has only an offset ("+03") for it.
+func zoneLabel(t time.Time) string {
+	abbr, _ := t.Zone()
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return t.Location().String() + " (UTC" + abbr + ")"
+	}
+	return abbr
 }
 
 // TimeLeft says how long from now until closes, for people: "7 days left",

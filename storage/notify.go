@@ -233,6 +233,7 @@ type recipientRow struct {
 	addressRow
 	EmailMode string `db:"email_mode"`
 	FediMode  string `db:"fedi_mode"`
+	TimeZone  string `db:"time_zone"`
 }
 
 // Recipients lists the active members an event concerns, with their
@@ -253,7 +254,7 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 		who = `1 = 1` // every member
 	}
 	var rows []recipientRow
-	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, `+addressColumns+`, COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode
+	err := tx.x.SelectContext(ctx, &rows, `SELECT m.id, `+addressColumns+`, COALESCE(pe.mode, '') AS email_mode, COALESCE(pf.mode, '') AS fedi_mode, m.time_zone
 		FROM members m
 		LEFT JOIN member_fediverse f ON f.member_id = m.id
 		LEFT JOIN notify_prefs pe ON pe.member_id = m.id AND pe.kind = $1 AND pe.channel = 'email'
@@ -265,7 +266,7 @@ func (tx *Tx) Recipients(ctx context.Context, e notify.Event) ([]notify.Recipien
 	rs := make([]notify.Recipient, len(rows))
 	for i, r := range rows {
 		rs[i] = notify.Recipient{MemberID: r.ID, Address: r.address(r.ID),
-			Modes: map[notify.Channel]notify.Mode{notify.Email: notify.Mode(r.EmailMode), notify.Fediverse: notify.Mode(r.FediMode)}}
+			Modes: map[notify.Channel]notify.Mode{notify.Email: notify.Mode(r.EmailMode), notify.Fediverse: notify.Mode(r.FediMode)}, TimeZone: r.TimeZone}
 	}
 	return rs, nil
 }

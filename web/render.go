@@ -88,21 +88,9 @@ func zoneOr(loc *time.Location) *time.Location {
 	return loc
 }
 
-// formatDateTime shows t in loc with the zone's name, so nobody has to guess
-// which clock it is: "5 Dec 2026, 14:30 CET".
+// formatDateTime shows t in loc (UTC when nil), with the zone's name.
 func formatDateTime(loc *time.Location, t time.Time) string {
-	t = t.In(zoneOr(loc))
-	return t.Format("2 Jan 2006, 15:04 ") + zoneLabel(t)
-}
-
-// zoneLabel is the zone's abbreviation, or its name where the time zone
-// database has only an offset ("+03") for it.
-func zoneLabel(t time.Time) string {
-	abbr, _ := t.Zone()
-	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
-		return t.Location().String() + " (UTC" + abbr + ")"
-	}
-	return abbr
+	return proposals.DateTime(t, zoneOr(loc))
 }
 
 type navLink struct {

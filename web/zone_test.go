@@ -67,3 +67,18 @@ func TestSavingTheTimeZoneSaysWhichZone(t *testing.T) {
 		}
 	}
 }
+
+// The notification settings say when the digest goes out in the member's
+// own time zone, or that it is UTC until they set one.
+func TestTheDigestHourIsInTheMembersZone(t *testing.T) {
+	s := newSite(t, storagetest.SQLite(t), "http")
+	if page := body(s.do("member", "GET", "/account/notifications", nil)); !strings.Contains(page, "at 07:00 UTC; set your time zone") {
+		t.Errorf("without a time zone, the page does not say the digest goes out at 07:00 UTC:\n%s", excerpt(page, "daily digest goes out"))
+	}
+	if resp := s.do("member", "POST", "/account/time-zone", url.Values{"time_zone": {"Europe/Paris"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving the zone: %d", resp.StatusCode)
+	}
+	if page := body(s.do("member", "GET", "/account/notifications", nil)); !strings.Contains(page, "at 07:00 Europe/Paris time") {
+		t.Errorf("with the zone Europe/Paris, the page does not say the digest goes out at 07:00 there:\n%s", excerpt(page, "daily digest goes out"))
+	}
+}

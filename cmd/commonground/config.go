@@ -58,7 +58,8 @@ type Config struct {
 	// NotifyInterval is how often notifications are planned and sent when
 	// nothing wakes the worker sooner.
 	NotifyInterval time.Duration
-	// DigestHour is the hour (UTC) the daily digest goes out.
+	// DigestHour is the hour the daily digest goes out, in each member's
+	// time zone (UTC for a member who set none).
 	DigestHour int
 }
 
@@ -91,7 +92,7 @@ var settings = []setting{
 	{"smtp-url", "COMMONGROUND_SMTP_URL", "URL", "", "mail server for notifications: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465 (default: no email)"},
 	{"mail-from", "COMMONGROUND_MAIL_FROM", "address", "", "sender of notification emails, e.g. 'Riverside <notifications@example.org>' (required with --smtp-url)"},
 	{"notify-interval", "COMMONGROUND_NOTIFY_INTERVAL", "duration", "30s", "how often reminders and digests are looked for (what members do is notified at once)"},
-	{"digest-hour", "COMMONGROUND_DIGEST_HOUR", "hour", "7", "hour of the day (UTC, 0 to 23) the daily digest of notifications goes out"},
+	{"digest-hour", "COMMONGROUND_DIGEST_HOUR", "hour", "7", "hour of the day (0 to 23) the daily digest of notifications goes out, in each member's time zone (UTC for those who set none)"},
 	{"trusted-proxies", "COMMONGROUND_TRUSTED_PROXIES", "CIDRs", "", "reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1/32 (default: none, the peer's address counts)"},
 }
 
