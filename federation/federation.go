@@ -112,6 +112,8 @@ type Service struct {
 	// by id, under keysMu: a Follow is answered at the inbox its sender's
 	// signature was just checked against, without reading it again.
 	actors map[string]cachedActor
+	// actorsStored counts the actors fetched and stored here (keepReadActor).
+	actorsStored uint64
 	// handle is the movement's handle once set up; it never changes after.
 	handle atomic.Pointer[string]
 	// lanes are the senders whose activities are being handled.

@@ -104,14 +104,19 @@ func Plan(e Event, rs []Recipient, reach Reach, now time.Time, digestHour int) [
 }
 
 // NextDigest is the next time the daily digest goes out after now for a
-// member in loc: at hour o'clock there.
+// member in loc: at hour o'clock there, or, on a day the clocks skip that
+// hour, at the first hour after the gap.
 func NextDigest(now time.Time, hour int, loc *time.Location) time.Time {
-	now = now.In(loc)
-	at := time.Date(now.Year(), now.Month(), now.Day(), hour, 0, 0, 0, loc)
-	if !at.After(now) {
-		at = at.AddDate(0, 0, 1)
+	local := now.In(loc)
+	for day := 0; ; day++ {
+		at := time.Date(local.Year(), local.Month(), local.Day()+day, hour, 0, 0, 0, loc)
+		if at.Hour() != hour { // in the gap: Go moves it to either side
+			at = time.Date(local.Year(), local.Month(), local.Day()+day, hour+1, 0, 0, 0, loc)
+		}
+		if at.After(now) {
+			return at
+		}
 	}
-	return at
 }
 
 // Retry policy for a message the mail server or the queue did not take.

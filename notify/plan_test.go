@@ -61,3 +61,28 @@ func TestOneEventIsWordedForEachZone(t *testing.T) {
 		}
 	}
 }
+
+// On the days the clocks change, the digest still goes out once a day: at
+// the digest hour, or just after it when the clocks skip it.
+func TestTheDigestHourAcrossClockChanges(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, ny) }
+	for _, c := range []struct {
+		now  time.Time
+		hour int
+		want time.Time
+	}{
+		{at(2026, 3, 7, 3, 30), 2, at(2026, 3, 8, 3, 0)},   // 02:00 on 8 March is skipped: 03:00 EDT
+		{at(2026, 3, 8, 1, 30), 2, at(2026, 3, 8, 3, 0)},   // the same, from just before the gap
+		{at(2026, 3, 8, 3, 30), 2, at(2026, 3, 9, 2, 0)},   // the next day as usual
+		{at(2026, 10, 31, 9, 0), 7, at(2026, 11, 1, 7, 0)}, // the day clocks go back: 07:00 EST
+		{at(2026, 11, 1, 1, 30), 1, at(2026, 11, 2, 1, 0)}, // 01:00 comes twice that night: once a day, so tomorrow
+	} {
+		if got := notify.NextDigest(c.now, c.hour, ny); !got.Equal(c.want) {
+			t.Errorf("after %s, the digest at %02d:00 goes out at %s, want %s", c.now, c.hour, got, c.want)
+		}
+	}
+}

@@ -19,17 +19,21 @@ const fragmentBytesKept = 32 << 20
 // (template execution, hundreds of comments). A fragment is named by what it
 // was rendered from, including the edition of the data
 // (proposals.ProposalView.Edition), so a new edition is rendered anew and
-// nothing kept needs to be emptied: old editions are never asked for again.
+// nothing kept needs to be emptied; a page's older editions, never asked for
+// again, are dropped when a newer one is kept (a busy vote makes a new
+// edition with every vote).
 type fragments struct {
 	mu    sync.Mutex
 	kept  map[fragmentKey]template.HTML
 	bytes int // the size of what is kept
 }
 
-// fragmentKey names a fragment: which part, of which edition, and the
-// variant (what else it was rendered from: a time zone, a role).
+// fragmentKey names a fragment: which part of which page (a proposal's id),
+// of which edition, and the variant (what else it was rendered from: a time
+// zone, a role).
 type fragmentKey struct {
 	part    string
+	page    int64
 	edition uint64
 	variant string
 }
@@ -51,9 +55,21 @@ func (f *fragments) render(key fragmentKey, render func() (template.HTML, error)
 	if f.kept == nil || f.bytes+len(html) > fragmentBytesKept {
 		f.kept, f.bytes = map[fragmentKey]template.HTML{}, 0
 	}
-	if _, ok := f.kept[key]; !ok {
-		f.kept[key] = html
-		f.bytes += len(html)
+	if _, ok := f.kept[key]; ok {
+		return html, nil
 	}
+	for k := range f.kept {
+		if k.part == key.part && k.page == key.page && k.edition > key.edition {
+			return html, nil // rendered from a read that a newer one replaced
+		}
+	}
+	for k, old := range f.kept {
+		if k.part == key.part && k.page == key.page && k.edition < key.edition {
+			delete(f.kept, k)
+			f.bytes -= len(old)
+		}
+	}
+	f.kept[key] = html
+	f.bytes += len(html)
 	return html, nil
 }

@@ -36,7 +36,7 @@ func TestFragmentsAreKeptWithinTheirBound(t *testing.T) {
 		t.Errorf("a fragment too large to keep: %d renders, %d bytes kept; want 4 and 2000", renders, f.bytes)
 	}
 	for e := range uint64(5) {
-		get(fragmentKey{part: "votes", edition: 3 + e}, fragmentBytesKept/4)
+		get(fragmentKey{part: "votes", page: int64(100 + e), edition: 3 + e}, fragmentBytesKept/4)
 	}
 	if f.bytes > fragmentBytesKept {
 		t.Errorf("%d bytes kept, more than %d", f.bytes, fragmentBytesKept)
@@ -45,5 +45,19 @@ func TestFragmentsAreKeptWithinTheirBound(t *testing.T) {
 	get(a, 1000)
 	if renders != 1 {
 		t.Errorf("after the cache started over, a was not rendered again")
+	}
+
+	// A page's newer edition takes the place of its older ones, of every
+	// variant; an older one rendered late is not kept.
+	f = fragments{}
+	for e := range uint64(100) { // a busy vote: an edition a vote
+		get(fragmentKey{part: "discussion", page: 7, edition: 10 + e, variant: "UTC"}, 1000)
+		get(fragmentKey{part: "discussion", page: 7, edition: 10 + e, variant: "Asia/Tokyo"}, 1000)
+		get(fragmentKey{part: "votes", page: 7, edition: 10 + e}, 1000)
+	}
+	get(fragmentKey{part: "discussion", page: 8, edition: 1, variant: "UTC"}, 1000)
+	get(fragmentKey{part: "discussion", page: 7, edition: 5, variant: "UTC"}, 1000)
+	if len(f.kept) != 4 || f.bytes != 4000 {
+		t.Errorf("%d fragments kept (%d bytes), want the newest 3 of page 7 and 1 of page 8", len(f.kept), f.bytes)
 	}
 }

@@ -225,7 +225,7 @@ func (s *Server) proposalFragments(r *http.Request, page *proposalPage) {
 	if page.Facilitator {
 		variant += " facilitator"
 	}
-	shared, err := s.fragments.render(fragmentKey{part: "discussion", edition: v.Edition, variant: variant}, func() (template.HTML, error) {
+	shared, err := s.fragments.render(fragmentKey{part: "discussion", page: v.Proposal.ID, edition: v.Edition, variant: variant}, func() (template.HTML, error) {
 		all := *page
 		all.Viewer, all.Shared, all.Threads = nil, true, threadsOf(v.Comments)
 		return part("discussion", all)
@@ -238,7 +238,7 @@ func (s *Server) proposalFragments(r *http.Request, page *proposalPage) {
 		page.Discussion, page.Threads = "", threadsOf(v.Comments) // the page renders it itself, and logs it if it fails again
 	}
 	if v.ShowResults && len(v.Votes) > 0 {
-		page.VoteRows, err = s.fragments.render(fragmentKey{part: "votes", edition: v.Edition}, func() (template.HTML, error) { return part("voterows", v.Votes) })
+		page.VoteRows, err = s.fragments.render(fragmentKey{part: "votes", page: v.Proposal.ID, edition: v.Edition}, func() (template.HTML, error) { return part("voterows", v.Votes) })
 		if err != nil {
 			s.log.Error("render the votes", "proposal", v.Proposal.ID, "err", err, "request_id", RequestIDFrom(r.Context()))
 			page.VoteRows = ""
