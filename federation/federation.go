@@ -26,6 +26,7 @@ import (
 
 	"github.com/commonground/commonground/alliances"
 	"github.com/commonground/commonground/federation/signing"
+	"github.com/commonground/commonground/internal/memo"
 	"github.com/commonground/commonground/proposals"
 	"github.com/commonground/commonground/storage"
 )
@@ -109,22 +110,15 @@ type Service struct {
 	keysMu sync.RWMutex
 	keys   map[string]cachedKey
 	// actors keeps the remote actors this process read or fetched lately,
-	// by id, under keysMu: a Follow is answered at the inbox its sender's
-	// signature was just checked against, without reading it again.
-	actors map[string]cachedActor
-	// actorsStored counts the actors fetched and stored here (keepReadActor).
-	actorsStored uint64
+	// by id: a Follow from an actor fetched a moment ago (its first
+	// contact, for its key) is answered without reading it again.
+	actors *memo.Cache[string, storage.RemoteActor]
 	// handle is the movement's handle once set up; it never changes after.
 	handle atomic.Pointer[string]
 	// lanes are the senders whose activities are being handled.
 	lanes *inboxLanes
 	// quota is what this process holds of each sending host's inbox quota.
 	quota *inboxQuota
-}
-
-type cachedActor struct {
-	actor  storage.RemoteActor
-	loaded time.Time
 }
 
 type cachedKey struct {
@@ -187,7 +181,7 @@ func New(cfg Config, db *storage.DB, allies *alliances.Service, log *slog.Logger
 	}
 	client := signing.NewClient(signing.ClientOptions{Allow: cfg.Allow, Timeout: cfg.FetchTimeout,
 		UserAgent: "CommonGround/" + cfg.Version + " (+" + cfg.BaseURL.String() + ")"})
-	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{}, actors: map[string]cachedActor{},
+	return &Service{cfg: cfg, db: db, allies: allies, log: log, now: now, client: client, key: key, keys: map[string]cachedKey{}, actors: memo.New[string, storage.RemoteActor](actorCacheFor, remembered),
 		kick: make(chan struct{}, 1), deliveryPoll: time.Second, inboxCh: make(chan struct{}, 1), pubCh: make(chan struct{}, 1),
 		lanes: newInboxLanes(cfg.InboxWorkers), quota: newInboxQuota(db, cfg.InboxQuota)}, nil
 }

@@ -41,9 +41,9 @@ type hostReserve struct {
 	mu   sync.Mutex
 	hour time.Time
 	left int64 // reserved and not charged yet
-	// refused is the size of the smallest activity the database refused
-	// this hour: as the count only grows within the hour, anything as
-	// large is refused without asking again, so a flood costs no writes.
+	// refused is the least the database refused to add this hour: as the
+	// count only grows within the hour, a need as large is refused without
+	// asking again, so a flood costs no writes.
 	refused int64
 }
 

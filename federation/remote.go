@@ -84,64 +84,20 @@ func (s *Service) storeActor(ctx context.Context, id, handle string, body []byte
 	if err := s.db.InTx(ctx, func(tx *storage.Tx) error { return tx.SaveRemoteActor(ctx, a) }); err != nil {
 		return a, err
 	}
-	s.keepFetchedActor(a)
+	s.actors.Set(a.ID, a, s.now())
 	return a, nil
 }
 
-// knownActor returns an actor: kept in memory (its signature was checked a
-// moment ago), stored, or fetched the first time.
+// knownActor returns an actor: kept in memory (fetched a moment ago),
+// stored, or fetched the first time.
 func (s *Service) knownActor(ctx context.Context, id string) (storage.RemoteActor, error) {
-	s.keysMu.RLock()
-	c, ok := s.actors[id]
-	s.keysMu.RUnlock()
-	if ok && s.now().Sub(c.loaded) < actorCacheFor {
-		return c.actor, nil
-	}
-	var a storage.RemoteActor
-	begun := s.actorReadBegins()
-	err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
-	if errors.Is(err, proposals.ErrNotFound) {
-		return s.fetchActor(ctx, id, "")
-	}
-	if err == nil {
-		s.keepReadActor(a, begun)
-	}
-	return a, err
-}
-
-// keepFetchedActor keeps a, just fetched and stored, for knownActor.
-func (s *Service) keepFetchedActor(a storage.RemoteActor) {
-	s.keysMu.Lock()
-	defer s.keysMu.Unlock()
-	s.actorsStored++
-	s.keepActorLocked(a)
-}
-
-// actorReadBegins is to be called before an actor is read from the store,
-// and its answer given to keepReadActor.
-func (s *Service) actorReadBegins() uint64 {
-	s.keysMu.RLock()
-	defer s.keysMu.RUnlock()
-	return s.actorsStored
-}
-
-// keepReadActor keeps a, read from the store, for knownActor, unless an
-// actor was fetched here since the read began (begun, from
-// actorReadBegins): the read may predate it, and must not bring back an old
-// inbox. (Times would not tell: processes' clocks differ.)
-func (s *Service) keepReadActor(a storage.RemoteActor, begun uint64) {
-	s.keysMu.Lock()
-	defer s.keysMu.Unlock()
-	if s.actorsStored == begun {
-		s.keepActorLocked(a)
-	}
-}
-
-func (s *Service) keepActorLocked(a storage.RemoteActor) {
-	if len(s.actors) >= remembered {
-		clear(s.actors)
-	}
-	s.actors[a.ID] = cachedActor{actor: a, loaded: s.now()}
+	return s.actors.Remember(id, s.now(), func() (a storage.RemoteActor, err error) {
+		err = s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActor(ctx, id); return err })
+		if errors.Is(err, proposals.ErrNotFound) {
+			return s.fetchActor(ctx, id, "")
+		}
+		return a, err
+	})
 }
 
 // lookupKey finds the public key behind a keyId for signature checks: from
@@ -182,10 +138,8 @@ func sameHost(a, b string) bool {
 func (s *Service) loadKey(ctx context.Context, keyID string, refresh bool) (pub *rsa.PublicKey, owner string, fetched bool, err error) {
 	if !refresh {
 		var a storage.RemoteActor
-		begun := s.actorReadBegins()
 		err := s.db.Single(ctx, func(tx *storage.Tx) (err error) { a, err = tx.RemoteActorByKey(ctx, keyID); return err })
 		if err == nil {
-			s.keepReadActor(a, begun)
 			pub, err := signing.ParsePublicKey(a.PublicKeyPEM)
 			return pub, a.ID, false, err
 		}

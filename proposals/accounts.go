@@ -236,7 +236,7 @@ func (s *Service) SessionMember(ctx context.Context, token string) (m Member, er
 		return Member{}, ErrUnauthenticated
 	}
 	hash, now := TokenHash(token), s.now()
-	m, err = s.sessions.remember(hash, now, func() (m Member, err error) {
+	m, err = s.sessions.Remember(hash, now, func() (m Member, err error) {
 		err = s.store.Single(ctx, func(tx Tx) (err error) {
 			m, err = tx.SessionMember(ctx, hash, now)
 			return err

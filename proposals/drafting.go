@@ -609,7 +609,7 @@ func (s *Service) ViewProposal(ctx context.Context, viewer *Member, id int64) (P
 	if viewer == nil || !viewer.Active() {
 		return ProposalView{}, ErrNotFound
 	}
-	page, err := s.pages.remember(id, s.now(), func() (proposalPage, error) { return s.readProposalPage(ctx, id) })
+	page, err := s.pages.Remember(id, s.now(), func() (proposalPage, error) { return s.readProposalPage(ctx, id) })
 	if err != nil {
 		return ProposalView{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
+
+	"github.com/commonground/commonground/internal/memo"
 )
 
 // Store is what the domain needs from storage: transactions. Every service method
@@ -45,13 +47,13 @@ type Service struct {
 	// argonMemoryKiB of memory, so unbounded they let anyone exhaust it.
 	passwordSlots chan struct{}
 	// sessions keeps sessions read recently, emptied by session notices.
-	sessions *cache[string, Member]
+	sessions *memo.Cache[string, Member]
 	// published keeps the movement and its current statement, emptied by
 	// statement notices.
 	published published
 	// pages keeps what every member sees of a proposal's page, emptied by
 	// vote, proposal and statement notices.
-	pages *cache[int64, proposalPage]
+	pages *memo.Cache[int64, proposalPage]
 	// editions numbers the proposal pages read (ProposalView.Edition).
 	editions atomic.Uint64
 }
@@ -59,8 +61,8 @@ type Service struct {
 // NewService returns a service over store; now is the clock (injected so that
 // tests can move time, e.g. past a voting deadline).
 func NewService(store Store, now func() time.Time) *Service {
-	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: newCache[string, Member](sessionCacheTTL, sessionCacheSize), published: newPublished(),
-		pages: newCache[int64, proposalPage](publishedTTL, proposalPagesKept)}
+	s := &Service{store: store, now: now, passwordSlots: make(chan struct{}, passwordSlotCount()), sessions: memo.New[string, Member](sessionCacheTTL, sessionCacheSize), published: newPublished(),
+		pages: memo.New[int64, proposalPage](publishedTTL, proposalPagesKept)}
 	if store != nil {
 		store.Subscribe(s.noticed)
 	}
@@ -71,7 +73,7 @@ func NewService(store Store, now func() time.Time) *Service {
 // anywhere.
 func (s *Service) noticed(n Notice) {
 	if n.Topic == NoticeSessions || n.Topic == NoticeEverything {
-		s.sessions.empty()
+		s.sessions.Empty()
 	}
 	if n.Topic == NoticeStatement || n.Topic == NoticeEverything {
 		s.published.empty()
@@ -80,7 +82,7 @@ func (s *Service) noticed(n Notice) {
 	// proposals too: any change to a proposal or the statement empties all.
 	switch n.Topic {
 	case NoticeVotes, NoticeProposal, NoticeStatement, NoticeEverything:
-		s.pages.empty()
+		s.pages.Empty()
 	}
 }
 

@@ -5,7 +5,7 @@ package proposals
 // checked), else 0. A notice about the session then names the member, so
 // only their open pages check their sessions again; 0 means anyone's.
 func (s *Service) cachedSessionMember(token string) int64 {
-	m, ok := s.sessions.get(TokenHash(token), s.now())
+	m, ok := s.sessions.Get(TokenHash(token), s.now())
 	if !ok {
 		return 0
 	}

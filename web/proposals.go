@@ -101,8 +101,8 @@ type proposalPage struct {
 	JointVersion alliances.JointVersion
 	JointText    []sectionView
 	// Discussion and VoteRows are those parts of the page rendered once for
-	// every viewer who sees them alike (see proposalFragments); empty, the
-	// page renders them itself.
+	// every viewer who sees them alike (see proposalFragments); empty (a form
+	// failed, or no votes are shown), the page renders them itself.
 	Discussion template.HTML
 	VoteRows   template.HTML
 	// Shared is set while the discussion is rendered for every viewer: it
@@ -198,7 +198,10 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 		o := consensus.Decide(*v.Proposal.Rule, v.Tally)
 		page.Preview = &o
 	}
-	s.proposalFragments(r, &page)
+	if err := s.proposalFragments(&page); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	s.render(w, r, status, "proposal", page)
 }
 
@@ -209,11 +212,11 @@ func (s *Server) renderProposal(w http.ResponseWriter, r *http.Request, status i
 // the comments each may still edit (their own, for a while), whose edit forms
 // are put in its holes; the votes are the same for everyone shown them. A
 // page showing a form's error renders them itself, with what was typed.
-func (s *Server) proposalFragments(r *http.Request, page *proposalPage) {
+func (s *Server) proposalFragments(page *proposalPage) error {
 	v := page.View
 	if page.Error.Message != "" || page.Retry.action != "" {
 		page.Threads = threadsOf(v.Comments)
-		return
+		return nil
 	}
 	t := s.pages["proposal"]
 	part := func(name string, data any) (template.HTML, error) {
@@ -230,20 +233,19 @@ func (s *Server) proposalFragments(r *http.Request, page *proposalPage) {
 		all.Viewer, all.Shared, all.Threads = nil, true, threadsOf(v.Comments)
 		return part("discussion", all)
 	})
-	if err == nil {
-		page.Discussion, err = fillEditHoles(shared, page, func(c proposals.Comment) (template.HTML, error) { return part("commentedit", c) })
-	}
 	if err != nil {
-		s.log.Error("render the discussion", "proposal", v.Proposal.ID, "err", err, "request_id", RequestIDFrom(r.Context()))
-		page.Discussion, page.Threads = "", threadsOf(v.Comments) // the page renders it itself, and logs it if it fails again
+		return fmt.Errorf("render the discussion: %w", err)
+	}
+	if page.Discussion, err = fillEditHoles(shared, page, func(c proposals.Comment) (template.HTML, error) { return part("commentedit", c) }); err != nil {
+		return fmt.Errorf("render an edit form: %w", err)
 	}
 	if v.ShowResults && len(v.Votes) > 0 {
 		page.VoteRows, err = s.fragments.render(fragmentKey{part: "votes", page: v.Proposal.ID, edition: v.Edition}, func() (template.HTML, error) { return part("voterows", v.Votes) })
 		if err != nil {
-			s.log.Error("render the votes", "proposal", v.Proposal.ID, "err", err, "request_id", RequestIDFrom(r.Context()))
-			page.VoteRows = ""
+			return fmt.Errorf("render the votes: %w", err)
 		}
 	}
+	return nil
 }
 
 // editHole marks where a comment's edit form goes in a discussion rendered

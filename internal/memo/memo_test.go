@@ -1,4 +1,4 @@
-package proposals
+package memo
 
 import (
 	"errors"
@@ -9,63 +9,67 @@ import (
 	"time"
 )
 
+const ttl = 5 * time.Second
+
+type member struct{ ID int64 }
+
 // A session read before a sign-out must not be kept after it: the read may
 // have seen the session the sign-out ended.
 func TestCacheKeepsNoReadFromBeforeItWasEmptied(t *testing.T) {
-	c := newCache[string, Member](sessionCacheTTL, sessionCacheSize)
+	c := New[string, member](ttl, 10)
 	now := time.Now()
-	ada := Member{ID: 1, Username: "ada"}
-	if _, ok := c.get("h", now); ok {
+	ada := member{ID: 1}
+	if _, ok := c.Get("h", now); ok {
 		t.Fatal("an empty cache has a session")
 	}
-	readDuringSignOut := func() (Member, error) {
-		c.empty() // a sign-out commits while the read is under way
+	readDuringSignOut := func() (member, error) {
+		c.Empty() // a sign-out commits while the read is under way
 		return ada, nil
 	}
-	if m, err := c.remember("h", now, readDuringSignOut); err != nil || m.ID != ada.ID {
+	if m, err := c.Remember("h", now, readDuringSignOut); err != nil || m.ID != ada.ID {
 		t.Fatalf("the read itself: %+v, %v", m, err)
 	}
-	if _, ok := c.get("h", now); ok {
+	if _, ok := c.Get("h", now); ok {
 		t.Fatal("a session read before the cache was emptied was kept")
 	}
 
-	c.remember("h", now, func() (Member, error) { return ada, nil })
-	if m, ok := c.get("h", now.Add(sessionCacheTTL-time.Millisecond)); !ok || m.ID != ada.ID {
+	c.Remember("h", now, func() (member, error) { return ada, nil })
+	if m, ok := c.Get("h", now.Add(ttl-time.Millisecond)); !ok || m.ID != ada.ID {
 		t.Fatal("a session read a moment ago is not kept")
 	}
-	if _, ok := c.get("h", now.Add(sessionCacheTTL)); ok {
+	if _, ok := c.Get("h", now.Add(ttl)); ok {
 		t.Fatal("a session is kept past the cache's lifetime")
 	}
-	c.empty()
-	if _, ok := c.get("h", now); ok {
+	c.Empty()
+	if _, ok := c.Get("h", now); ok {
 		t.Fatal("emptying kept a session")
 	}
 }
 
 // remember reads once, then answers from memory until the TTL or an emptying.
 func TestCacheRemembersUntilEmptied(t *testing.T) {
-	c := newCache[struct{}, string](publishedTTL, 1)
+	c := New[struct{}, string](ttl, 1)
 	now := time.Now()
 	reads := 0
 	read := func() (string, error) { reads++; return fmt.Sprintf("read %d", reads), nil }
 	for range 3 {
-		if v, err := c.remember(struct{}{}, now, read); err != nil || v != "read 1" {
+		if v, err := c.Remember(struct{}{}, now, read); err != nil || v != "read 1" {
 			t.Fatalf("remember: %q, %v; want the first read", v, err)
 		}
 	}
-	if v, _ := c.remember(struct{}{}, now.Add(publishedTTL), read); v != "read 2" {
+	if v, _ := c.Remember(struct{}{}, now.Add(ttl), read); v != "read 2" {
 		t.Fatalf("past the TTL: %q, want a new read", v)
 	}
-	c.empty()
-	if v, _ := c.remember(struct{}{}, now.Add(publishedTTL), read); v != "read 3" {
+	c.Empty()
+	if v, _ := c.Remember(struct{}{}, now.Add(ttl), read); v != "read 3" {
 		t.Fatalf("after emptying: %q, want a new read", v)
 	}
 	failing := func() (string, error) { return "", errors.New("database down") }
-	c.empty()
-	if _, err := c.remember(struct{}{}, now, failing); err == nil {
+	c.Empty()
+	if _, err := c.Remember(struct{}{}, now, failing); err == nil {
 		t.Fatal("a failed read was not reported")
 	}
-	if v, _ := c.remember(struct{}{}, now, read); v != "read 4" {
+	if v, _ := c.Remember(struct{}{}, now, read); v != "read 4" {
 		t.Fatalf("after a failed read: %q, want a new read (a failure is not kept)", v)
 	}
 }
@@ -73,7 +77,7 @@ func TestCacheRemembersUntilEmptied(t *testing.T) {
 // Requests that miss at once wait for one read of the database; a request
 // that comes after an emptying does not take a read that began before it.
 func TestCacheReadsOnceForRequestsThatMissTogether(t *testing.T) {
-	c := newCache[int64, string](publishedTTL, 8)
+	c := New[int64, string](ttl, 8)
 	now := time.Now()
 	var reads atomic.Int32
 	release := make(chan struct{})
@@ -84,17 +88,17 @@ func TestCacheReadsOnceForRequestsThatMissTogether(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	got := make([]string, 20)
-	wg.Go(func() { got[0], _ = c.remember(7, now, slowRead) })
+	wg.Go(func() { got[0], _ = c.Remember(7, now, slowRead) })
 	for reads.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for i := 1; i < len(got); i++ {
-		wg.Go(func() { got[i], _ = c.remember(7, now, slowRead) })
+		wg.Go(func() { got[i], _ = c.Remember(7, now, slowRead) })
 	}
 	time.Sleep(20 * time.Millisecond) // the others are waiting
-	c.empty()                         // a vote commits while the read is under way
+	c.Empty()                         // a vote commits while the read is under way
 	var fresh string
-	wg.Go(func() { fresh, _ = c.remember(7, now, slowRead) })
+	wg.Go(func() { fresh, _ = c.Remember(7, now, slowRead) })
 	for reads.Load() < 2 {
 		time.Sleep(time.Millisecond)
 	}
@@ -111,23 +115,44 @@ func TestCacheReadsOnceForRequestsThatMissTogether(t *testing.T) {
 	if fresh != "read 2" {
 		t.Fatalf("the request after the emptying got %q, want its own read", fresh)
 	}
-	if v, _ := c.remember(7, now, slowRead); v != "read 2" {
+	if v, _ := c.Remember(7, now, slowRead); v != "read 2" {
 		t.Fatalf("kept: %q, want the read begun after the emptying", v)
 	}
 
 	// A read that fails leaves the waiters to read for themselves.
-	c.empty()
+	c.Empty()
 	failing := make(chan struct{})
 	var waiterGot string
 	wg.Go(func() {
-		c.remember(8, now, func() (string, error) { <-failing; return "", errors.New("request cancelled") })
+		c.Remember(8, now, func() (string, error) { <-failing; return "", errors.New("request cancelled") })
 	})
 	time.Sleep(10 * time.Millisecond)
-	wg.Go(func() { waiterGot, _ = c.remember(8, now, func() (string, error) { return "own read", nil }) })
+	wg.Go(func() { waiterGot, _ = c.Remember(8, now, func() (string, error) { return "own read", nil }) })
 	time.Sleep(10 * time.Millisecond)
 	close(failing)
 	wg.Wait()
 	if waiterGot != "own read" {
 		t.Fatalf("a waiter on a failed read got %q, want its own read", waiterGot)
+	}
+}
+
+// A value set (just written) is kept, and a read under way when it was set
+// is not kept over it; the other values stay.
+func TestCacheKeepsWhatWasSetOverAReadUnderWay(t *testing.T) {
+	c := New[string, string](ttl, 8)
+	now := time.Now()
+	c.Remember("other", now, func() (string, error) { return "other", nil })
+	got, _ := c.Remember("eve", now, func() (string, error) {
+		c.Set("eve", "new inbox", now) // an Update is stored while the read is under way
+		return "old inbox", nil
+	})
+	if got != "old inbox" {
+		t.Fatalf("the read itself returned %q", got)
+	}
+	if v, ok := c.Get("eve", now); !ok || v != "new inbox" {
+		t.Errorf("kept %q (%v), want what was set", v, ok)
+	}
+	if v, ok := c.Get("other", now); !ok || v != "other" {
+		t.Errorf("setting eve dropped another value: %q (%v)", v, ok)
 	}
 }
